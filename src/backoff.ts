@@ -1,0 +1,21 @@
+/**
+ * When to look at a signing job again. The interval grows with the time already waited — a
+ * twelfth of it — between half a second and ten seconds, so a job's end is noticed within about
+ * a tenth of its length while a job never costs more than two DescribeSigningJob calls a second.
+ * Jitter of ±10% keeps many jobs (and matrix legs) from polling in step.
+ */
+export const POLL = { minMs: 500, maxMs: 10_000, growth: 1 / 12, jitter: 0.1 } as const
+
+export function nextPollDelayMs(elapsedMs: number, random: () => number = Math.random): number {
+  const base = Math.min(POLL.maxMs, Math.max(POLL.minMs, elapsedMs * POLL.growth))
+  const jittered = base * (1 - POLL.jitter + 2 * POLL.jitter * random())
+  return Math.round(Math.max(POLL.minMs, jittered))
+}
+
+/** Back-off after throttling or a server error: 1 s doubling to 20 s, "full jitter" in the upper half. */
+export const RETRY = { baseMs: 1000, maxMs: 20_000 } as const
+
+export function retryDelayMs(failures: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(RETRY.maxMs, RETRY.baseMs * 2 ** Math.max(0, failures - 1))
+  return Math.round(ceiling / 2 + (ceiling / 2) * random())
+}

@@ -1,0 +1,131 @@
+import { realpathSync, statSync } from 'node:fs'
+import path from 'node:path'
+import * as glob from '@actions/glob'
+import { InputError } from './errors.js'
+import { Input, isInside } from './inputs.js'
+
+/** One file to sign and where its signed copy goes. */
+export interface ArtifactFile {
+  /** Absolute path of the unsigned file. */
+  absolutePath: string
+  /** Workspace-relative, with '/' separators: how the file is named in logs and outputs. */
+  path: string
+  /** Relative to the common ancestor of all matched files; kept under output-dir. */
+  relativePath: string
+  /** Absolute path of the signed file. */
+  outputPath: string
+  /** Workspace-relative path of the signed file, '/' separators. */
+  signedPath: string
+  size: number
+}
+
+const GLOB_CHARACTERS = /[*?[\]{}]/
+
+/**
+ * Resolves the `path` patterns to regular files inside the workspace, mapped to output paths.
+ * Files already under output-dir are left out, so that a second run never signs signed files.
+ */
+export async function findArtifactFiles(
+  patterns: string[],
+  workspace: string,
+  outputDir: string,
+  platform: NodeJS.Platform = process.platform
+): Promise<ArtifactFile[]> {
+  rejectDirectories(patterns, workspace)
+  const globber = await glob.create(
+    patterns.map(pattern => anchor(pattern, workspace)).join('\n'),
+    {
+      matchDirectories: false,
+      implicitDescendants: false
+    }
+  )
+  const matches = new Map<string, string>()
+  for (const match of await globber.glob()) {
+    const real = realpathSync(match)
+    if (!isInside(workspace, real)) {
+      throw new InputError(
+        Input.Path,
+        `'${path.relative(workspace, match)}' resolves to ${real}, outside the workspace; only files inside ${workspace} are signed.`
+      )
+    }
+    if (!isInside(outputDir, match) && !matches.has(real)) matches.set(real, match)
+  }
+  if (matches.size === 0) {
+    throw new InputError(
+      Input.Path,
+      `no files matched ${patterns.map(p => `'${p}'`).join(', ')} in ${workspace}.`
+    )
+  }
+  return mapToOutputs([...matches.values()].sort(), workspace, outputDir, platform)
+}
+
+/** A pattern is anchored at the workspace, not at the process's working directory. */
+function anchor(pattern: string, workspace: string): string {
+  const negation = /^!+/.exec(pattern)?.[0] ?? ''
+  return negation + path.resolve(workspace, pattern.slice(negation.length))
+}
+
+function rejectDirectories(patterns: string[], workspace: string): void {
+  for (const pattern of patterns) {
+    if (pattern.startsWith('!') || GLOB_CHARACTERS.test(pattern)) continue
+    const stats = statSync(path.resolve(workspace, pattern), { throwIfNoEntry: false })
+    if (stats?.isDirectory()) {
+      throw new InputError(
+        Input.Path,
+        `'${pattern}' is a directory; directories are not signed. Name the files, for example '${path.posix.join(pattern, '*.zip')}'.`
+      )
+    }
+  }
+}
+
+/**
+ * Keeps each file's path relative to the files' least common ancestor directory:
+ * one file `build/function.zip` lands at `<output-dir>/function.zip`.
+ */
+export function mapToOutputs(
+  files: string[],
+  workspace: string,
+  outputDir: string,
+  platform: NodeJS.Platform = process.platform
+): ArtifactFile[] {
+  const ancestor = commonAncestor(files.map(file => path.dirname(file)))
+  const seen = new Map<string, string>()
+  return files.map(absolutePath => {
+    const relativePath = path.relative(ancestor, absolutePath)
+    const outputPath = path.join(outputDir, relativePath)
+    // Case-insensitive file systems (Windows, macOS runners) would write both files to one path.
+    const identity = platform === 'linux' ? outputPath : outputPath.toLowerCase()
+    const clash = seen.get(identity)
+    if (clash) {
+      throw new InputError(
+        Input.Path,
+        `'${toPosix(path.relative(workspace, clash))}' and '${toPosix(path.relative(workspace, absolutePath))}' would both be written to ${toPosix(path.relative(workspace, outputPath))}; narrow the patterns or sign them in separate steps.`
+      )
+    }
+    seen.set(identity, absolutePath)
+    return {
+      absolutePath,
+      path: toPosix(path.relative(workspace, absolutePath)),
+      relativePath: toPosix(relativePath),
+      outputPath,
+      signedPath: toPosix(path.relative(workspace, outputPath)),
+      size: statSync(absolutePath).size
+    }
+  })
+}
+
+export function commonAncestor(directories: string[]): string {
+  const [first, ...rest] = directories.map(directory => path.resolve(directory).split(path.sep))
+  if (!first) throw new Error('commonAncestor needs at least one directory')
+  let length = first.length
+  for (const parts of rest) {
+    let same = 0
+    while (same < Math.min(length, parts.length) && parts[same] === first[same]) same++
+    length = same
+  }
+  return first.slice(0, length).join(path.sep) || path.sep
+}
+
+function toPosix(value: string): string {
+  return value.split(path.sep).join('/')
+}

@@ -1,0 +1,5 @@
+import { removePartialFilesOnSignal } from './download.js'
+import { run } from './main.js'
+
+removePartialFilesOnSignal()
+await run()

@@ -1,0 +1,290 @@
+import { existsSync, realpathSync } from 'node:fs'
+import path from 'node:path'
+import { InputError } from './errors.js'
+
+/** Input names as action.yml declares them. */
+export enum Input {
+  ProfileName = 'profile-name',
+  Path = 'path',
+  SourceBucket = 'source-bucket',
+  SourcePrefix = 'source-prefix',
+  DestinationBucket = 'destination-bucket',
+  DestinationPrefix = 'destination-prefix',
+  OutputDir = 'output-dir',
+  ProfileOwner = 'profile-owner',
+  Region = 'region',
+  TimeoutSeconds = 'timeout-seconds',
+  MaxConcurrency = 'max-concurrency',
+  Summary = 'summary',
+  UploadArtifact = 'upload-artifact',
+  ArtifactName = 'artifact-name',
+  RetentionDays = 'retention-days',
+  ExpectedBucketOwner = 'expected-bucket-owner',
+  SseKmsKeyId = 'sse-kms-key-id'
+}
+
+/** Every input, validated and typed. Nothing after `readInputs` reads the environment for inputs. */
+export interface Inputs {
+  profileName: string
+  /** Account that owns the profile, for cross-account signing. */
+  profileOwner: string | undefined
+  /** Glob patterns, one per line of `path`, as given (`!` marks an exclusion). */
+  patterns: string[]
+  sourceBucket: string
+  sourcePrefix: string
+  destinationBucket: string
+  destinationPrefix: string
+  /** Absolute path inside the workspace. */
+  outputDir: string
+  region: string
+  timeoutSeconds: number
+  maxConcurrency: number
+  summary: boolean
+  uploadArtifact: boolean
+  artifactName: string | undefined
+  retentionDays: number | undefined
+  expectedBucketOwner: string | undefined
+  sseKmsKeyId: string | undefined
+  /** Absolute, symlinks resolved. */
+  workspace: string
+}
+
+/** Reads one raw input; '' when not set (the runner sets declared defaults itself). */
+export type InputReader = (name: Input) => string
+
+export const DEFAULTS = {
+  sourcePrefix: 'unsigned/',
+  destinationPrefix: 'signed/',
+  outputDir: 'signed',
+  timeoutSeconds: 600,
+  maxConcurrency: 4
+} as const
+
+export const LIMITS = {
+  timeoutSeconds: { min: 1, max: 21600 },
+  maxConcurrency: { min: 1, max: 32 },
+  // GitHub caps it further by the repository's own setting.
+  retentionDays: { min: 1, max: 400 }
+} as const
+
+const PROFILE_NAME = /^[A-Za-z0-9_]{2,64}$/
+const ACCOUNT_ID = /^\d{12}$/
+const REGION = /^[a-z]{2}(-[a-z0-9]+)+-\d{1,2}$/
+const KMS_KEY =
+  /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_+=,.@-]+|alias\/[A-Za-z0-9/_+=,.@-]+|(mrk-)?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}|mrk-[0-9a-f]{32})$/
+// Characters that @actions/artifact refuses in a name.
+const ARTIFACT_NAME_FORBIDDEN = /[":<>|*?\r\n\\/]/
+
+export function readInputs(read: InputReader, env: NodeJS.ProcessEnv = process.env): Inputs {
+  const workspace = resolveWorkspace(env)
+  const profileName = matching(
+    Input.ProfileName,
+    required(read, Input.ProfileName),
+    PROFILE_NAME,
+    '2 to 64 characters from A-Z, a-z, 0-9 and _ (the name of a Signer signing profile)'
+  )
+  const patterns = pathPatterns(required(read, Input.Path), workspace)
+  const sourceBucket = bucketName(Input.SourceBucket, required(read, Input.SourceBucket))
+  return {
+    profileName,
+    profileOwner: optional(read, Input.ProfileOwner, value =>
+      matching(Input.ProfileOwner, value, ACCOUNT_ID, 'a 12-digit AWS account ID')
+    ),
+    patterns,
+    sourceBucket,
+    sourcePrefix: keyPrefix(Input.SourcePrefix, read(Input.SourcePrefix), DEFAULTS.sourcePrefix),
+    destinationBucket:
+      optional(read, Input.DestinationBucket, value =>
+        bucketName(Input.DestinationBucket, value)
+      ) ?? sourceBucket,
+    destinationPrefix: keyPrefix(
+      Input.DestinationPrefix,
+      read(Input.DestinationPrefix),
+      DEFAULTS.destinationPrefix
+    ),
+    outputDir: outputDirectory(read(Input.OutputDir).trim() || DEFAULTS.outputDir, workspace),
+    region: region(read(Input.Region).trim() || env.AWS_REGION || env.AWS_DEFAULT_REGION || ''),
+    timeoutSeconds:
+      integer(read, Input.TimeoutSeconds, LIMITS.timeoutSeconds, 'seconds') ??
+      DEFAULTS.timeoutSeconds,
+    maxConcurrency:
+      integer(read, Input.MaxConcurrency, LIMITS.maxConcurrency, 'files at once') ??
+      DEFAULTS.maxConcurrency,
+    summary: boolean(read, Input.Summary, true),
+    uploadArtifact: boolean(read, Input.UploadArtifact, false),
+    artifactName: optional(read, Input.ArtifactName, artifactName),
+    retentionDays: integer(read, Input.RetentionDays, LIMITS.retentionDays, 'days'),
+    expectedBucketOwner: optional(read, Input.ExpectedBucketOwner, value =>
+      matching(Input.ExpectedBucketOwner, value, ACCOUNT_ID, 'a 12-digit AWS account ID')
+    ),
+    sseKmsKeyId: optional(read, Input.SseKmsKeyId, value =>
+      matching(
+        Input.SseKmsKeyId,
+        value,
+        KMS_KEY,
+        'a KMS key ID, key ARN, alias name (alias/...) or alias ARN'
+      )
+    ),
+    workspace
+  }
+}
+
+function required(read: InputReader, name: Input): string {
+  const value = read(name).trim()
+  if (!value) throw new InputError(name, 'is required and was not given.')
+  return value
+}
+
+function optional<T>(read: InputReader, name: Input, parse: (value: string) => T): T | undefined {
+  const value = read(name).trim()
+  return value ? parse(value) : undefined
+}
+
+function matching(name: Input, value: string, pattern: RegExp, accepted: string): string {
+  if (!pattern.test(value)) throw new InputError(name, `must be ${accepted}; got '${value}'.`)
+  return value
+}
+
+function integer(
+  read: InputReader,
+  name: Input,
+  range: { min: number; max: number },
+  unit: string
+): number | undefined {
+  const value = read(name).trim()
+  if (!value) return undefined
+  const number = Number(value)
+  if (!/^\d+$/.test(value) || number < range.min || number > range.max) {
+    throw new InputError(
+      name,
+      `must be a whole number of ${unit} from ${range.min} to ${range.max}; got '${value}'.`
+    )
+  }
+  return number
+}
+
+function boolean(read: InputReader, name: Input, fallback: boolean): boolean {
+  const value = read(name).trim()
+  if (!value) return fallback
+  if (/^true$/i.test(value)) return true
+  if (/^false$/i.test(value)) return false
+  throw new InputError(name, `must be 'true' or 'false'; got '${value}'.`)
+}
+
+function resolveWorkspace(env: NodeJS.ProcessEnv): string {
+  const workspace = path.resolve(env.GITHUB_WORKSPACE || process.cwd())
+  return existsSync(workspace) ? realpathSync(workspace) : workspace
+}
+
+/** S3's naming rules for general purpose buckets. */
+export function bucketName(name: Input, value: string): string {
+  if (value.startsWith('s3://') || value.startsWith('arn:')) {
+    throw new InputError(
+      name,
+      `must be a bucket name alone, without s3:// or an ARN; got '${value}'.`
+    )
+  }
+  const valid =
+    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value) &&
+    !value.includes('..') &&
+    !/^\d+\.\d+\.\d+\.\d+$/.test(value) &&
+    !/^(xn--|sthree-)/.test(value) &&
+    !/(-s3alias|--ol-s3)$/.test(value)
+  if (!valid) {
+    throw new InputError(
+      name,
+      `'${value}' is not a valid S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit.`
+    )
+  }
+  return value
+}
+
+/** A key prefix for S3: no leading slash, no `..` segments, no control characters. */
+function keyPrefix(name: Input, raw: string, fallback: string): string {
+  const value = raw.trim() || fallback
+  const unsafe =
+    value.startsWith('/') ||
+    value.split('/').some(segment => segment === '..' || segment === '.') ||
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u001f\u007f\\]/.test(value) ||
+    value.length > 512
+  if (unsafe) {
+    throw new InputError(
+      name,
+      `must be an S3 key prefix such as '${fallback}': no leading '/', no '.' or '..' segments, no backslashes or control characters; got '${value}'.`
+    )
+  }
+  return value
+}
+
+/** Patterns stay relative to the workspace; one that climbs out of it is refused. */
+function pathPatterns(raw: string, workspace: string): string[] {
+  const patterns = raw
+    .split(/\r?\n/)
+    .map(line => line.trim())
+    .filter(line => line && !line.startsWith('#'))
+  if (patterns.length === 0) throw new InputError(Input.Path, 'is required and was not given.')
+  for (const pattern of patterns) {
+    const body = pattern.replace(/^!+/, '')
+    if (!isInside(workspace, path.resolve(workspace, body))) {
+      throw new InputError(
+        Input.Path,
+        `'${pattern}' points outside the workspace (${workspace}); give paths relative to the workspace, without '../'.`
+      )
+    }
+  }
+  return patterns
+}
+
+function outputDirectory(raw: string, workspace: string): string {
+  const resolved = path.resolve(workspace, raw)
+  if (
+    !isInside(workspace, resolved) ||
+    resolved === workspace ||
+    !isInside(workspace, realpathOfExisting(resolved))
+  ) {
+    throw new InputError(
+      Input.OutputDir,
+      `must be a directory inside the workspace, such as 'signed'; '${raw}' resolves to ${resolved}, outside ${workspace} or the workspace itself.`
+    )
+  }
+  return resolved
+}
+
+/** The real path of the deepest existing ancestor, with the rest appended: catches symlinks that leave. */
+function realpathOfExisting(target: string): string {
+  let existing = target
+  while (!existsSync(existing)) existing = path.dirname(existing)
+  return path.join(realpathSync(existing), path.relative(existing, target))
+}
+
+export function isInside(parent: string, child: string): boolean {
+  const relative = path.relative(parent, child)
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))
+}
+
+function region(value: string): string {
+  if (!value) {
+    throw new InputError(
+      Input.Region,
+      'no AWS Region was given: set the input, or AWS_REGION (aws-actions/configure-aws-credentials sets it with `aws-region`).'
+    )
+  }
+  if (!REGION.test(value)) {
+    throw new InputError(
+      Input.Region,
+      `must be an AWS Region code such as 'us-east-1'; got '${value}'.`
+    )
+  }
+  return value
+}
+
+function artifactName(value: string): string {
+  if (ARTIFACT_NAME_FORBIDDEN.test(value)) {
+    throw new InputError(
+      Input.ArtifactName,
+      `'${value}' contains a character that artifact names cannot hold (" : < > | * ? \\ / or a line break).`
+    )
+  }
+  return value
+}

@@ -1,0 +1,127 @@
+import { GetBucketVersioningCommand } from '@aws-sdk/client-s3'
+import { GetSigningPlatformCommand, GetSigningProfileCommand } from '@aws-sdk/client-signer'
+import type { AwsClients } from './aws-clients.js'
+import { ActionError, errorMessage, isAccessDenied, isNotFound } from './errors.js'
+import type { ArtifactFile } from './files.js'
+import type { Inputs } from './inputs.js'
+
+export interface PreflightFindings {
+  platformId: string | undefined
+  /** The platform's size limit, when it could be read. */
+  maxSizeBytes: number | undefined
+  /** Preflight APIs the role may not call; the service still judges those rules. */
+  skipped: string[]
+}
+
+type PreflightInputs = Pick<
+  Inputs,
+  'sourceBucket' | 'profileName' | 'profileOwner' | 'region' | 'expectedBucketOwner'
+>
+
+/**
+ * Checks the rules Signer would otherwise reject late: a versioned source bucket and an Active
+ * profile. A role without permission for a check is not an error: the check is skipped.
+ */
+export async function preflight(
+  clients: AwsClients,
+  inputs: PreflightInputs
+): Promise<PreflightFindings> {
+  const skipped: string[] = []
+  const permitted = async <T>(api: string, call: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await call()
+    } catch (error) {
+      if (!isAccessDenied(error)) throw error
+      skipped.push(api)
+      return undefined
+    }
+  }
+
+  const [, profile] = await Promise.all([
+    permitted('s3:GetBucketVersioning', () => checkVersioning(clients, inputs)),
+    permitted('signer:GetSigningProfile', () => activeProfile(clients, inputs))
+  ])
+  const platform =
+    profile?.platformId === undefined
+      ? undefined
+      : await permitted('signer:GetSigningPlatform', () =>
+          clients.signer.send(new GetSigningPlatformCommand({ platformId: profile.platformId }))
+        )
+  return {
+    platformId: profile?.platformId,
+    maxSizeBytes: platform?.maxSizeInMB ? platform.maxSizeInMB * 1024 * 1024 : undefined,
+    skipped
+  }
+}
+
+async function checkVersioning(clients: AwsClients, inputs: PreflightInputs): Promise<void> {
+  const bucket = inputs.sourceBucket
+  let status: string | undefined
+  try {
+    const answer = await clients.s3.send(
+      new GetBucketVersioningCommand({
+        Bucket: bucket,
+        ExpectedBucketOwner: inputs.expectedBucketOwner
+      })
+    )
+    status = answer.Status
+  } catch (error) {
+    if (isNotFound(error)) {
+      throw new ActionError(
+        `Source bucket '${bucket}' does not exist in ${inputs.region} (${errorMessage(error)}). Check 'source-bucket' and 'region': Signer needs the bucket in the same Region as the profile.`
+      )
+    }
+    throw new ActionError(
+      `Could not read the versioning of source bucket '${bucket}': ${errorMessage(error)}`
+    )
+  }
+  if (status !== 'Enabled') {
+    throw new ActionError(
+      `Source bucket '${bucket}' does not have versioning enabled (status: ${status ?? 'never enabled'}). ` +
+        'AWS Signer signs one exact object version, so the source bucket must be versioned: ' +
+        `aws s3api put-bucket-versioning --bucket ${bucket} --versioning-configuration Status=Enabled`
+    )
+  }
+}
+
+async function activeProfile(clients: AwsClients, inputs: PreflightInputs) {
+  const owner = inputs.profileOwner ? ` owned by ${inputs.profileOwner}` : ''
+  try {
+    const profile = await clients.signer.send(
+      new GetSigningProfileCommand({
+        profileName: inputs.profileName,
+        profileOwner: inputs.profileOwner
+      })
+    )
+    if (profile.status !== 'Active') {
+      throw new ActionError(
+        `Signing profile '${inputs.profileName}'${owner} is ${profile.status ?? 'not active'}${profile.statusReason ? ` (${profile.statusReason})` : ''}; only an Active profile can sign.`
+      )
+    }
+    return profile
+  } catch (error) {
+    if (isNotFound(error)) {
+      throw new ActionError(
+        `Signing profile '${inputs.profileName}'${owner} was not found in ${inputs.region}. Check 'profile-name', 'region'${inputs.profileOwner ? '' : ", and 'profile-owner' if the profile belongs to another account"}.`
+      )
+    }
+    throw error
+  }
+}
+
+/** Refuses files the platform cannot sign before anything is uploaded. */
+export function checkSizes(
+  files: ArtifactFile[],
+  maxSizeBytes: number | undefined,
+  platformId?: string
+): void {
+  if (maxSizeBytes === undefined) return
+  const tooLarge = files.filter(file => file.size > maxSizeBytes)
+  if (tooLarge.length > 0) {
+    const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`
+    throw new ActionError(
+      `${tooLarge.map(file => `'${file.path}' (${megabytes(file.size)})`).join(', ')} ` +
+        `exceed${tooLarge.length === 1 ? 's' : ''} the ${megabytes(maxSizeBytes)} limit of signing platform ${platformId ?? ''}.`
+    )
+  }
+}

@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import type { AwsClients } from './aws-clients.js'
+import { downloadSignedObject } from './download.js'
+import { ActionError, errorMessage } from './errors.js'
+import type { ArtifactFile } from './files.js'
+import type { Inputs } from './inputs.js'
+import { clientRequestToken, sourceObjectKey, traceMetadata } from './naming.js'
+import type { RunContext } from './run-context.js'
+import { startSigningJob } from './sign.js'
+import { uploadFile } from './upload.js'
+import { waitForSigningJob, type ThrottleGate } from './wait.js'
+
+/** What the run reports about one file; `results` holds one per file. */
+export interface FileResult {
+  path: string
+  signedPath: string
+  status: 'signed' | 'failed'
+  jobId: string
+  signatureExpiresAt: string
+  signedObject: string
+  sourceVersionId: string
+  profileVersion: string
+  /** SHA-256 of the signed file. */
+  sha256: string
+  seconds: number
+  /** Why the file failed, for the user. */
+  error?: string
+}
+
+export interface SigningSetup {
+  inputs: Inputs
+  context: RunContext
+  clients: AwsClients
+  gate: ThrottleGate
+}
+
+/** Takes one file through upload → start → wait → download; never throws, reports instead. */
+export async function signFile(
+  file: ArtifactFile,
+  setup: SigningSetup,
+  log: (line: string) => void
+): Promise<FileResult> {
+  const { inputs, context, clients } = setup
+  const started = Date.now()
+  const result: FileResult = {
+    path: file.path,
+    signedPath: '',
+    status: 'failed',
+    jobId: '',
+    signatureExpiresAt: '',
+    signedObject: '',
+    sourceVersionId: '',
+    profileVersion: '',
+    sha256: '',
+    seconds: 0
+  }
+  try {
+    const sha256 = await sha256OfFile(file.absolutePath)
+    const key = sourceObjectKey(inputs.sourcePrefix, context, sha256, file.relativePath)
+    result.sourceVersionId = await uploadFile(clients.s3, {
+      bucket: inputs.sourceBucket,
+      key,
+      filePath: file.absolutePath,
+      metadata: { ...traceMetadata(context), 'unsigned-sha256': sha256 },
+      expectedBucketOwner: inputs.expectedBucketOwner,
+      sseKmsKeyId: inputs.sseKmsKeyId
+    })
+    log(
+      `uploaded ${file.size} bytes to s3://${inputs.sourceBucket}/${key} (version ${result.sourceVersionId})`
+    )
+
+    result.jobId = await startSigningJob(clients.signer, {
+      profileName: inputs.profileName,
+      profileOwner: inputs.profileOwner,
+      source: { bucket: inputs.sourceBucket, key, version: result.sourceVersionId },
+      destination: { bucket: inputs.destinationBucket, prefix: inputs.destinationPrefix },
+      clientRequestToken: clientRequestToken(
+        context,
+        { name: inputs.profileName, owner: inputs.profileOwner },
+        sha256
+      )
+    })
+    log(`signing job ${result.jobId} started`)
+
+    const job = await waitForSigningJob(clients.signerPoller, result.jobId, {
+      timeoutMs: inputs.timeoutSeconds * 1000,
+      label: file.path,
+      gate: setup.gate,
+      onStatus: (status, elapsedMs) => log(`${status} after ${(elapsedMs / 1000).toFixed(1)} s`)
+    })
+    result.profileVersion = job.profileVersion ?? ''
+    result.signatureExpiresAt = job.signatureExpiresAt?.toISOString() ?? ''
+
+    // Signer decides the key of the signed object; read it, never guess it.
+    const signed = job.signedObject?.s3
+    if (!signed?.bucketName || !signed.key) {
+      throw new ActionError(`Signing job ${result.jobId} succeeded but names no signed object.`)
+    }
+    result.signedObject = `s3://${signed.bucketName}/${signed.key}`
+    const download = await downloadSignedObject(
+      clients.s3,
+      {
+        bucket: signed.bucketName,
+        key: signed.key,
+        expectedBucketOwner: inputs.expectedBucketOwner
+      },
+      file.outputPath
+    )
+    log(`downloaded ${result.signedObject} to ${file.signedPath} (${download.size} bytes)`)
+    result.sha256 = download.sha256
+    result.signedPath = file.signedPath
+    result.status = 'signed'
+  } catch (error) {
+    result.error = errorMessage(error)
+  }
+  result.seconds = Math.round((Date.now() - started) / 100) / 10
+  return result
+}
+
+async function sha256OfFile(filePath: string): Promise<string> {
+  const hash = createHash('sha256')
+  for await (const chunk of createReadStream(filePath)) hash.update(chunk as Buffer)
+  return hash.digest('hex')
+}

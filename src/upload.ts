@@ -1,0 +1,51 @@
+import { createReadStream } from 'node:fs'
+import type { S3Client } from '@aws-sdk/client-s3'
+import { Upload } from '@aws-sdk/lib-storage'
+import { ActionError, errorMessage } from './errors.js'
+
+export interface UploadRequest {
+  bucket: string
+  key: string
+  filePath: string
+  metadata: Record<string, string>
+  expectedBucketOwner: string | undefined
+  sseKmsKeyId: string | undefined
+}
+
+/** 8 MiB parts, four at a time: at most 32 MiB of a file is ever in memory. */
+const PART_SIZE = 8 * 1024 * 1024
+const QUEUE_SIZE = 4
+
+/** Streams a file to S3 (multipart when large) and returns the version Signer must sign. */
+export async function uploadFile(s3: S3Client, request: UploadRequest): Promise<string> {
+  const upload = new Upload({
+    client: s3,
+    partSize: PART_SIZE,
+    queueSize: QUEUE_SIZE,
+    params: {
+      Bucket: request.bucket,
+      Key: request.key,
+      Body: createReadStream(request.filePath),
+      Metadata: request.metadata,
+      ExpectedBucketOwner: request.expectedBucketOwner,
+      ...(request.sseKmsKeyId
+        ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: request.sseKmsKeyId }
+        : {})
+    }
+  })
+  let versionId: string | undefined
+  try {
+    versionId = (await upload.done()).VersionId
+  } catch (error) {
+    throw new ActionError(
+      `Uploading to s3://${request.bucket}/${request.key} failed: ${errorMessage(error)}`
+    )
+  }
+  // An unversioned bucket answers no version, or the string "null": neither can be signed.
+  if (!versionId || versionId === 'null') {
+    throw new ActionError(
+      `s3://${request.bucket}/${request.key} was stored without a version ID: the bucket is not versioned. Enable versioning on '${request.bucket}'; Signer signs one exact object version.`
+    )
+  }
+  return versionId
+}

@@ -1,0 +1,123 @@
+import {
+  DescribeSigningJobCommand,
+  type DescribeSigningJobCommandOutput,
+  type SignerClient
+} from '@aws-sdk/client-signer'
+import { nextPollDelayMs, retryDelayMs } from './backoff.js'
+import { ActionError, errorMessage, isThrottling, isTransient } from './errors.js'
+
+export type SigningJob = DescribeSigningJobCommandOutput
+
+export interface Clock {
+  now(): number
+  sleep(ms: number): Promise<void>
+  random(): number
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: ms => new Promise(resolve => setTimeout(resolve, ms)),
+  random: Math.random
+}
+
+/**
+ * Shared by every job of a run: when the service throttles one poll, all polls pause, so many
+ * jobs waiting together back off as one client.
+ */
+export class ThrottleGate {
+  private resumeAt = 0
+  private throttles = 0
+
+  constructor(private readonly clock: Clock = systemClock) {}
+
+  /** Waits out a pause, but never past `deadline`. */
+  async pass(deadline: number): Promise<void> {
+    const wait = Math.min(this.resumeAt, deadline) - this.clock.now()
+    if (wait > 0) await this.clock.sleep(wait)
+  }
+
+  throttled(): void {
+    this.throttles++
+    this.resumeAt = Math.max(
+      this.resumeAt,
+      this.clock.now() + retryDelayMs(this.throttles, this.clock.random)
+    )
+  }
+
+  recovered(): void {
+    this.throttles = 0
+  }
+}
+
+export interface WaitOptions {
+  timeoutMs: number
+  /** Names the job's file in messages. */
+  label: string
+  gate?: ThrottleGate
+  clock?: Clock
+  /** Called after every answered look, for progress logs. */
+  onStatus?: (status: string, elapsedMs: number) => void
+}
+
+/**
+ * Polls DescribeSigningJob until the job ends. Unlike the SDK waiter (20 s minimum delay; it
+ * retries AccessDenied until its timeout) it looks at once, then at intervals that grow with the
+ * time waited, and stops at once on errors no retry can mend.
+ */
+export async function waitForSigningJob(
+  signer: SignerClient,
+  jobId: string,
+  options: WaitOptions
+): Promise<SigningJob> {
+  const clock = options.clock ?? systemClock
+  const gate = options.gate ?? new ThrottleGate(clock)
+  const start = clock.now()
+  const deadline = start + options.timeoutMs
+  let lastStatus = 'not yet seen'
+  let serverErrors = 0
+
+  for (;;) {
+    await gate.pass(deadline)
+    let job: SigningJob | undefined
+    try {
+      job = await signer.send(new DescribeSigningJobCommand({ jobId }), {
+        abortSignal: AbortSignal.timeout(Math.max(1000, Math.min(15_000, deadline - clock.now())))
+      })
+      gate.recovered()
+      serverErrors = 0
+    } catch (error) {
+      if (isThrottling(error)) {
+        gate.throttled()
+      } else if (isTransient(error)) {
+        serverErrors++
+        await clock.sleep(
+          Math.min(retryDelayMs(serverErrors, clock.random), deadline - clock.now())
+        )
+      } else {
+        throw new ActionError(
+          `Could not read signing job ${jobId} for ${options.label}: ${errorMessage(error)}`
+        )
+      }
+    }
+
+    const elapsed = clock.now() - start
+    if (job) {
+      lastStatus = job.status ?? 'unknown'
+      options.onStatus?.(lastStatus, elapsed)
+      if (job.status === 'Succeeded') return job
+      if (job.status === 'Failed') {
+        throw new ActionError(
+          `Signing job ${jobId} for ${options.label} failed: ${job.statusReason ?? 'the service gave no reason'}`
+        )
+      }
+    }
+    if (clock.now() >= deadline) {
+      throw new ActionError(
+        `Signing job ${jobId} for ${options.label} did not finish within ${Math.round(options.timeoutMs / 1000)} s (timeout-seconds); last status: ${lastStatus}. ` +
+          `It may still finish: aws signer describe-signing-job --job-id ${jobId}`
+      )
+    }
+    if (job)
+      await clock.sleep(Math.min(nextPollDelayMs(elapsed, clock.random), deadline - clock.now()))
+  }
+}
