@@ -1,15 +1,15 @@
 /**
- * When to look at a signing job again. The interval grows with the time already waited — a
- * twelfth of it — between half a second and ten seconds, so a job's end is noticed within about
- * a tenth of its length while a job never costs more than two DescribeSigningJob calls a second.
- * Jitter of ±10% keeps many jobs (and matrix legs) from polling in step.
+ * When to look at a signing job again, counted from the start of the previous look. The interval
+ * grows with the time already waited — a twelfth of it — between half a second and ten seconds,
+ * so a job's end is noticed within about a tenth of its length, and a job never costs more than
+ * two DescribeSigningJob calls a second. Once above the floor, up to 10% jitter (downward, so
+ * neither limit is crossed) keeps many jobs and matrix legs from polling in step.
  */
 export const POLL = { minMs: 500, maxMs: 10_000, growth: 1 / 12, jitter: 0.1 } as const
 
 export function nextPollDelayMs(elapsedMs: number, random: () => number = Math.random): number {
   const base = Math.min(POLL.maxMs, Math.max(POLL.minMs, elapsedMs * POLL.growth))
-  const jittered = base * (1 - POLL.jitter + 2 * POLL.jitter * random())
-  return Math.round(Math.max(POLL.minMs, jittered))
+  return Math.round(Math.max(POLL.minMs, base * (1 - POLL.jitter * random())))
 }
 
 /** Back-off after throttling or a server error: 1 s doubling to 20 s, "full jitter" in the upper half. */

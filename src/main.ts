@@ -30,7 +30,16 @@ export async function signArtifacts(inputs: Inputs, context: RunContext): Promis
   )
   const clients = createClients(inputs.region)
 
-  const findings = await core.group('Preflight', () => preflight(clients, inputs))
+  const findings = await core.group('Preflight', async () => {
+    const found = await preflight(clients, inputs)
+    if (!found.skipped.includes('s3:GetBucketVersioning')) {
+      core.info(`Source bucket '${inputs.sourceBucket}' is versioned`)
+    }
+    if (found.platformId) {
+      core.info(`Profile '${inputs.profileName}' is Active on platform ${found.platformId}`)
+    }
+    return found
+  })
   if (findings.skipped.length > 0) {
     core.warning(
       `Skipped preflight checks the role may not call (${findings.skipped.join(', ')}); AWS Signer still enforces a versioned source bucket and an Active profile.`

@@ -87,7 +87,7 @@ export async function signFile(
       timeoutMs: inputs.timeoutSeconds * 1000,
       label: file.path,
       gate: setup.gate,
-      onStatus: (status, elapsedMs) => log(`${status} after ${(elapsedMs / 1000).toFixed(1)} s`)
+      onStatus: progressLogger(log)
     })
     result.profileVersion = job.profileVersion ?? ''
     result.signatureExpiresAt = job.signatureExpiresAt?.toISOString() ?? ''
@@ -116,6 +116,18 @@ export async function signFile(
   }
   result.seconds = Math.round((Date.now() - started) / 100) / 10
   return result
+}
+
+/** Logs a job's status when it changes, and every 10 s while it stays the same. */
+function progressLogger(log: (line: string) => void): (status: string, elapsedMs: number) => void {
+  let lastStatus = ''
+  let lastLoggedMs = 0
+  return (status, elapsedMs) => {
+    if (status === lastStatus && elapsedMs - lastLoggedMs < 10_000) return
+    log(`${status} after ${(elapsedMs / 1000).toFixed(1)} s`)
+    lastStatus = status
+    lastLoggedMs = elapsedMs
+  }
 }
 
 async function sha256OfFile(filePath: string): Promise<string> {

@@ -78,6 +78,7 @@ export async function waitForSigningJob(
 
   for (;;) {
     await gate.pass(deadline)
+    const lookedAt = clock.now()
     let job: SigningJob | undefined
     try {
       job = await signer.send(new DescribeSigningJobCommand({ jobId }), {
@@ -117,7 +118,9 @@ export async function waitForSigningJob(
           `It may still finish: aws signer describe-signing-job --job-id ${jobId}`
       )
     }
-    if (job)
-      await clock.sleep(Math.min(nextPollDelayMs(elapsed, clock.random), deadline - clock.now()))
+    if (job) {
+      const nextLook = lookedAt + nextPollDelayMs(lookedAt - start, clock.random)
+      await clock.sleep(Math.max(0, Math.min(nextLook, deadline) - clock.now()))
+    }
   }
 }

@@ -28,7 +28,9 @@ export async function startMoto(): Promise<MotoServer> {
     await waitForHttp(endpoint, 30_000, () => child.exitCode !== null)
   } catch (error) {
     child.kill('SIGKILL')
-    throw new Error(`moto_server did not start on ${endpoint}: ${String(error)}\n${stderr}`)
+    throw new Error(`moto_server did not start on ${endpoint}: ${String(error)}\n${stderr}`, {
+      cause: error
+    })
   }
   return { endpoint, pid: child.pid ?? -1, stop: () => stopChild(child) }
 }

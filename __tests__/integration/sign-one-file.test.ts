@@ -1,0 +1,195 @@
+import { createHash } from 'node:crypto'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { runAction, type ActionRun } from '../rig/run-action.js'
+import {
+  DESTINATION_BUCKET,
+  PROFILE,
+  SOURCE_BUCKET,
+  UNVERSIONED_BUCKET,
+  objectVersions,
+  readObject,
+  startRig,
+  type Rig
+} from '../rig/rig.js'
+import { signedBytesOf } from '../rig/signer-service.js'
+
+let rig: Rig
+
+beforeAll(async () => {
+  rig = await startRig()
+})
+afterAll(async () => {
+  await rig?.stop()
+})
+beforeEach(() => {
+  rig.signer.reset()
+  rig.signer.jobDurationMs = 0
+})
+
+/** A workspace holding the given files, as a checkout with a build would. */
+function workspaceWith(files: Record<string, Buffer | string>): string {
+  const workspace = mkdtempSync(path.join(tmpdir(), 'workspace-'))
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(workspace, name)), { recursive: true })
+    writeFileSync(path.join(workspace, name), content)
+  }
+  return workspace
+}
+
+function sign(
+  workspace: string,
+  inputs: Record<string, string>,
+  env: Record<string, string> = {}
+): Promise<ActionRun> {
+  return runAction({
+    workspace,
+    inputs: {
+      'profile-name': PROFILE,
+      'source-bucket': SOURCE_BUCKET,
+      'destination-bucket': DESTINATION_BUCKET,
+      ...inputs
+    },
+    env: { ...rig.env, ...env }
+  })
+}
+
+/** Every file under a directory, `.partial` leftovers included. */
+function filesUnder(directory: string): string[] {
+  if (!existsSync(directory)) return []
+  return readdirSync(directory, { recursive: true, withFileTypes: true })
+    .filter(entry => entry.isFile())
+    .map(entry => path.relative(directory, path.join(entry.parentPath, entry.name)))
+}
+
+const zip = Buffer.concat([Buffer.from('PK\u0003\u0004'), Buffer.alloc(4096, 7)])
+
+describe('signing one file as the runner runs the action', () => {
+  it('uploads, signs, downloads the signed zip and sets every output', async () => {
+    const workspace = workspaceWith({ 'build/function.zip': zip })
+
+    const run = await sign(workspace, { path: 'build/function.zip' })
+
+    expect(run.errors).toEqual([])
+    expect(run.exitCode).toBe(0)
+    expect(rig.signer.jobs).toHaveLength(1)
+    const job = rig.signer.jobs[0]!
+    expect(run.outputs['job-id']).toBe(job.jobId)
+    expect(run.outputs['signed-path']).toBe('signed/function.zip')
+    expect(run.outputs['signed-object']).toBe(`s3://${DESTINATION_BUCKET}/signed/${job.jobId}.zip`)
+
+    // The signed file is exactly what Signer wrote for that source version.
+    const signedFile = readFileSync(path.join(workspace, 'signed/function.zip'))
+    expect(signedFile.equals(signedBytesOf(zip, job.jobId))).toBe(true)
+    expect(
+      signedFile.equals(await readObject(rig.s3, DESTINATION_BUCKET, `signed/${job.jobId}.zip`))
+    ).toBe(true)
+
+    // Signatures from a default profile are valid for 135 months.
+    const expires = new Date(run.outputs['signature-expires-at']!)
+    expect(run.outputs['signature-expires-at']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/)
+    const months =
+      (expires.getUTCFullYear() - new Date().getUTCFullYear()) * 12 +
+      expires.getUTCMonth() -
+      new Date().getUTCMonth()
+    expect(months).toBe(135)
+
+    const [result] = JSON.parse(run.outputs.results!) as Array<Record<string, string>>
+    expect(result).toMatchObject({
+      path: 'build/function.zip',
+      signedPath: 'signed/function.zip',
+      status: 'signed',
+      jobId: job.jobId,
+      signatureExpiresAt: run.outputs['signature-expires-at'],
+      signedObject: run.outputs['signed-object'],
+      sourceVersionId: job.source.version,
+      profileVersion: job.profileVersion,
+      sha256: createHash('sha256').update(signedFile).digest('hex')
+    })
+    expect(job.source.bucketName).toBe(SOURCE_BUCKET)
+    expect(job.source.key).toMatch(/^unsigned\/octo-org-octo-repo\/.+\/function\.zip$/)
+
+    expect(run.summary).toContain('<table>')
+    expect(run.summary).toContain(job.jobId)
+    expect(run.summary).toContain('signed/function.zip')
+    expect(filesUnder(path.join(workspace, 'signed'))).toEqual(['function.zip'])
+  })
+
+  it('fails with the job id and the service reason when the job fails, leaving no file', async () => {
+    const workspace = workspaceWith({ 'build/function.zip': zip })
+    rig.signer.faults.failNextJob = 'Signing failed: the zip file is malformed'
+
+    const run = await sign(workspace, { path: 'build/function.zip' })
+
+    expect(run.exitCode).toBe(1)
+    const job = rig.signer.jobs[0]!
+    expect(run.errors.join('\n')).toContain(
+      `Signing job ${job.jobId} for build/function.zip failed: Signing failed: the zip file is malformed`
+    )
+    expect(filesUnder(path.join(workspace, 'signed'))).toEqual([])
+    expect(JSON.parse(run.outputs.results!)[0]).toMatchObject({
+      status: 'failed',
+      jobId: job.jobId
+    })
+  })
+
+  it('refuses a source bucket without versioning before uploading anything', async () => {
+    const workspace = workspaceWith({ 'function.zip': zip })
+
+    const run = await sign(workspace, { path: 'function.zip', 'source-bucket': UNVERSIONED_BUCKET })
+
+    expect(run.exitCode).toBe(1)
+    expect(run.errors).toHaveLength(1)
+    expect(run.errors[0]).toContain(
+      `Source bucket '${UNVERSIONED_BUCKET}' does not have versioning enabled`
+    )
+    expect(await objectVersions(rig.s3, UNVERSIONED_BUCKET)).toBe(0)
+    expect(rig.signer.jobs).toHaveLength(0)
+  })
+
+  it('names an unknown profile and starts no job', async () => {
+    const workspace = workspaceWith({ 'function.zip': zip })
+
+    const run = await sign(workspace, { path: 'function.zip', 'profile-name': 'no_such_profile' })
+
+    expect(run.exitCode).toBe(1)
+    expect(run.errors[0]).toContain("Signing profile 'no_such_profile' was not found in us-east-1")
+    expect(rig.signer.jobs).toHaveLength(0)
+  })
+
+  it('gives up at timeout-seconds naming the job, with nothing at the output path', async () => {
+    const workspace = workspaceWith({ 'function.zip': zip })
+    rig.signer.faults.neverComplete = true
+
+    const run = await sign(workspace, { path: 'function.zip', 'timeout-seconds': '2' })
+
+    expect(run.exitCode).toBe(1)
+    const job = rig.signer.jobs[0]!
+    expect(run.errors[0]).toContain(
+      `Signing job ${job.jobId} for function.zip did not finish within 2 s (timeout-seconds)`
+    )
+    expect(run.durationMs).toBeLessThan(2000 + 3000)
+    expect(filesUnder(path.join(workspace, 'signed'))).toEqual([])
+  })
+
+  it('names the missing file and sends no request', async () => {
+    const workspace = workspaceWith({ 'other.zip': zip })
+
+    const run = await sign(workspace, { path: 'build/function.zip' })
+
+    expect(run.exitCode).toBe(1)
+    expect(run.errors).toEqual([
+      `Input 'path': no files matched 'build/function.zip' in ${workspace}.`
+    ])
+    expect(rig.signer.requests).toHaveLength(0)
+  })
+})

@@ -1,0 +1,99 @@
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectVersionsCommand,
+  PutBucketVersioningCommand,
+  S3Client
+} from '@aws-sdk/client-s3'
+import { startMoto, type MotoServer } from './moto.js'
+import { startSignerService, type SignerService } from './signer-service.js'
+
+export const REGION = 'us-east-1'
+export const SOURCE_BUCKET = 'release-unsigned'
+export const DESTINATION_BUCKET = 'release-signed'
+export const UNVERSIONED_BUCKET = 'plain-unversioned'
+export const PROFILE = 'release_profile'
+
+/** The servers a signing run talks to, with the buckets and profile a release engineer would have. */
+export interface Rig {
+  moto: MotoServer
+  signer: SignerService
+  s3: S3Client
+  /** Environment for the action: the SDK's own endpoint variables, dummy credentials, Region. */
+  env: Record<string, string>
+  stop(): Promise<void>
+}
+
+export async function startRig(
+  options: { jobDurationMs?: number; s3Endpoint?: string } = {}
+): Promise<Rig> {
+  const moto = await startMoto()
+  let signer: SignerService | undefined
+  try {
+    signer = await startSignerService({
+      s3Endpoint: moto.endpoint,
+      region: REGION,
+      jobDurationMs: options.jobDurationMs ?? 0
+    })
+    const s3 = testS3Client(moto.endpoint)
+    await createBucket(s3, SOURCE_BUCKET, true)
+    await createBucket(s3, DESTINATION_BUCKET, false)
+    await createBucket(s3, UNVERSIONED_BUCKET, false)
+    signer.addProfile({ name: PROFILE, platformId: 'AWSLambda-SHA384-ECDSA' })
+    const running = signer
+    return {
+      moto,
+      signer: running,
+      s3,
+      env: {
+        AWS_ENDPOINT_URL_S3: options.s3Endpoint ?? moto.endpoint,
+        AWS_ENDPOINT_URL_SIGNER: running.endpoint,
+        AWS_REGION: REGION,
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test'
+      },
+      stop: async () => {
+        s3.destroy()
+        await running.stop()
+        await moto.stop()
+      }
+    }
+  } catch (error) {
+    await signer?.stop()
+    await moto.stop()
+    throw error
+  }
+}
+
+export function testS3Client(endpoint: string): S3Client {
+  return new S3Client({
+    endpoint,
+    region: REGION,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' }
+  })
+}
+
+async function createBucket(s3: S3Client, bucket: string, versioned: boolean): Promise<void> {
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }))
+  if (versioned) {
+    await s3.send(
+      new PutBucketVersioningCommand({
+        Bucket: bucket,
+        VersioningConfiguration: { Status: 'Enabled' }
+      })
+    )
+  }
+}
+
+export async function readObject(s3: S3Client, bucket: string, key: string): Promise<Buffer> {
+  const answer = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
+  return Buffer.from(
+    await (answer.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray()
+  )
+}
+
+export async function objectVersions(s3: S3Client, bucket: string): Promise<number> {
+  const answer = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket }))
+  return answer.Versions?.length ?? 0
+}

@@ -1,0 +1,288 @@
+import { spawn, execFile } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+
+/** The checkout holding action.yml, found from here whether run by jest or compiled to build/. */
+function repositoryRoot(): string {
+  let directory = dirname(fileURLToPath(import.meta.url))
+  while (!existsSync(join(directory, 'action.yml')) && dirname(directory) !== directory) {
+    directory = dirname(directory)
+  }
+  return directory
+}
+
+const REPO_ROOT = repositoryRoot()
+const DEFAULT_ENTRY = join(REPO_ROOT, 'dist', 'index.js')
+const DEFAULT_ACTION_YML = join(REPO_ROOT, 'action.yml')
+
+export interface RunActionOptions {
+  /** By action.yml name, e.g. `{ 'profile-name': 'p', path: 'a.zip' }`. */
+  inputs: Record<string, string>
+  /** GITHUB_WORKSPACE, also the child's cwd. */
+  workspace: string
+  /**
+   * Extra environment, applied last: it overrides the runner's variables and the inputs.
+   * A value of '' removes the variable from the child's environment.
+   */
+  env?: Record<string, string>
+  /** The child is killed (SIGKILL) after this long; default 120000. */
+  timeoutMs?: number
+  /** Default: <repo root>/dist/index.js. */
+  entry?: string
+  /** Where the input defaults come from; default: <repo root>/action.yml (none if it is missing). */
+  actionYml?: string
+}
+
+export interface ActionRun {
+  /** null when the child was killed by a signal (see `timedOut`). */
+  exitCode: number | null
+  timedOut: boolean
+  stdout: string
+  stderr: string
+  durationMs: number
+  /** Parsed from the GITHUB_OUTPUT file as the runner does. */
+  outputs: Record<string, string>
+  /** Contents of the GITHUB_STEP_SUMMARY file ('' if none). */
+  summary: string
+  /** Messages of `::error::` / `::warning::` workflow commands on stdout, decoded. */
+  errors: string[]
+  warnings: string[]
+  /** Peak resident set of the child (getrusage maxrss); absent if it died without exiting. */
+  peakRssKb?: number
+}
+
+/**
+ * Runs the action like the GitHub Actions runner does: `node <entry>` in a clean environment
+ * holding only PATH, HOME, the runner's variables, INPUT_* and `env`. Never throws for a
+ * non-zero exit; throws only if the rig itself cannot do its job (e.g. a malformed GITHUB_OUTPUT,
+ * which the runner would also reject).
+ */
+export async function runAction(options: RunActionOptions): Promise<ActionRun> {
+  const dir = await mkdtemp(join(tmpdir(), 'run-action-'))
+  try {
+    const files = await prepareRunDir(dir)
+    const env = await buildEnv(options, files)
+    const child = await runChild(options, env, files.preload)
+    return {
+      ...child,
+      outputs: parseOutputFile(await readFile(files.output, 'utf8')),
+      summary: await readIfPresent(files.summary),
+      errors: workflowCommandMessages(child.stdout, 'error'),
+      warnings: workflowCommandMessages(child.stdout, 'warning'),
+      peakRssKb: parseRss(await readIfPresent(files.rss))
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+interface RunFiles {
+  output: string
+  summary: string
+  runnerTemp: string
+  preload: string
+  rss: string
+}
+
+async function prepareRunDir(dir: string): Promise<RunFiles> {
+  const files: RunFiles = {
+    output: join(dir, 'github_output'),
+    summary: join(dir, 'step_summary'),
+    runnerTemp: join(dir, 'runner_temp'),
+    preload: join(dir, 'peak-rss.cjs'),
+    rss: join(dir, 'peak-rss')
+  }
+  // Like the runner, the command files exist (empty) before the step starts.
+  await writeFile(files.output, '')
+  await writeFile(files.summary, '')
+  await mkdir(files.runnerTemp)
+  // The child reports its own peak RSS on exit: Node has no getrusage(RUSAGE_CHILDREN).
+  await writeFile(
+    files.preload,
+    `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(files.rss)}, ` +
+      `String(process.resourceUsage().maxRSS)))\n`
+  )
+  return files
+}
+
+async function buildEnv(options: RunActionOptions, files: RunFiles): Promise<NodeJS.ProcessEnv> {
+  const defaults = await inputDefaults(options.actionYml ?? DEFAULT_ACTION_YML)
+  const inputs = { ...defaults, ...options.inputs }
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? tmpdir(),
+    ...runnerVariables(options.workspace, files),
+    ...Object.fromEntries(Object.entries(inputs).map(([name, value]) => [inputVar(name), value]))
+  }
+  for (const [name, value] of Object.entries(options.env ?? {})) {
+    if (value === '') delete env[name]
+    else env[name] = value
+  }
+  return env
+}
+
+function runnerVariables(workspace: string, files: RunFiles): Record<string, string> {
+  return {
+    GITHUB_ACTIONS: 'true',
+    CI: 'true',
+    GITHUB_WORKSPACE: workspace,
+    GITHUB_OUTPUT: files.output,
+    GITHUB_STEP_SUMMARY: files.summary,
+    GITHUB_REPOSITORY: 'octo-org/octo-repo',
+    GITHUB_RUN_ID: String(1_000_000_000 + Math.floor(Math.random() * 1_000_000_000)),
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_JOB: 'sign',
+    GITHUB_SHA: randomBytes(20).toString('hex'),
+    GITHUB_REF: 'refs/heads/main',
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_API_URL: 'https://api.github.com',
+    RUNNER_TEMP: files.runnerTemp,
+    RUNNER_OS: 'Linux',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_REGION: 'us-east-1',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true'
+  }
+}
+
+/** The runner's (and @actions/core's) mapping: upper case, spaces to '_', hyphens kept. */
+function inputVar(name: string): string {
+  return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`
+}
+
+const defaultsCache = new Map<string, Promise<Record<string, string>>>()
+
+/**
+ * The `default` of each input declared in action.yml. PyYAML's BaseLoader keeps every scalar as
+ * its literal text, as the runner does (`default: true` is 'true'). Expressions such as
+ * `${{ github.token }}` are passed through unevaluated.
+ */
+async function inputDefaults(actionYml: string): Promise<Record<string, string>> {
+  if (!existsSync(actionYml)) return {}
+  let defaults = defaultsCache.get(actionYml)
+  if (!defaults) {
+    defaults = readInputDefaults(actionYml)
+    defaultsCache.set(actionYml, defaults)
+  }
+  return defaults
+}
+
+const READ_DEFAULTS_PY = `
+import json, sys, yaml
+doc = yaml.load(open(sys.argv[1], encoding='utf-8'), Loader=yaml.BaseLoader) or {}
+inputs = doc.get('inputs') or {}
+print(json.dumps({k: v['default'] for k, v in inputs.items() if isinstance(v, dict) and 'default' in v}))
+`
+
+async function readInputDefaults(actionYml: string): Promise<Record<string, string>> {
+  try {
+    const { stdout } = await promisify(execFile)('python3', ['-c', READ_DEFAULTS_PY, actionYml])
+    return JSON.parse(stdout) as Record<string, string>
+  } catch (error) {
+    throw new Error(
+      `could not read the input defaults of ${actionYml} (python3 with PyYAML): ${error}`,
+      { cause: error }
+    )
+  }
+}
+
+interface ChildResult {
+  exitCode: number | null
+  timedOut: boolean
+  stdout: string
+  stderr: string
+  durationMs: number
+}
+
+async function runChild(
+  options: RunActionOptions,
+  env: NodeJS.ProcessEnv,
+  preload: string
+): Promise<ChildResult> {
+  const started = Date.now()
+  const child = spawn(process.execPath, ['--require', preload, options.entry ?? DEFAULT_ENTRY], {
+    cwd: options.workspace,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  let timedOut = false
+  const timer = setTimeout(() => {
+    timedOut = true
+    child.kill('SIGKILL')
+  }, options.timeoutMs ?? 120_000)
+  try {
+    // 'close' (not 'exit') so that all of stdout and stderr has been read.
+    const exitCode = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject)
+      child.once('close', code => resolve(code))
+    })
+    return { exitCode, timedOut, stdout, stderr, durationMs: Date.now() - started }
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/**
+ * Parses GITHUB_OUTPUT like the runner's file command: `name=value` lines and heredocs
+ * `name<<DELIMITER` ... `DELIMITER`, whichever of `=` and `<<` comes first on the line wins.
+ */
+export function parseOutputFile(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {}
+  const lines = text.split('\n')
+  if (lines.at(-1) === '') lines.pop()
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? ''
+    if (line === '') continue
+    const equals = line.indexOf('=')
+    const heredoc = line.indexOf('<<')
+    if (equals > 0 && (heredoc < 0 || equals < heredoc)) {
+      outputs[line.slice(0, equals)] = line.slice(equals + 1)
+    } else if (heredoc > 0 && line.length > heredoc + 2 && (equals < 0 || heredoc < equals)) {
+      const delimiter = line.slice(heredoc + 2)
+      const end = lines.indexOf(delimiter, i + 1)
+      if (end < 0) throw new Error(`GITHUB_OUTPUT: no closing delimiter '${delimiter}'`)
+      outputs[line.slice(0, heredoc)] = lines.slice(i + 1, end).join('\n')
+      i = end
+    } else {
+      throw new Error(`GITHUB_OUTPUT: invalid line '${line}'`)
+    }
+  }
+  return outputs
+}
+
+/** Messages of `::<command> props::message` lines, unescaped like the runner (%0D, %0A, then %25). */
+export function workflowCommandMessages(stdout: string, command: string): string[] {
+  const messages: string[] = []
+  for (const rawLine of stdout.split(/\r?\n/)) {
+    const line = rawLine.trimStart()
+    if (!line.startsWith('::')) continue
+    const end = line.indexOf('::', 2)
+    if (end < 0 || line.slice(2, end).split(' ', 1)[0] !== command) continue
+    messages.push(
+      line
+        .slice(end + 2)
+        .replace(/%0D/g, '\r')
+        .replace(/%0A/g, '\n')
+        .replace(/%25/g, '%')
+    )
+  }
+  return messages
+}
+
+async function readIfPresent(path: string): Promise<string> {
+  return existsSync(path) ? readFile(path, 'utf8') : ''
+}
+
+function parseRss(text: string): number | undefined {
+  const kb = Number.parseInt(text, 10)
+  return Number.isFinite(kb) ? kb : undefined
+}

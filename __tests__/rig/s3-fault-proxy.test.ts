@@ -1,0 +1,150 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig
+} from '@aws-sdk/client-s3'
+import { randomBytes } from 'node:crypto'
+import { createServer, request, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { startMoto, type MotoServer } from './moto.js'
+import { startS3FaultProxy, type S3FaultProxy } from './s3-fault-proxy.js'
+
+const BUCKET = 'fault-proxy-test'
+
+describe('S3 fault proxy in front of moto', () => {
+  let moto: MotoServer
+  let proxy: S3FaultProxy
+
+  const s3 = (config: S3ClientConfig = {}): S3Client =>
+    new S3Client({
+      endpoint: proxy.endpoint,
+      forcePathStyle: true,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      ...config
+    })
+  const put = (client: S3Client, key: string, body: Uint8Array | string = 'x') =>
+    client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }))
+  const errorName = (promise: Promise<unknown>) =>
+    promise.then(
+      () => 'resolved',
+      (error: Error) => error.name
+    )
+  /** The statuses logged from now on. */
+  const statusesAfter = (mark: number) => proxy.requests.slice(mark).map(r => r.status)
+
+  beforeAll(async () => {
+    moto = await startMoto()
+    proxy = await startS3FaultProxy(moto.endpoint)
+    await s3().send(new CreateBucketCommand({ Bucket: BUCKET }))
+  })
+
+  afterEach(() => proxy.clearFaults())
+
+  afterAll(async () => {
+    await proxy?.stop()
+    await moto?.stop()
+  })
+
+  it('passes normal traffic through unchanged', async () => {
+    const client = s3()
+    const body = randomBytes(3 * 1024 * 1024 + 17)
+    await put(client, 'normal.bin', body)
+    const got = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'normal.bin' }))
+
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(body)).toBe(true)
+    expect(proxy.requests.at(-1)).toMatchObject({
+      method: 'GET',
+      path: expect.stringMatching(new RegExp(`^/${BUCKET}/normal\\.bin`)),
+      status: 200
+    })
+    expect(proxy.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+  })
+
+  it('answers SlowDown, which the SDK retries by default', async () => {
+    const mark = proxy.requests.length
+    proxy.failNext(2, 'slow-down')
+    await put(s3(), 'slow.txt')
+
+    expect(statusesAfter(mark)).toEqual([503, 503, 200])
+  })
+
+  it('surfaces SlowDown by name when retries are off', async () => {
+    proxy.failNext(1, 'slow-down')
+    expect(await errorName(put(s3({ maxAttempts: 1 }), 'slow.txt'))).toBe('SlowDown')
+  })
+
+  it('resets connections, which the SDK retries', async () => {
+    const mark = proxy.requests.length
+    proxy.failNext(1, 'reset')
+    await put(s3(), 'reset.txt')
+
+    expect(statusesAfter(mark)).toEqual(['reset', 200])
+  })
+
+  it('answers InternalError', async () => {
+    proxy.failNext(1, 'internal-error')
+    expect(await errorName(put(s3({ maxAttempts: 1 }), 'error.txt'))).toBe('InternalError')
+  })
+
+  it('applies a fault only to matching requests', async () => {
+    const client = s3({ maxAttempts: 1 })
+    await put(client, 'match.txt')
+    proxy.failNext(1, 'internal-error', { method: 'put', path: /match\.txt/g })
+
+    await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'match.txt' }))
+    expect(await errorName(put(client, 'match.txt'))).toBe('InternalError')
+    await put(client, 'match.txt')
+  })
+})
+
+describe('S3 fault proxy streaming', () => {
+  let sink: Server
+  let proxy: S3FaultProxy
+  let received = 0
+
+  beforeAll(async () => {
+    // Counts the body as it arrives, then answers with 16 MiB.
+    sink = createServer((req, res) => {
+      req.on('data', (chunk: Buffer) => (received += chunk.length))
+      req.on('end', () => res.end(Buffer.alloc(16 * 1024 * 1024)))
+    })
+    await new Promise<void>(resolve => sink.listen(0, '127.0.0.1', resolve))
+    proxy = await startS3FaultProxy(`http://127.0.0.1:${(sink.address() as AddressInfo).port}`)
+  })
+
+  afterAll(async () => {
+    await proxy?.stop()
+    await new Promise(resolve => sink?.close(resolve))
+  })
+
+  it('forwards a request body before the client has finished sending it', async () => {
+    const chunk = Buffer.alloc(1024 * 1024, 1)
+    const upload = request(`${proxy.endpoint}/bucket/key`, { method: 'PUT' })
+    const answered = new Promise<number>((resolve, reject) => {
+      upload.on('error', reject)
+      upload.on('response', res => {
+        let length = 0
+        res.on('data', (data: Buffer) => (length += data.length))
+        res.on('end', () => resolve(length))
+      })
+    })
+    upload.write(chunk)
+    await until(() => received === chunk.length)
+    upload.end(chunk)
+
+    expect(await answered).toBe(16 * 1024 * 1024)
+    expect(received).toBe(2 * chunk.length)
+  })
+})
+
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise(resolve => setTimeout(resolve, 10))
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * `npm run demo`: starts moto and the local Signer service, signs a sample zip with dist/index.js
+ * exactly as the Actions runner would run it, prints the outputs and the step summary, and stops
+ * the servers.
+ */
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { runAction } from '../__tests__/rig/run-action.js'
+import { DESTINATION_BUCKET, PROFILE, SOURCE_BUCKET, startRig } from '../__tests__/rig/rig.js'
+
+const SIGNING_DELAY_MS = 3000
+
+const started = Date.now()
+const rig = await startRig({ jobDurationMs: SIGNING_DELAY_MS })
+const workspace = mkdtempSync(path.join(tmpdir(), 'signer-demo-'))
+try {
+  mkdirSync(path.join(workspace, 'build'))
+  // A real zip, as a Lambda build would produce.
+  execFileSync('python3', [
+    '-c',
+    'import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], "w") as z: z.writestr("index.mjs", "export const handler = async () => \\"hello\\"\\n")',
+    path.join(workspace, 'build', 'function.zip')
+  ])
+  const inputs = {
+    'profile-name': PROFILE,
+    path: 'build/function.zip',
+    'source-bucket': SOURCE_BUCKET,
+    'destination-bucket': DESTINATION_BUCKET
+  }
+  console.log(
+    `Servers up: S3 (moto) ${rig.moto.endpoint}, Signer ${rig.signer.endpoint}; signing takes ${SIGNING_DELAY_MS / 1000} s.`
+  )
+  console.log(
+    `Running dist/index.js with ${Object.entries(inputs)
+      .map(([name, value]) => `${name}=${value}`)
+      .join(', ')}\n`
+  )
+
+  const run = await runAction({ workspace, inputs, env: rig.env })
+
+  // The runner hides ::debug:: lines unless debug logging is on; so does the demo.
+  console.log(
+    run.stdout
+      .split('\n')
+      .filter(line => !line.startsWith('::debug::'))
+      .join('\n')
+      .trimEnd()
+  )
+  console.log('\nOutputs (GITHUB_OUTPUT):')
+  for (const [name, value] of Object.entries(run.outputs)) console.log(`  ${name} = ${value}`)
+  console.log('\nStep summary (GITHUB_STEP_SUMMARY):')
+  console.log(run.summary.trimEnd())
+
+  const job = rig.signer.jobs[0]
+  const noticed = rig.signer.requests.find(
+    request =>
+      request.operation === 'DescribeSigningJob' &&
+      request.jobId === job?.jobId &&
+      request.atMs >= (job?.completedAtMs ?? Infinity)
+  )
+  console.log('\nTimings:')
+  console.log(
+    `  action wall time: ${(run.durationMs / 1000).toFixed(2)} s (signing delay ${SIGNING_DELAY_MS / 1000} s)`
+  )
+  if (job?.completedAtMs && noticed) {
+    console.log(
+      `  job ended ${((job.completedAtMs - job.createdAtMs) / 1000).toFixed(2)} s after it started; the action noticed ${noticed.atMs - job.completedAtMs} ms later`
+    )
+    console.log(`  DescribeSigningJob calls: ${job.describeCount}`)
+  }
+  console.log(
+    `  demo wall time (servers included): ${((Date.now() - started) / 1000).toFixed(2)} s`
+  )
+  process.exitCode = run.exitCode ?? 1
+} finally {
+  rmSync(workspace, { recursive: true, force: true })
+  await rig.stop()
+}
