@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { createWriteStream, unlinkSync } from 'node:fs'
+import { createWriteStream, unlinkSync, type WriteStream } from 'node:fs'
 import { mkdir, rename, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { Transform } from 'node:stream'
@@ -37,6 +37,7 @@ export async function downloadSignedObject(
   )
   const where = `s3://${object.bucket}/${object.key}`
   inFlight.add(temporary)
+  let writer: WriteStream | undefined
   try {
     const answer = await s3.send(
       new GetObjectCommand({
@@ -53,7 +54,8 @@ export async function downloadSignedObject(
         done(null, chunk)
       }
     })
-    await pipeline(answer.Body as NodeJS.ReadableStream, hashing, createWriteStream(temporary))
+    writer = createWriteStream(temporary)
+    await pipeline(answer.Body as NodeJS.ReadableStream, hashing, writer)
     const { size } = await stat(temporary)
     if (answer.ContentLength !== undefined && size !== answer.ContentLength) {
       throw new Error(`received ${size} of ${answer.ContentLength} bytes`)
@@ -63,6 +65,9 @@ export async function downloadSignedObject(
   } catch (error) {
     throw new ActionError(`Downloading the signed object ${where} failed: ${errorMessage(error)}`)
   } finally {
+    // A stream that failed early may still be opening its file: remove it only once closed.
+    const opened = writer
+    if (opened && !opened.closed) await new Promise(resolve => opened.once('close', resolve))
     removeQuietly(temporary)
     inFlight.delete(temporary)
   }

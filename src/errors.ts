@@ -67,7 +67,9 @@ export function isTransient(error: unknown): boolean {
   if (status !== undefined) return status >= 500
   const { name, code } = shape(error)
   return (
+    // AbortError: the poller's per-request timeout cut a request that hung.
     name === 'TimeoutError' ||
+    name === 'AbortError' ||
     ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(code ?? '') ||
     /socket hang up|ECONNRESET/.test(shape(error).message ?? '')
   )

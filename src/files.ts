@@ -19,7 +19,7 @@ export interface ArtifactFile {
   size: number
 }
 
-const GLOB_CHARACTERS = /[*?[\]{}]/
+const GLOB_CHARACTERS = /[*?[\]]/
 
 /**
  * Resolves the `path` patterns to regular files inside the workspace, mapped to output paths.
@@ -59,10 +59,22 @@ export async function findArtifactFiles(
   return mapToOutputs([...matches.values()].sort(), workspace, outputDir, platform)
 }
 
-/** A pattern is anchored at the workspace, not at the process's working directory. */
+/**
+ * A pattern is anchored at the workspace, not at the process's working directory. The workspace
+ * part is escaped, so a runner directory such as `ws[1]` is not read as a character class.
+ */
 function anchor(pattern: string, workspace: string): string {
   const negation = /^!+/.exec(pattern)?.[0] ?? ''
-  return negation + path.resolve(workspace, pattern.slice(negation.length))
+  const body = pattern.slice(negation.length)
+  return negation + (path.isAbsolute(body) ? body : path.join(globEscape(workspace), body))
+}
+
+/** @actions/glob's own escaping (it has no braces or extglobs); '\\' is a separator on Windows. */
+function globEscape(literal: string): string {
+  return (process.platform === 'win32' ? literal : literal.replace(/\\/g, '\\\\'))
+    .replace(/\[(?=[^/]+\])/g, '[[]')
+    .replace(/\?/g, '[?]')
+    .replace(/\*/g, '[*]')
 }
 
 function rejectDirectories(patterns: string[], workspace: string): void {

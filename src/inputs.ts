@@ -188,8 +188,8 @@ export function bucketName(name: Input, value: string): string {
     /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value) &&
     !value.includes('..') &&
     !/^\d+\.\d+\.\d+\.\d+$/.test(value) &&
-    !/^(xn--|sthree-)/.test(value) &&
-    !/(-s3alias|--ol-s3)$/.test(value)
+    !/^(xn--|sthree-|amzn-s3-demo-)/.test(value) &&
+    !/(-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)$/.test(value)
   if (!valid) {
     throw new InputError(
       name,
@@ -238,11 +238,8 @@ function pathPatterns(raw: string, workspace: string): string[] {
 
 function outputDirectory(raw: string, workspace: string): string {
   const resolved = path.resolve(workspace, raw)
-  if (
-    !isInside(workspace, resolved) ||
-    resolved === workspace ||
-    !isInside(workspace, realpathOfExisting(resolved))
-  ) {
+  const real = realpathOfExisting(resolved)
+  if (!isInside(workspace, resolved) || !isInside(workspace, real) || real === workspace) {
     throw new InputError(
       Input.OutputDir,
       `must be a directory inside the workspace, such as 'signed'; '${raw}' resolves to ${resolved}, outside ${workspace} or the workspace itself.`
@@ -260,7 +257,8 @@ function realpathOfExisting(target: string): string {
 
 export function isInside(parent: string, child: string): boolean {
   const relative = path.relative(parent, child)
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))
+  const climbs = relative === '..' || relative.startsWith(`..${path.sep}`)
+  return relative === '' || (!climbs && !path.isAbsolute(relative))
 }
 
 function region(value: string): string {

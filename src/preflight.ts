@@ -66,6 +66,7 @@ async function checkVersioning(clients: AwsClients, inputs: PreflightInputs): Pr
     )
     status = answer.Status
   } catch (error) {
+    if (isAccessDenied(error)) throw error
     if (isNotFound(error)) {
       throw new ActionError(
         `Source bucket '${bucket}' does not exist in ${inputs.region} (${errorMessage(error)}). Check 'source-bucket' and 'region': Signer needs the bucket in the same Region as the profile.`

@@ -1,0 +1,144 @@
+import { beforeEach, describe, expect, it, jest } from '@jest/globals'
+import type { RunContext } from '../../src/run-context.js'
+import type { FileResult } from '../../src/sign-file.js'
+
+type UploadArtifact = (
+  name: string,
+  files: string[],
+  rootDirectory: string,
+  options: { retentionDays?: number }
+) => Promise<{ id?: number; size?: number }>
+
+const uploadArtifact = jest.fn<UploadArtifact>()
+
+jest.unstable_mockModule('@actions/artifact', () => ({
+  DefaultArtifactClient: class {
+    uploadArtifact = uploadArtifact
+  }
+}))
+
+const { defaultArtifactName, uploadSignedArtifact } = await import('../../src/artifact.js')
+const { ActionError } = await import('../../src/errors.js')
+
+const CONTEXT: RunContext = {
+  repository: 'octo-org/widget',
+  runId: '987654321',
+  runAttempt: '1',
+  job: 'build',
+  sha: 'abc',
+  serverUrl: 'https://github.com'
+}
+
+function result(signedPath: string, sha256: string): FileResult {
+  return {
+    path: signedPath.replace(/^signed\//, 'build/'),
+    signedPath,
+    status: 'signed',
+    jobId: 'job',
+    signatureExpiresAt: '2030-01-01T00:00:00.000Z',
+    signedObject: 's3://b/k',
+    sourceVersionId: 'v',
+    profileVersion: 'p',
+    sha256,
+    seconds: 1
+  }
+}
+
+const A = result('signed/a.zip', 'a'.repeat(64))
+const B = result('signed/b.zip', 'b'.repeat(64))
+
+describe('defaultArtifactName', () => {
+  it('starts with signed-<job>- and ends with 12 hex characters', () => {
+    expect(defaultArtifactName(CONTEXT, [A, B])).toMatch(/^signed-build-[0-9a-f]{12}$/)
+    expect(defaultArtifactName({ ...CONTEXT, job: 'release' }, [A])).toMatch(
+      /^signed-release-[0-9a-f]{12}$/
+    )
+  })
+
+  it('is the same for the same input', () => {
+    expect(defaultArtifactName({ ...CONTEXT }, [{ ...A }, { ...B }])).toBe(
+      defaultArtifactName(CONTEXT, [A, B])
+    )
+  })
+
+  it('differs when the signed files differ', () => {
+    const names = [
+      defaultArtifactName(CONTEXT, [A, B]),
+      defaultArtifactName(CONTEXT, [A]),
+      defaultArtifactName(CONTEXT, [B]),
+      defaultArtifactName(CONTEXT, [A, { ...B, sha256: 'c'.repeat(64) }]),
+      defaultArtifactName(CONTEXT, [A, { ...B, signedPath: 'signed/linux/b.zip' }])
+    ]
+    expect(new Set(names).size).toBe(names.length)
+  })
+
+  it('does not depend on fields other than the signed path and content', () => {
+    expect(defaultArtifactName(CONTEXT, [{ ...A, jobId: 'other', seconds: 9 }])).toBe(
+      defaultArtifactName(CONTEXT, [A])
+    )
+  })
+})
+
+describe('uploadSignedArtifact', () => {
+  const options = {
+    name: undefined,
+    outputDir: '/ws/signed',
+    workspace: '/ws',
+    retentionDays: undefined,
+    context: CONTEXT
+  }
+
+  beforeEach(() => {
+    uploadArtifact.mockReset()
+  })
+
+  it('uploads the signed files from output-dir and links the artifact', async () => {
+    uploadArtifact.mockResolvedValue({ id: 4242, size: 10 })
+    const uploaded = await uploadSignedArtifact([A, B], { ...options, retentionDays: 5 })
+    const name = defaultArtifactName(CONTEXT, [A, B])
+    expect(uploaded).toEqual({
+      id: '4242',
+      name,
+      url: 'https://github.com/octo-org/widget/actions/runs/987654321/artifacts/4242'
+    })
+    expect(uploadArtifact.mock.calls).toEqual([
+      [name, ['/ws/signed/a.zip', '/ws/signed/b.zip'], '/ws/signed', { retentionDays: 5 }]
+    ])
+  })
+
+  it('uses the given name and no retention option when none is set', async () => {
+    uploadArtifact.mockResolvedValue({ id: 1 })
+    const uploaded = await uploadSignedArtifact([A], { ...options, name: 'signed-linux' })
+    expect(uploaded.name).toBe('signed-linux')
+    expect(uploadArtifact.mock.calls[0]?.[0]).toBe('signed-linux')
+    expect(uploadArtifact.mock.calls[0]?.[3]).toEqual({})
+  })
+
+  it('explains a name conflict with the artifact-name input', async () => {
+    uploadArtifact.mockRejectedValue(
+      new Error(
+        'Failed request: (409) Conflict: an artifact with this name already exists on the workflow run'
+      )
+    )
+    const error = await uploadSignedArtifact([A], { ...options, name: 'signed' }).catch(
+      (caught: unknown) => caught
+    )
+    expect(error).toBeInstanceOf(ActionError)
+    expect((error as Error).message).toContain("An artifact named 'signed' already exists")
+    expect((error as Error).message).toContain("set the 'artifact-name' input")
+  })
+
+  it('reports other failures with the artifact name', async () => {
+    uploadArtifact.mockRejectedValue(new Error('network down'))
+    await expect(uploadSignedArtifact([A], { ...options, name: 'x' })).rejects.toThrow(
+      "Uploading the signed files as artifact 'x' failed: network down"
+    )
+  })
+
+  it('fails when the service returns no artifact id', async () => {
+    uploadArtifact.mockResolvedValue({})
+    await expect(uploadSignedArtifact([A], { ...options, name: 'x' })).rejects.toThrow(
+      'the results service returned no artifact ID'
+    )
+  })
+})

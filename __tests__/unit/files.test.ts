@@ -1,0 +1,266 @@
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  beforeEach,
+  describe,
+  expect,
+  it,
+  jest
+} from '@jest/globals'
+import { InputError } from '../../src/errors.js'
+import { commonAncestor, findArtifactFiles, mapToOutputs } from '../../src/files.js'
+
+let root: string
+let workspace: string
+let outputDir: string
+
+/** Writes files (workspace-relative) with content of a known length. */
+function files(...paths: string[]): string[] {
+  return paths.map(relative => {
+    const absolute = path.join(workspace, relative)
+    mkdirSync(path.dirname(absolute), { recursive: true })
+    writeFileSync(absolute, `content of ${relative}`)
+    return absolute
+  })
+}
+
+// @actions/glob logs through @actions/core; keep its ::debug:: lines out of the test output.
+beforeAll(() => {
+  const write = process.stdout.write.bind(process.stdout)
+  jest
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((chunk: string | Uint8Array) =>
+      String(chunk).startsWith('::debug::') ? true : write(chunk)
+    )
+})
+
+afterAll(() => {
+  jest.restoreAllMocks()
+})
+
+beforeEach(() => {
+  root = realpathSync(mkdtempSync(path.join(tmpdir(), 'files-test-')))
+  workspace = path.join(root, 'ws')
+  outputDir = path.join(workspace, 'signed')
+  mkdirSync(workspace)
+})
+
+afterEach(() => {
+  rmSync(root, { recursive: true, force: true })
+})
+
+async function rejection(promise: Promise<unknown>): Promise<InputError> {
+  try {
+    await promise
+  } catch (error) {
+    if (error instanceof InputError) return error
+    throw new Error(`expected an InputError, got ${String(error)}`, { cause: error })
+  }
+  throw new Error('expected an InputError, the promise resolved')
+}
+
+describe('commonAncestor', () => {
+  it('is the deepest shared directory', () => {
+    expect(commonAncestor(['/a/b/c', '/a/b/d'])).toBe('/a/b')
+    expect(commonAncestor(['/a/b/c/d', '/a/b', '/a/b/e'])).toBe('/a/b')
+  })
+
+  it('is the directory itself for one directory', () => {
+    expect(commonAncestor(['/a/b'])).toBe('/a/b')
+  })
+
+  it('compares whole segments, not string prefixes', () => {
+    expect(commonAncestor(['/a/b', '/a/bc'])).toBe('/a')
+  })
+
+  it('is the root when nothing else is shared', () => {
+    expect(commonAncestor(['/a', '/b'])).toBe('/')
+  })
+
+  it('resolves relative directories', () => {
+    expect(commonAncestor(['x/y', 'x/z'])).toBe(path.resolve('x'))
+  })
+
+  it('refuses an empty list', () => {
+    expect(() => commonAncestor([])).toThrow('at least one directory')
+  })
+})
+
+describe('mapToOutputs', () => {
+  it('puts one file straight into output-dir', () => {
+    const [zip] = files('build/function.zip') as [string]
+    expect(mapToOutputs([zip], workspace, outputDir)).toEqual([
+      {
+        absolutePath: zip,
+        path: 'build/function.zip',
+        relativePath: 'function.zip',
+        outputPath: path.join(outputDir, 'function.zip'),
+        signedPath: 'signed/function.zip',
+        size: 'content of build/function.zip'.length
+      }
+    ])
+  })
+
+  it('keeps nested files at their path relative to the common ancestor', () => {
+    const found = mapToOutputs(
+      files('build/linux/app.zip', 'build/mac/arm/app.zip', 'build/readme.zip'),
+      workspace,
+      outputDir
+    )
+    expect(found.map(file => [file.relativePath, file.signedPath])).toEqual([
+      ['linux/app.zip', 'signed/linux/app.zip'],
+      ['mac/arm/app.zip', 'signed/mac/arm/app.zip'],
+      ['readme.zip', 'signed/readme.zip']
+    ])
+    expect(found[1]?.outputPath).toBe(path.join(outputDir, 'mac', 'arm', 'app.zip'))
+  })
+
+  it('refuses names that differ only in case on a case-insensitive platform', () => {
+    const both = files('build/App.zip', 'build/app.zip')
+    for (const platform of ['win32', 'darwin'] as const) {
+      const error = (() => {
+        try {
+          mapToOutputs(both, workspace, outputDir, platform)
+        } catch (caught) {
+          return caught
+        }
+        return undefined
+      })()
+      expect(error).toBeInstanceOf(InputError)
+      expect((error as InputError).message).toBe(
+        "Input 'path': 'build/App.zip' and 'build/app.zip' would both be written to signed/app.zip; narrow the patterns or sign them in separate steps."
+      )
+    }
+  })
+
+  it('keeps names that differ only in case on Linux', () => {
+    const both = files('build/App.zip', 'build/app.zip')
+    expect(mapToOutputs(both, workspace, outputDir, 'linux').map(f => f.signedPath)).toEqual([
+      'signed/App.zip',
+      'signed/app.zip'
+    ])
+  })
+})
+
+describe('findArtifactFiles', () => {
+  it('finds the files a glob matches, sorted, and nothing else', async () => {
+    files('build/b.zip', 'build/a.zip', 'build/notes.txt', 'other/c.zip')
+    const found = await findArtifactFiles(['build/*.zip'], workspace, outputDir)
+    expect(found.map(file => file.path)).toEqual(['build/a.zip', 'build/b.zip'])
+    expect(found.map(file => file.signedPath)).toEqual(['signed/a.zip', 'signed/b.zip'])
+    expect(found[0]?.absolutePath).toBe(path.join(workspace, 'build', 'a.zip'))
+  })
+
+  it('anchors patterns at the workspace, not the working directory', async () => {
+    files('build/a.zip')
+    expect(process.cwd()).not.toBe(workspace)
+    const found = await findArtifactFiles(['build/a.zip'], workspace, outputDir)
+    expect(found.map(file => file.absolutePath)).toEqual([path.join(workspace, 'build/a.zip')])
+  })
+
+  it('matches across directories with **', async () => {
+    files('dist/x/one.jar', 'dist/y/z/two.jar', 'dist/y/z/three.zip')
+    const found = await findArtifactFiles(['dist/**/*.jar'], workspace, outputDir)
+    expect(found.map(file => file.relativePath)).toEqual(['x/one.jar', 'y/z/two.jar'])
+  })
+
+  it("leaves out files a '!' pattern excludes", async () => {
+    files('build/a.zip', 'build/b.zip', 'build/b-debug.zip')
+    const found = await findArtifactFiles(['build/*.zip', '!build/b*.zip'], workspace, outputDir)
+    expect(found.map(file => file.path)).toEqual(['build/a.zip'])
+  })
+
+  it('lists a file matched by two patterns once', async () => {
+    files('build/a.zip', 'build/b.zip')
+    const found = await findArtifactFiles(
+      ['build/*.zip', 'build/a.zip', '**/a.zip'],
+      workspace,
+      outputDir
+    )
+    expect(found.map(file => file.path)).toEqual(['build/a.zip', 'build/b.zip'])
+  })
+
+  it('lists a file reached through a symlink inside the workspace once', async () => {
+    files('build/a.zip', 'build/b.zip')
+    symlinkSync(path.join(workspace, 'build', 'a.zip'), path.join(workspace, 'build', 'c.zip'))
+    const found = await findArtifactFiles(['build/*.zip'], workspace, outputDir)
+    expect(found).toHaveLength(2)
+    expect(found.map(file => file.path)).toContain('build/b.zip')
+  })
+
+  it('refuses a directory named literally, saying it is a directory', async () => {
+    files('build/a.zip')
+    for (const pattern of ['build', 'build/']) {
+      const error = await rejection(findArtifactFiles([pattern], workspace, outputDir))
+      expect(error.input).toBe('path')
+      expect(error.message).toContain(`'${pattern}' is a directory`)
+      expect(error.message).toContain("'build/*.zip'")
+    }
+  })
+
+  it('refuses patterns that match nothing, naming them', async () => {
+    files('build/a.zip')
+    const error = await rejection(
+      findArtifactFiles(['nothing/*.zip', 'missing.bin'], workspace, outputDir)
+    )
+    expect(error.message).toBe(
+      `Input 'path': no files matched 'nothing/*.zip', 'missing.bin' in ${workspace}.`
+    )
+  })
+
+  it('ignores files already under output-dir', async () => {
+    files('build/a.zip', 'signed/a.zip', 'signed/deep/b.zip')
+    const found = await findArtifactFiles(['**/*.zip'], workspace, outputDir)
+    expect(found.map(file => file.path)).toEqual(['build/a.zip'])
+  })
+
+  it('says no files matched when the only matches are under output-dir', async () => {
+    files('signed/a.zip')
+    const error = await rejection(findArtifactFiles(['**/*.zip'], workspace, outputDir))
+    expect(error.message).toContain("no files matched '**/*.zip'")
+  })
+
+  it('refuses a symlink to a file outside the workspace', async () => {
+    const secret = path.join(root, 'outside', 'secret.zip')
+    mkdirSync(path.dirname(secret))
+    writeFileSync(secret, 'secret')
+    files('build/a.zip')
+    symlinkSync(secret, path.join(workspace, 'build', 'link.zip'))
+    const error = await rejection(findArtifactFiles(['build/*.zip'], workspace, outputDir))
+    expect(error.input).toBe('path')
+    expect(error.message).toContain(`'build/link.zip' resolves to ${secret}, outside the workspace`)
+  })
+
+  it('refuses files reached through a symlinked directory that leaves the workspace', async () => {
+    const outside = path.join(root, 'outside')
+    mkdirSync(outside)
+    writeFileSync(path.join(outside, 'x.zip'), 'x')
+    symlinkSync(outside, path.join(workspace, 'vendor'))
+    const error = await rejection(findArtifactFiles(['vendor/*.zip'], workspace, outputDir))
+    expect(error.message).toContain('outside the workspace')
+  })
+
+  it("finds files in a workspace whose own path holds glob characters ('ws[1]')", async () => {
+    const bracketed = path.join(root, 'ws[1]')
+    mkdirSync(path.join(bracketed, 'build'), { recursive: true })
+    writeFileSync(path.join(bracketed, 'build', 'a.zip'), 'a')
+    const found = await findArtifactFiles(
+      ['build/*.zip'],
+      bracketed,
+      path.join(bracketed, 'signed')
+    )
+    expect(found.map(file => file.path)).toEqual(['build/a.zip'])
+  })
+
+  it('passes the platform on to the clash check', async () => {
+    files('build/App.zip', 'build/app.zip')
+    const error = await rejection(findArtifactFiles(['build/*.zip'], workspace, outputDir, 'win32'))
+    expect(error.message).toContain('would both be written to signed/app.zip')
+    const linux = await findArtifactFiles(['build/*.zip'], workspace, outputDir, 'linux')
+    expect(linux).toHaveLength(2)
+  })
+})

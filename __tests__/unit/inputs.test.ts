@@ -1,0 +1,402 @@
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { InputError } from '../../src/errors.js'
+import {
+  DEFAULTS,
+  Input,
+  LIMITS,
+  bucketName,
+  isInside,
+  readInputs,
+  type Inputs
+} from '../../src/inputs.js'
+
+let root: string
+let workspace: string
+let outside: string
+
+beforeAll(() => {
+  root = realpathSync(mkdtempSync(path.join(tmpdir(), 'inputs-test-')))
+  workspace = path.join(root, 'workspace')
+  outside = path.join(root, 'outside')
+  mkdirSync(path.join(workspace, 'build'), { recursive: true })
+  mkdirSync(path.join(workspace, 'real-out'), { recursive: true })
+  mkdirSync(outside, { recursive: true })
+  symlinkSync(outside, path.join(workspace, 'escape'))
+  symlinkSync(path.join(workspace, 'real-out'), path.join(workspace, 'inner-link'))
+  symlinkSync(workspace, path.join(workspace, 'self'))
+  symlinkSync(workspace, path.join(root, 'workspace-link'))
+})
+
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true })
+})
+
+type Values = Partial<Record<Input, string>>
+
+const VALID: Values = {
+  [Input.ProfileName]: 'my_profile',
+  [Input.Path]: 'build/*.zip',
+  [Input.SourceBucket]: 'my-source-bucket'
+}
+
+function reader(values: Values) {
+  return (name: Input): string => values[name] ?? ''
+}
+
+function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { GITHUB_WORKSPACE: workspace, AWS_REGION: 'us-east-1', ...extra }
+}
+
+function read(values: Values, environment: NodeJS.ProcessEnv = env()): Inputs {
+  return readInputs(reader({ ...VALID, ...values }), environment)
+}
+
+function inputError(run: () => unknown): InputError {
+  try {
+    run()
+  } catch (error) {
+    if (error instanceof InputError) return error
+    throw new Error(`expected an InputError, got ${String(error)}`, { cause: error })
+  }
+  throw new Error('expected an InputError, nothing was thrown')
+}
+
+describe('readInputs: invalid values', () => {
+  const cases: [Input, string][] = [
+    // required
+    [Input.ProfileName, ''],
+    [Input.ProfileName, '   '],
+    [Input.Path, ''],
+    [Input.Path, '# only a comment\n\n'],
+    [Input.SourceBucket, ''],
+    // profile name pattern
+    [Input.ProfileName, 'a'],
+    [Input.ProfileName, 'has-dash'],
+    [Input.ProfileName, 'has space'],
+    [Input.ProfileName, 'p'.repeat(65)],
+    [Input.ProfileName, 'profile.name'],
+    // account ids
+    [Input.ProfileOwner, '12345678901'],
+    [Input.ProfileOwner, '1234567890123'],
+    [Input.ProfileOwner, 'abcdefghijkl'],
+    [Input.ProfileOwner, '1234-5678-9012'],
+    [Input.ExpectedBucketOwner, '12345'],
+    [Input.ExpectedBucketOwner, '12345678901x'],
+    // bucket names
+    [Input.SourceBucket, 'ab'],
+    [Input.SourceBucket, 'MyBucket'],
+    [Input.SourceBucket, 's3://my-bucket'],
+    [Input.SourceBucket, 'arn:aws:s3:::my-bucket'],
+    [Input.SourceBucket, '192.168.1.10'],
+    [Input.SourceBucket, 'my..bucket'],
+    [Input.SourceBucket, '-bucket'],
+    [Input.SourceBucket, 'bucket-'],
+    [Input.SourceBucket, 'my_bucket'],
+    [Input.SourceBucket, 'b'.repeat(64)],
+    [Input.SourceBucket, 'xn--bucket'],
+    [Input.SourceBucket, 'sthree-bucket'],
+    [Input.SourceBucket, 'bucket-s3alias'],
+    [Input.DestinationBucket, 'ab'],
+    [Input.DestinationBucket, 'Signed-Bucket'],
+    [Input.DestinationBucket, 's3://signed'],
+    [Input.DestinationBucket, '10.0.0.1'],
+    [Input.DestinationBucket, 'signed..bucket'],
+    // key prefixes
+    [Input.SourcePrefix, '/unsigned/'],
+    [Input.SourcePrefix, '../unsigned/'],
+    [Input.SourcePrefix, 'a/../b/'],
+    [Input.SourcePrefix, 'a/./b/'],
+    [Input.SourcePrefix, 'a\u0000b/'],
+    [Input.SourcePrefix, 'a\tb/'],
+    [Input.SourcePrefix, 'a\u007fb/'],
+    [Input.SourcePrefix, 'a\\b/'],
+    [Input.SourcePrefix, 'p'.repeat(513)],
+    [Input.DestinationPrefix, '/signed/'],
+    [Input.DestinationPrefix, 'signed/..'],
+    [Input.DestinationPrefix, 'sig\u001bned/'],
+    // output-dir
+    [Input.OutputDir, '../x'],
+    [Input.OutputDir, '/tmp/x'],
+    [Input.OutputDir, '.'],
+    [Input.OutputDir, './'],
+    [Input.OutputDir, 'build/..'],
+    [Input.OutputDir, 'escape'],
+    [Input.OutputDir, 'escape/signed'],
+    [Input.OutputDir, 'escape/deeper/still'],
+    // path patterns
+    [Input.Path, '../a.zip'],
+    [Input.Path, '/etc/passwd'],
+    [Input.Path, 'build/../../a.zip'],
+    [Input.Path, '!../a.zip'],
+    [Input.Path, 'build/*.zip\n../other/*.zip'],
+    // integers
+    [Input.TimeoutSeconds, 'abc'],
+    [Input.TimeoutSeconds, '0'],
+    [Input.TimeoutSeconds, '-5'],
+    [Input.TimeoutSeconds, '1.5'],
+    [Input.TimeoutSeconds, '1e3'],
+    [Input.TimeoutSeconds, '0x10'],
+    [Input.TimeoutSeconds, String(LIMITS.timeoutSeconds.max + 1)],
+    [Input.MaxConcurrency, 'four'],
+    [Input.MaxConcurrency, '0'],
+    [Input.MaxConcurrency, '-1'],
+    [Input.MaxConcurrency, '2.5'],
+    [Input.MaxConcurrency, String(LIMITS.maxConcurrency.max + 1)],
+    [Input.RetentionDays, 'week'],
+    [Input.RetentionDays, '0'],
+    [Input.RetentionDays, '-7'],
+    [Input.RetentionDays, '7.5'],
+    [Input.RetentionDays, String(LIMITS.retentionDays.max + 1)],
+    // booleans
+    [Input.Summary, 'yes'],
+    [Input.Summary, '1'],
+    [Input.Summary, 'truee'],
+    [Input.UploadArtifact, 'no'],
+    [Input.UploadArtifact, '0'],
+    // region
+    [Input.Region, 'US-EAST-1'],
+    [Input.Region, 'useast1'],
+    [Input.Region, 'us-east-1a'],
+    [Input.Region, 'us-east'],
+    [Input.Region, 'https://signer.us-east-1.amazonaws.com'],
+    // artifact name
+    [Input.ArtifactName, 'signed/linux'],
+    [Input.ArtifactName, 'signed\\linux'],
+    [Input.ArtifactName, 'signed:linux'],
+    [Input.ArtifactName, 'signed*'],
+    [Input.ArtifactName, 'a|b'],
+    // KMS key
+    [Input.SseKmsKeyId, 'garbage'],
+    [Input.SseKmsKeyId, 'arn:aws:kms:us-east-1:123:key/abc'],
+    [Input.SseKmsKeyId, 'arn:aws:s3:::bucket'],
+    [Input.SseKmsKeyId, '1234abcd-12ab-34cd-56ef'],
+    [Input.SseKmsKeyId, 'alias/with space']
+  ]
+
+  it.each(cases)("Input '%s' = %j is refused with an InputError naming it", (name, value) => {
+    const error = inputError(() => read({ [name]: value }))
+    expect(error.input).toBe(name)
+    expect(error.message.startsWith(`Input '${name}'`)).toBe(true)
+    expect(error.name).toBe('ActionError')
+  })
+
+  it('names the required inputs as missing', () => {
+    for (const name of [Input.ProfileName, Input.Path, Input.SourceBucket]) {
+      const error = inputError(() => read({ [name]: '' }))
+      expect(error.message).toBe(`Input '${name}': is required and was not given.`)
+    }
+  })
+
+  it('quotes the refused value in the message', () => {
+    expect(inputError(() => read({ [Input.TimeoutSeconds]: '1.5' })).message).toContain("'1.5'")
+    expect(inputError(() => read({ [Input.SourceBucket]: 'MyBucket' })).message).toContain(
+      "'MyBucket'"
+    )
+    expect(inputError(() => read({ [Input.Path]: '../a.zip' })).message).toContain("'../a.zip'")
+  })
+
+  it('refuses an output-dir that is a symlink to the workspace itself', () => {
+    const error = inputError(() => read({ [Input.OutputDir]: 'self' }))
+    expect(error.input).toBe(Input.OutputDir)
+  })
+
+  it('refuses a missing region: no input, no AWS_REGION, no AWS_DEFAULT_REGION', () => {
+    const error = inputError(() => read({}, { GITHUB_WORKSPACE: workspace }))
+    expect(error.input).toBe(Input.Region)
+    expect(error.message).toMatch(/^Input 'region': no AWS Region was given/)
+  })
+
+  it('refuses a malformed region that comes from the environment', () => {
+    for (const environment of [
+      { GITHUB_WORKSPACE: workspace, AWS_REGION: 'Frankfurt' },
+      { GITHUB_WORKSPACE: workspace, AWS_DEFAULT_REGION: 'eu_central_1' }
+    ]) {
+      const error = inputError(() => read({}, environment))
+      expect(error.input).toBe(Input.Region)
+      expect(error.message).toContain('must be an AWS Region code')
+    }
+  })
+})
+
+describe('readInputs: accepted values', () => {
+  const accepted: [Input, string, keyof Inputs][] = [
+    [Input.ProfileName, 'ab', 'profileName'],
+    [Input.ProfileName, 'Release_Profile_2024', 'profileName'],
+    [Input.ProfileName, 'p'.repeat(64), 'profileName'],
+    [Input.SourceBucket, 'abc', 'sourceBucket'],
+    [Input.SourceBucket, 'my.bucket-1', 'sourceBucket'],
+    [Input.SourceBucket, 'b'.repeat(63), 'sourceBucket'],
+    [Input.ArtifactName, 'signed-linux x64 (release)', 'artifactName'],
+    [Input.SseKmsKeyId, '1234abcd-12ab-34cd-56ef-1234567890ab', 'sseKmsKeyId'],
+    [Input.SseKmsKeyId, 'mrk-1234abcd12ab34cd56ef1234567890ab', 'sseKmsKeyId'],
+    [Input.SseKmsKeyId, 'alias/my-key', 'sseKmsKeyId'],
+    [
+      Input.SseKmsKeyId,
+      'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      'sseKmsKeyId'
+    ],
+    [Input.SseKmsKeyId, 'arn:aws-us-gov:kms:us-gov-west-1:111122223333:alias/my-key', 'sseKmsKeyId']
+  ]
+
+  it.each(accepted)("Input '%s' accepts %j", (name, value, field) => {
+    expect(read({ [name]: ` ${value} ` })[field]).toBe(value)
+  })
+
+  it('accepts the range limits of every integer input', () => {
+    const low = read({
+      [Input.TimeoutSeconds]: String(LIMITS.timeoutSeconds.min),
+      [Input.MaxConcurrency]: String(LIMITS.maxConcurrency.min),
+      [Input.RetentionDays]: String(LIMITS.retentionDays.min)
+    })
+    expect([low.timeoutSeconds, low.maxConcurrency, low.retentionDays]).toEqual([1, 1, 1])
+    const high = read({
+      [Input.TimeoutSeconds]: ` ${LIMITS.timeoutSeconds.max} `,
+      [Input.MaxConcurrency]: String(LIMITS.maxConcurrency.max),
+      [Input.RetentionDays]: String(LIMITS.retentionDays.max)
+    })
+    expect([high.timeoutSeconds, high.maxConcurrency, high.retentionDays]).toEqual([21600, 32, 400])
+  })
+
+  it('reads booleans case-insensitively', () => {
+    const a = read({ [Input.Summary]: 'FALSE', [Input.UploadArtifact]: 'True' })
+    expect([a.summary, a.uploadArtifact]).toEqual([false, true])
+    const b = read({ [Input.Summary]: 'true', [Input.UploadArtifact]: 'false' })
+    expect([b.summary, b.uploadArtifact]).toEqual([true, false])
+  })
+
+  it('accepts 12-digit account IDs', () => {
+    const inputs = read({
+      [Input.ProfileOwner]: '111122223333',
+      [Input.ExpectedBucketOwner]: ' 444455556666 '
+    })
+    expect(inputs.profileOwner).toBe('111122223333')
+    expect(inputs.expectedBucketOwner).toBe('444455556666')
+  })
+
+  it('accepts regions of several partitions', () => {
+    for (const region of ['eu-central-1', 'us-gov-west-1', 'cn-north-1', 'ap-southeast-5']) {
+      expect(read({ [Input.Region]: region }).region).toBe(region)
+    }
+  })
+
+  it('accepts output-dir through a symlink that stays inside the workspace', () => {
+    expect(read({ [Input.OutputDir]: 'inner-link/signed' }).outputDir).toBe(
+      path.join(workspace, 'inner-link', 'signed')
+    )
+  })
+})
+
+describe('readInputs: defaults and fallbacks', () => {
+  it('fills every optional input with its default', () => {
+    const inputs = read({}, env())
+    expect(inputs).toEqual({
+      profileName: 'my_profile',
+      profileOwner: undefined,
+      patterns: ['build/*.zip'],
+      sourceBucket: 'my-source-bucket',
+      sourcePrefix: DEFAULTS.sourcePrefix,
+      destinationBucket: 'my-source-bucket',
+      destinationPrefix: DEFAULTS.destinationPrefix,
+      outputDir: path.join(workspace, DEFAULTS.outputDir),
+      region: 'us-east-1',
+      timeoutSeconds: DEFAULTS.timeoutSeconds,
+      maxConcurrency: DEFAULTS.maxConcurrency,
+      summary: true,
+      uploadArtifact: false,
+      artifactName: undefined,
+      retentionDays: undefined,
+      expectedBucketOwner: undefined,
+      sseKmsKeyId: undefined,
+      workspace
+    })
+  })
+
+  it('treats blank values like absent ones', () => {
+    const inputs = read({
+      [Input.DestinationBucket]: '  ',
+      [Input.SourcePrefix]: ' ',
+      [Input.OutputDir]: '  ',
+      [Input.TimeoutSeconds]: ' ',
+      [Input.Summary]: ' ',
+      [Input.ArtifactName]: ' '
+    })
+    expect(inputs.destinationBucket).toBe('my-source-bucket')
+    expect(inputs.sourcePrefix).toBe('unsigned/')
+    expect(inputs.outputDir).toBe(path.join(workspace, 'signed'))
+    expect(inputs.timeoutSeconds).toBe(600)
+    expect(inputs.summary).toBe(true)
+    expect(inputs.artifactName).toBeUndefined()
+  })
+
+  it('uses the given destination bucket and prefixes', () => {
+    const inputs = read({
+      [Input.DestinationBucket]: 'signed-bucket',
+      [Input.SourcePrefix]: 'ci/in/',
+      [Input.DestinationPrefix]: 'ci/out'
+    })
+    expect(inputs.destinationBucket).toBe('signed-bucket')
+    expect(inputs.sourcePrefix).toBe('ci/in/')
+    expect(inputs.destinationPrefix).toBe('ci/out')
+  })
+
+  it('takes the region from the input, then AWS_REGION, then AWS_DEFAULT_REGION', () => {
+    const both = { GITHUB_WORKSPACE: workspace, AWS_REGION: 'eu-west-1' }
+    expect(read({ [Input.Region]: 'ap-south-1' }, both).region).toBe('ap-south-1')
+    expect(read({}, { ...both, AWS_DEFAULT_REGION: 'us-west-2' }).region).toBe('eu-west-1')
+    expect(read({}, { GITHUB_WORKSPACE: workspace, AWS_DEFAULT_REGION: 'us-west-2' }).region).toBe(
+      'us-west-2'
+    )
+  })
+
+  it('resolves output-dir to an absolute path inside the workspace', () => {
+    const inputs = read({ [Input.OutputDir]: 'out/signed/' })
+    expect(path.isAbsolute(inputs.outputDir)).toBe(true)
+    expect(inputs.outputDir).toBe(path.join(workspace, 'out', 'signed'))
+    expect(read({ [Input.OutputDir]: path.join(workspace, 'abs') }).outputDir).toBe(
+      path.join(workspace, 'abs')
+    )
+  })
+
+  it('keeps one pattern per line, exclusions included, without comments and blank lines', () => {
+    const inputs = read({
+      [Input.Path]: 'build/*.zip\r\n  !build/skip.zip  \n# a comment\n\n dist/**/*.jar\n'
+    })
+    expect(inputs.patterns).toEqual(['build/*.zip', '!build/skip.zip', 'dist/**/*.jar'])
+  })
+
+  it("accepts a pattern whose first directory name starts with '..' ('..build/a.zip')", () => {
+    expect(read({ [Input.Path]: '..build/a.zip' }).patterns).toEqual(['..build/a.zip'])
+  })
+
+  it('accepts an absolute pattern inside the workspace', () => {
+    const pattern = path.join(workspace, 'build', '*.zip')
+    expect(read({ [Input.Path]: pattern }).patterns).toEqual([pattern])
+  })
+
+  it('resolves the workspace through symlinks', () => {
+    const inputs = read({}, env({ GITHUB_WORKSPACE: path.join(root, 'workspace-link') }))
+    expect(inputs.workspace).toBe(workspace)
+    expect(inputs.outputDir).toBe(path.join(workspace, 'signed'))
+  })
+})
+
+describe('bucketName and isInside', () => {
+  it('returns a valid bucket name unchanged', () => {
+    expect(bucketName(Input.DestinationBucket, 'a.b-c')).toBe('a.b-c')
+  })
+
+  it('tells containment by path segments, not string prefixes', () => {
+    expect(isInside('/w/ws', '/w/ws')).toBe(true)
+    expect(isInside('/w/ws', '/w/ws/a/b')).toBe(true)
+    expect(isInside('/w/ws', '/w/ws-other/a')).toBe(false)
+    expect(isInside('/w/ws', '/w')).toBe(false)
+    expect(isInside('/w/ws', '/w/ws/../ws2')).toBe(false)
+  })
+
+  it("counts a child whose name starts with '..' (such as '..foo') as inside", () => {
+    expect(isInside('/w/ws', '/w/ws/..foo')).toBe(true)
+  })
+})

@@ -1,0 +1,271 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { GetBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3'
+import {
+  GetSigningPlatformCommand,
+  GetSigningProfileCommand,
+  SignerClient
+} from '@aws-sdk/client-signer'
+import { mockClient } from 'aws-sdk-client-mock'
+import type { AwsClients } from '../../src/aws-clients.js'
+import { ActionError } from '../../src/errors.js'
+import type { ArtifactFile } from '../../src/files.js'
+import { checkSizes, preflight } from '../../src/preflight.js'
+
+const s3Mock = mockClient(S3Client)
+const signerMock = mockClient(SignerClient)
+let clients: AwsClients
+
+const INPUTS = {
+  sourceBucket: 'unsigned-bucket',
+  profileName: 'release_profile',
+  profileOwner: undefined,
+  region: 'eu-west-1',
+  expectedBucketOwner: undefined
+}
+const PLATFORM = 'AWSLambda-SHA384-ECDSA'
+
+function sdkError(name: string, httpStatusCode: number, message = `${name} message`): Error {
+  return Object.assign(new Error(message), { name, $metadata: { httpStatusCode } })
+}
+
+/** Everything in order: versioned bucket, Active profile, a platform with a size limit. */
+function allGood(): void {
+  s3Mock.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' })
+  signerMock
+    .on(GetSigningProfileCommand)
+    .resolves({ profileName: INPUTS.profileName, status: 'Active', platformId: PLATFORM })
+  signerMock.on(GetSigningPlatformCommand).resolves({ platformId: PLATFORM, maxSizeInMB: 250 })
+}
+
+async function failure(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise
+  } catch (error) {
+    if (error instanceof Error) return error
+    throw new Error(`expected an Error, got ${String(error)}`, { cause: error })
+  }
+  throw new Error('expected preflight to fail, it passed')
+}
+
+beforeEach(() => {
+  s3Mock.reset()
+  signerMock.reset()
+  const signer = new SignerClient({ region: INPUTS.region })
+  clients = { s3: new S3Client({ region: INPUTS.region }), signer, signerPoller: signer }
+})
+
+afterEach(() => {
+  clients.s3.destroy()
+  clients.signer.destroy()
+})
+
+describe('preflight', () => {
+  it('passes a versioned bucket and an Active profile, reading the size limit', async () => {
+    allGood()
+    expect(await preflight(clients, INPUTS)).toEqual({
+      platformId: PLATFORM,
+      maxSizeBytes: 250 * 1024 * 1024,
+      skipped: []
+    })
+  })
+
+  it('asks about the right bucket, owner, profile and platform', async () => {
+    allGood()
+    await preflight(clients, {
+      ...INPUTS,
+      profileOwner: '111122223333',
+      expectedBucketOwner: '444455556666'
+    })
+    expect(s3Mock.commandCalls(GetBucketVersioningCommand)[0]?.args[0].input).toEqual({
+      Bucket: 'unsigned-bucket',
+      ExpectedBucketOwner: '444455556666'
+    })
+    expect(signerMock.commandCalls(GetSigningProfileCommand)[0]?.args[0].input).toEqual({
+      profileName: 'release_profile',
+      profileOwner: '111122223333'
+    })
+    expect(signerMock.commandCalls(GetSigningPlatformCommand)[0]?.args[0].input).toEqual({
+      platformId: PLATFORM
+    })
+  })
+
+  it.each([
+    ['Suspended', { Status: 'Suspended' as const }, 'status: Suspended'],
+    ['absent', {}, 'status: never enabled']
+  ])('refuses a bucket whose versioning is %s', async (_, answer, detail) => {
+    allGood()
+    s3Mock.on(GetBucketVersioningCommand).resolves(answer)
+    const error = await failure(preflight(clients, INPUTS))
+    expect(error).toBeInstanceOf(ActionError)
+    expect(error.message).toContain("Source bucket 'unsigned-bucket'")
+    expect(error.message).toContain('versioning')
+    expect(error.message).toContain(detail)
+    expect(error.message).toContain('put-bucket-versioning --bucket unsigned-bucket')
+  })
+
+  it('refuses a bucket that does not exist, naming it and the region', async () => {
+    allGood()
+    s3Mock.on(GetBucketVersioningCommand).rejects(sdkError('NoSuchBucket', 404))
+    const error = await failure(preflight(clients, INPUTS))
+    expect(error).toBeInstanceOf(ActionError)
+    expect(error.message).toContain("Source bucket 'unsigned-bucket' does not exist in eu-west-1")
+    expect(error.message).toContain('NoSuchBucket')
+  })
+
+  it('fails when the versioning cannot be read for another reason', async () => {
+    allGood()
+    s3Mock.on(GetBucketVersioningCommand).rejects(sdkError('InternalError', 500))
+    const error = await failure(preflight(clients, INPUTS))
+    expect(error.message).toBe(
+      "Could not read the versioning of source bucket 'unsigned-bucket': InternalError: InternalError message"
+    )
+  })
+
+  it('refuses a Canceled profile, with its reason', async () => {
+    allGood()
+    signerMock.on(GetSigningProfileCommand).resolves({
+      profileName: INPUTS.profileName,
+      status: 'Canceled',
+      statusReason: 'cancelled by admin',
+      platformId: PLATFORM
+    })
+    const error = await failure(preflight(clients, INPUTS))
+    expect(error).toBeInstanceOf(ActionError)
+    expect(error.message).toBe(
+      "Signing profile 'release_profile' is Canceled (cancelled by admin); only an Active profile can sign."
+    )
+  })
+
+  it('refuses a Revoked profile owned by another account, naming the owner', async () => {
+    allGood()
+    signerMock.on(GetSigningProfileCommand).resolves({ status: 'Revoked', platformId: PLATFORM })
+    const error = await failure(preflight(clients, { ...INPUTS, profileOwner: '111122223333' }))
+    expect(error.message).toContain("'release_profile' owned by 111122223333 is Revoked")
+  })
+
+  it('refuses a profile that is not found, naming it', async () => {
+    allGood()
+    signerMock.on(GetSigningProfileCommand).rejects(sdkError('ResourceNotFoundException', 404))
+    const error = await failure(preflight(clients, INPUTS))
+    expect(error).toBeInstanceOf(ActionError)
+    expect(error.message).toContain("Signing profile 'release_profile' was not found in eu-west-1")
+    expect(error.message).toContain("'profile-owner'")
+  })
+
+  it('does not suggest profile-owner when it was given', async () => {
+    allGood()
+    signerMock.on(GetSigningProfileCommand).rejects(sdkError('ResourceNotFoundException', 404))
+    const error = await failure(preflight(clients, { ...INPUTS, profileOwner: '111122223333' }))
+    expect(error.message).toContain("'release_profile' owned by 111122223333 was not found")
+    expect(error.message).not.toContain("'profile-owner'")
+  })
+
+  it('passes on other profile errors as they are', async () => {
+    allGood()
+    const throttled = sdkError('ThrottlingException', 400)
+    signerMock.on(GetSigningProfileCommand).rejects(throttled)
+    expect(await failure(preflight(clients, INPUTS))).toBe(throttled)
+  })
+
+  it('skips the versioning check when access is denied', async () => {
+    allGood()
+    s3Mock.on(GetBucketVersioningCommand).rejects(sdkError('AccessDenied', 403))
+    expect(await preflight(clients, INPUTS)).toEqual({
+      platformId: PLATFORM,
+      maxSizeBytes: 250 * 1024 * 1024,
+      skipped: ['s3:GetBucketVersioning']
+    })
+  })
+
+  it('skips the profile check, and so the platform, when access is denied', async () => {
+    allGood()
+    signerMock.on(GetSigningProfileCommand).rejects(sdkError('AccessDeniedException', 403))
+    expect(await preflight(clients, INPUTS)).toEqual({
+      platformId: undefined,
+      maxSizeBytes: undefined,
+      skipped: ['signer:GetSigningProfile']
+    })
+    expect(signerMock.commandCalls(GetSigningPlatformCommand)).toHaveLength(0)
+  })
+
+  it('skips the platform check when access is denied', async () => {
+    allGood()
+    signerMock.on(GetSigningPlatformCommand).rejects(sdkError('AccessDeniedException', 403))
+    expect(await preflight(clients, INPUTS)).toEqual({
+      platformId: PLATFORM,
+      maxSizeBytes: undefined,
+      skipped: ['signer:GetSigningPlatform']
+    })
+  })
+
+  it('lists every denied check together', async () => {
+    allGood()
+    s3Mock.on(GetBucketVersioningCommand).rejects(sdkError('AccessDenied', 403))
+    signerMock.on(GetSigningProfileCommand).rejects(sdkError('AccessDeniedException', 403))
+    const findings = await preflight(clients, INPUTS)
+    expect([...findings.skipped].sort()).toEqual([
+      's3:GetBucketVersioning',
+      'signer:GetSigningProfile'
+    ])
+  })
+
+  it('leaves the size limit unknown when the platform gives none', async () => {
+    allGood()
+    signerMock.on(GetSigningPlatformCommand).resolves({ platformId: PLATFORM })
+    expect((await preflight(clients, INPUTS)).maxSizeBytes).toBeUndefined()
+  })
+
+  it('does not ask for a platform when the profile names none', async () => {
+    allGood()
+    signerMock.on(GetSigningProfileCommand).resolves({ status: 'Active' })
+    expect(await preflight(clients, INPUTS)).toEqual({
+      platformId: undefined,
+      maxSizeBytes: undefined,
+      skipped: []
+    })
+    expect(signerMock.commandCalls(GetSigningPlatformCommand)).toHaveLength(0)
+  })
+})
+
+describe('checkSizes', () => {
+  const MB = 1024 * 1024
+  const file = (path: string, size: number): ArtifactFile => ({
+    absolutePath: `/ws/${path}`,
+    path,
+    relativePath: path,
+    outputPath: `/ws/signed/${path}`,
+    signedPath: `signed/${path}`,
+    size
+  })
+
+  it('passes files up to the limit', () => {
+    expect(() =>
+      checkSizes([file('a.zip', 1), file('b.zip', 250 * MB)], 250 * MB, PLATFORM)
+    ).not.toThrow()
+  })
+
+  it('refuses a file over the limit, naming it and both sizes', () => {
+    expect(() =>
+      checkSizes([file('small.zip', 10), file('build/big.zip', 2.5 * MB)], 2 * MB, PLATFORM)
+    ).toThrow(
+      new ActionError(
+        `'build/big.zip' (2.5 MB) exceeds the 2.0 MB limit of signing platform ${PLATFORM}.`
+      )
+    )
+  })
+
+  it('names every file over the limit', () => {
+    let message = ''
+    try {
+      checkSizes([file('a.zip', 3 * MB), file('b.zip', MB), file('c.zip', 4 * MB)], 2 * MB)
+    } catch (error) {
+      message = (error as Error).message
+    }
+    expect(message).toContain("'a.zip' (3.0 MB), 'c.zip' (4.0 MB) exceed the 2.0 MB limit")
+    expect(message).not.toContain('b.zip')
+  })
+
+  it('checks nothing when the limit is unknown', () => {
+    expect(() => checkSizes([file('huge.zip', 10_000 * MB)], undefined)).not.toThrow()
+  })
+})

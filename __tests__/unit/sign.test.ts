@@ -1,0 +1,105 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import { SignerClient, StartSigningJobCommand } from '@aws-sdk/client-signer'
+import { mockClient } from 'aws-sdk-client-mock'
+import { ActionError } from '../../src/errors.js'
+import { startSigningJob, type SigningRequest } from '../../src/sign.js'
+
+const signerMock = mockClient(SignerClient)
+let signer: SignerClient
+
+const REQUEST: SigningRequest = {
+  profileName: 'release_profile',
+  profileOwner: '111122223333',
+  source: { bucket: 'unsigned-bucket', key: 'unsigned/o-r/1-1/build/abc/f.zip', version: 'v-42' },
+  destination: { bucket: 'signed-bucket', prefix: 'signed/' },
+  clientRequestToken: '0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9'
+}
+
+function sdkError(name: string, httpStatusCode: number, message = `${name} message`): Error {
+  return Object.assign(new Error(message), { name, $metadata: { httpStatusCode } })
+}
+
+async function failure(promise: Promise<unknown>): Promise<ActionError> {
+  try {
+    await promise
+  } catch (error) {
+    if (error instanceof ActionError) return error
+    throw new Error(`expected an ActionError, got ${String(error)}`, { cause: error })
+  }
+  throw new Error('expected startSigningJob to fail, it returned')
+}
+
+beforeEach(() => {
+  signerMock.reset()
+  signer = new SignerClient({ region: 'us-east-1' })
+})
+
+afterEach(() => {
+  signer.destroy()
+})
+
+describe('startSigningJob', () => {
+  it('returns the job id', async () => {
+    signerMock.on(StartSigningJobCommand).resolves({ jobId: 'job-123' })
+    expect(await startSigningJob(signer, REQUEST)).toBe('job-123')
+  })
+
+  it('sends the source version, destination, profile, profileOwner and token', async () => {
+    signerMock.on(StartSigningJobCommand).resolves({ jobId: 'job-123' })
+    await startSigningJob(signer, REQUEST)
+    const sent = signerMock.commandCalls(StartSigningJobCommand)
+    expect(sent).toHaveLength(1)
+    expect(sent[0]?.args[0].input).toEqual({
+      source: {
+        s3: {
+          bucketName: 'unsigned-bucket',
+          key: 'unsigned/o-r/1-1/build/abc/f.zip',
+          version: 'v-42'
+        }
+      },
+      destination: { s3: { bucketName: 'signed-bucket', prefix: 'signed/' } },
+      profileName: 'release_profile',
+      profileOwner: '111122223333',
+      clientRequestToken: '0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9'
+    })
+  })
+
+  it('leaves profileOwner out for a profile of the same account', async () => {
+    signerMock.on(StartSigningJobCommand).resolves({ jobId: 'job-1' })
+    await startSigningJob(signer, { ...REQUEST, profileOwner: undefined })
+    const input = signerMock.commandCalls(StartSigningJobCommand)[0]?.args[0].input
+    expect(input?.profileOwner).toBeUndefined()
+    expect(input?.clientRequestToken).toBe(REQUEST.clientRequestToken)
+  })
+
+  it('adds a permissions hint to AccessDenied, naming the sharing account', async () => {
+    signerMock.on(StartSigningJobCommand).rejects(sdkError('AccessDeniedException', 403))
+    const error = await failure(startSigningJob(signer, REQUEST))
+    expect(error.message).toBe(
+      "StartSigningJob for s3://unsigned-bucket/unsigned/o-r/1-1/build/abc/f.zip with profile 'release_profile' failed: " +
+        'AccessDeniedException: AccessDeniedException message — the role needs signer:StartSigningJob on the profile ' +
+        '(shared by account 111122223333 with AddProfilePermission), s3:GetObjectVersion on the source and s3:PutObject on the destination.'
+    )
+  })
+
+  it('gives the hint without the sharing part for an own profile', async () => {
+    signerMock.on(StartSigningJobCommand).rejects(sdkError('AccessDeniedException', 403))
+    const error = await failure(startSigningJob(signer, { ...REQUEST, profileOwner: undefined }))
+    expect(error.message).toContain('the role needs signer:StartSigningJob on the profile,')
+    expect(error.message).not.toContain('AddProfilePermission')
+  })
+
+  it('gives no hint for other errors', async () => {
+    signerMock.on(StartSigningJobCommand).rejects(sdkError('ValidationException', 400, 'bad key'))
+    const error = await failure(startSigningJob(signer, REQUEST))
+    expect(error.message).toBe(
+      "StartSigningJob for s3://unsigned-bucket/unsigned/o-r/1-1/build/abc/f.zip with profile 'release_profile' failed: ValidationException: bad key"
+    )
+  })
+
+  it('fails when the answer has no job id', async () => {
+    signerMock.on(StartSigningJobCommand).resolves({})
+    const error = await failure(startSigningJob(signer, REQUEST))
+    expect(error.message).toContain('StartSigningJob answered without a jobId')
+  })
+})

@@ -1,0 +1,389 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import {
+  DescribeSigningJobCommand,
+  type DescribeSigningJobCommandInput,
+  type DescribeSigningJobCommandOutput,
+  SignerClient
+} from '@aws-sdk/client-signer'
+import { mockClient } from 'aws-sdk-client-mock'
+import { nextPollDelayMs, retryDelayMs } from '../../src/backoff.js'
+import { ActionError } from '../../src/errors.js'
+import { ThrottleGate, waitForSigningJob, type Clock } from '../../src/wait.js'
+
+const START = 1_700_000_000_000
+
+/** Sleeping advances `now` at once; every delay is recorded. */
+class InstantClock implements Clock {
+  time = START
+  readonly sleeps: number[] = []
+  private draws = 0
+
+  constructor(private readonly randoms: number[] = [0.5]) {}
+
+  now = (): number => this.time
+  sleep = async (ms: number): Promise<void> => {
+    this.sleeps.push(ms)
+    this.time += ms
+  }
+  random = (): number => this.randoms[this.draws++ % this.randoms.length] as number
+}
+
+/**
+ * Virtual time for several waiters at once: a sleep ends when `run` advances time to it, and
+ * time advances only when every waiter is asleep.
+ */
+class VirtualClock implements Clock {
+  time = START
+  readonly sleeps: number[] = []
+  private timers: { at: number; wake: () => void }[] = []
+
+  now = (): number => this.time
+  random = (): number => 0.5
+  sleep = (ms: number): Promise<void> => {
+    this.sleeps.push(ms)
+    return new Promise(wake => this.timers.push({ at: this.time + ms, wake }))
+  }
+
+  async run<T>(work: Promise<T>[]): Promise<PromiseSettledResult<T>[]> {
+    let settled = false
+    const all = Promise.allSettled(work).finally(() => (settled = true))
+    for (let step = 0; step < 10_000; step++) {
+      await new Promise(resolve => setImmediate(resolve))
+      if (settled) return all
+      this.timers.sort((a, b) => a.at - b.at)
+      const next = this.timers.shift()
+      if (!next) throw new Error('every waiter is blocked on something other than the clock')
+      this.time = Math.max(this.time, next.at)
+      next.wake()
+    }
+    throw new Error('virtual time ran away')
+  }
+}
+
+function sdkError(name: string, httpStatusCode: number, message = `${name} happened`): Error {
+  return Object.assign(new Error(message), { name, $metadata: { httpStatusCode } })
+}
+
+type Step = DescribeSigningJobCommandOutput['status'] | Error
+
+const signerMock = mockClient(SignerClient)
+let signer: SignerClient
+
+/** Every DescribeSigningJob call: which job, and when on the clock. */
+let calls: { jobId: string | undefined; at: number }[]
+
+/**
+ * Answers each job's polls from its script; the last step repeats. `latencyMs` is how long each
+ * answer takes on an InstantClock.
+ */
+function script(
+  clock: Clock,
+  steps: Record<string, Step[]>,
+  { reason, latencyMs = 0 }: { reason?: string; latencyMs?: number } = {}
+): void {
+  const position: Record<string, number> = {}
+  signerMock.on(DescribeSigningJobCommand).callsFake((input: DescribeSigningJobCommandInput) => {
+    const jobId = input.jobId ?? ''
+    calls.push({ jobId, at: clock.now() })
+    if (clock instanceof InstantClock) clock.time += latencyMs
+    const list = steps[jobId]
+    if (!list) throw new Error(`no script for ${jobId}`)
+    const index = Math.min(position[jobId] ?? 0, list.length - 1)
+    position[jobId] = index + 1
+    const step = list[index]
+    if (step instanceof Error) throw step
+    return {
+      jobId,
+      status: step,
+      statusReason: step === 'Failed' ? reason : undefined,
+      signedObject: { s3: { bucketName: 'signed', key: `signed/${jobId}.zip` } }
+    }
+  })
+}
+
+async function failure(promise: Promise<unknown>): Promise<ActionError> {
+  try {
+    await promise
+  } catch (error) {
+    if (error instanceof ActionError) return error
+    throw new Error(`expected an ActionError, got ${String(error)}`, { cause: error })
+  }
+  throw new Error('expected the wait to fail, it returned')
+}
+
+beforeEach(() => {
+  signerMock.reset()
+  signer = new SignerClient({ region: 'us-east-1' })
+  calls = []
+})
+
+afterEach(() => {
+  signer.destroy()
+})
+
+describe('waitForSigningJob', () => {
+  it('looks at once, without sleeping first', async () => {
+    const clock = new InstantClock()
+    script(clock, { 'job-1': ['Succeeded'] })
+    const job = await waitForSigningJob(signer, 'job-1', {
+      timeoutMs: 60_000,
+      label: 'build/a.zip',
+      clock
+    })
+    expect(job.status).toBe('Succeeded')
+    expect(job.signedObject?.s3?.key).toBe('signed/job-1.zip')
+    expect(calls).toEqual([{ jobId: 'job-1', at: START }])
+    expect(clock.sleeps).toEqual([])
+  })
+
+  it('polls InProgress, InProgress, Succeeded with the delays nextPollDelayMs gives', async () => {
+    const clock = new InstantClock([0.1, 0.9, 0.3])
+    script(clock, { 'job-1': ['InProgress', 'InProgress', 'Succeeded'] })
+    const statuses: [string, number][] = []
+    const job = await waitForSigningJob(signer, 'job-1', {
+      timeoutMs: 60_000,
+      label: 'build/a.zip',
+      clock,
+      onStatus: (status, elapsed) => statuses.push([status, elapsed])
+    })
+    expect(job.jobId).toBe('job-1')
+    expect(job.status).toBe('Succeeded')
+    const first = nextPollDelayMs(0, () => 0.1)
+    const second = nextPollDelayMs(first, () => 0.9)
+    expect(clock.sleeps).toEqual([first, second])
+    expect(calls.map(call => call.at - START)).toEqual([0, first, first + second])
+    expect(statuses).toEqual([
+      ['InProgress', 0],
+      ['InProgress', first],
+      ['Succeeded', first + second]
+    ])
+  })
+
+  it('counts each interval from the start of the previous look, so slow answers do not stretch it', async () => {
+    const clock = new InstantClock([0.5])
+    script(
+      clock,
+      { 'job-1': [...Array<Step>(30).fill('InProgress'), 'Succeeded'] },
+      {
+        latencyMs: 300
+      }
+    )
+    await waitForSigningJob(signer, 'job-1', { timeoutMs: 600_000, label: 'f', clock })
+    expect(calls).toHaveLength(31)
+    for (let i = 1; i < calls.length; i++) {
+      const previous = (calls[i - 1]?.at ?? 0) - START
+      const gap = (calls[i]?.at ?? 0) - START - previous
+      expect(gap).toBe(
+        Math.max(
+          300,
+          nextPollDelayMs(previous, () => 0.5)
+        )
+      )
+    }
+  })
+
+  it('spaces a long wait by nextPollDelayMs of the time waited, never under 500 ms', async () => {
+    const clock = new InstantClock([0.5])
+    script(clock, { 'job-1': [...Array<Step>(60).fill('InProgress'), 'Succeeded'] })
+    await waitForSigningJob(signer, 'job-1', { timeoutMs: 600_000, label: 'f', clock })
+    expect(calls).toHaveLength(61)
+    let elapsed = 0
+    for (const delay of clock.sleeps) {
+      expect(delay).toBe(nextPollDelayMs(elapsed, () => 0.5))
+      expect(delay).toBeGreaterThanOrEqual(500)
+      elapsed += delay
+    }
+    expect(clock.time - START).toBe(elapsed)
+    expect(Math.max(...clock.sleeps)).toBeGreaterThan(500)
+  })
+
+  it('fails on a Failed job, naming the job and the reason', async () => {
+    const clock = new InstantClock()
+    script(clock, { 'job-7': ['InProgress', 'Failed'] }, { reason: 'Signing certificate expired' })
+    const error = await failure(
+      waitForSigningJob(signer, 'job-7', { timeoutMs: 60_000, label: 'build/a.zip', clock })
+    )
+    expect(error.message).toBe(
+      'Signing job job-7 for build/a.zip failed: Signing certificate expired'
+    )
+    expect(calls).toHaveLength(2)
+  })
+
+  it('says the service gave no reason when a Failed job has none', async () => {
+    const clock = new InstantClock()
+    script(clock, { 'job-7': ['Failed'] })
+    const error = await failure(
+      waitForSigningJob(signer, 'job-7', { timeoutMs: 60_000, label: 'f', clock })
+    )
+    expect(error.message).toContain('job-7')
+    expect(error.message).toContain('the service gave no reason')
+  })
+
+  it.each([
+    ['AccessDeniedException', 403],
+    ['ResourceNotFoundException', 404],
+    ['ValidationException', 400]
+  ])('stops after exactly one call on %s', async (name, status) => {
+    const clock = new InstantClock()
+    script(clock, { 'job-1': [sdkError(name, status), 'Succeeded'] })
+    const error = await failure(
+      waitForSigningJob(signer, 'job-1', { timeoutMs: 60_000, label: 'build/a.zip', clock })
+    )
+    expect(error.message).toBe(
+      `Could not read signing job job-1 for build/a.zip: ${name}: ${name} happened`
+    )
+    expect(calls).toHaveLength(1)
+    expect(clock.sleeps).toEqual([])
+  })
+
+  it('waits after TooManyRequestsException and continues', async () => {
+    const clock = new InstantClock([0.5])
+    script(clock, { 'job-1': [sdkError('TooManyRequestsException', 429), 'Succeeded'] })
+    const job = await waitForSigningJob(signer, 'job-1', { timeoutMs: 60_000, label: 'f', clock })
+    expect(job.status).toBe('Succeeded')
+    expect(clock.sleeps).toEqual([retryDelayMs(1, () => 0.5)])
+    expect(clock.sleeps).toEqual([750])
+    expect(calls.map(call => call.at - START)).toEqual([0, 750])
+  })
+
+  it('backs off further with each throttle in a row and starts over after an answer', async () => {
+    const clock = new InstantClock([1])
+    const throttle = sdkError('ThrottlingException', 400)
+    script(clock, {
+      'job-1': [throttle, throttle, throttle, 'InProgress', throttle, 'Succeeded']
+    })
+    await waitForSigningJob(signer, 'job-1', { timeoutMs: 60_000, label: 'f', clock })
+    expect(clock.sleeps).toEqual([1000, 2000, 4000, nextPollDelayMs(7000, () => 1), 1000])
+    expect(calls).toHaveLength(6)
+  })
+
+  it("makes another job's poll wait through a shared ThrottleGate", async () => {
+    const clock = new VirtualClock()
+    const gate = new ThrottleGate(clock)
+    script(clock, {
+      'job-a': [sdkError('TooManyRequestsException', 429), 'Succeeded'],
+      'job-b': ['InProgress', 'Succeeded']
+    })
+    const options = { timeoutMs: 60_000, label: 'f', clock, gate }
+    const results = await clock.run([
+      waitForSigningJob(signer, 'job-a', options),
+      waitForSigningJob(signer, 'job-b', options)
+    ])
+    expect(results.map(result => result.status)).toEqual(['fulfilled', 'fulfilled'])
+    const times = (jobId: string) => calls.filter(c => c.jobId === jobId).map(c => c.at - START)
+    // Both look at once; job-a is throttled, which pauses job-b's next poll (due at 500 ms)
+    // until the gate opens at 750 ms.
+    expect(times('job-a')).toEqual([0, 750])
+    expect(times('job-b')).toEqual([0, 750])
+  })
+
+  it('without a shared gate, the other job polls on its own schedule', async () => {
+    const clock = new VirtualClock()
+    script(clock, {
+      'job-a': [sdkError('TooManyRequestsException', 429), 'Succeeded'],
+      'job-b': ['InProgress', 'Succeeded']
+    })
+    await clock.run([
+      waitForSigningJob(signer, 'job-a', { timeoutMs: 60_000, label: 'a', clock }),
+      waitForSigningJob(signer, 'job-b', { timeoutMs: 60_000, label: 'b', clock })
+    ])
+    expect(calls.filter(c => c.jobId === 'job-b').map(c => c.at - START)).toEqual([0, 500])
+  })
+
+  it('backs off after a 500 InternalServiceErrorException and continues', async () => {
+    const clock = new InstantClock([0.5])
+    const serverError = sdkError('InternalServiceErrorException', 500)
+    script(clock, { 'job-1': [serverError, serverError, 'InProgress', serverError, 'Succeeded'] })
+    const job = await waitForSigningJob(signer, 'job-1', { timeoutMs: 60_000, label: 'f', clock })
+    expect(job.status).toBe('Succeeded')
+    // 750, 1500 for two failures in a row; after an answer the count starts over.
+    expect(clock.sleeps).toEqual([750, 1500, nextPollDelayMs(2250, () => 0.5), 750])
+    expect(calls).toHaveLength(5)
+  })
+
+  it('retries a poll the client aborted at its per-request timeout (AbortError)', async () => {
+    // What the SDK throws when the abortSignal of DescribeSigningJob fires on a hung request.
+    const aborted = Object.assign(new Error('Request aborted'), { name: 'AbortError' })
+    const clock = new InstantClock([0.5])
+    script(clock, { 'job-1': [aborted, 'Succeeded'] })
+    const job = await waitForSigningJob(signer, 'job-1', { timeoutMs: 60_000, label: 'f', clock })
+    expect(job.status).toBe('Succeeded')
+    expect(calls).toHaveLength(2)
+  })
+
+  it('times out naming the job and timeout-seconds, within 1 s of the timeout', async () => {
+    const clock = new InstantClock([0.5])
+    script(clock, { 'job-9': ['InProgress'] })
+    const error = await failure(
+      waitForSigningJob(signer, 'job-9', { timeoutMs: 30_000, label: 'build/a.zip', clock })
+    )
+    expect(error.message).toContain('Signing job job-9 for build/a.zip did not finish within 30 s')
+    expect(error.message).toContain('timeout-seconds')
+    expect(error.message).toContain('last status: InProgress')
+    expect(error.message).toContain('aws signer describe-signing-job --job-id job-9')
+    const waited = clock.time - START
+    expect(Math.abs(waited - 30_000)).toBeLessThanOrEqual(1000)
+    // The last look is at the deadline, not one interval before it.
+    expect((calls.at(-1)?.at ?? 0) - START).toBe(30_000)
+    expect(calls.length).toBeLessThan(40)
+  })
+
+  it('returns a job that succeeds at the very last look', async () => {
+    const clock = new InstantClock([0.5])
+    signerMock.on(DescribeSigningJobCommand).callsFake(() => {
+      calls.push({ jobId: 'job-1', at: clock.now() })
+      return { jobId: 'job-1', status: clock.now() - START >= 10_000 ? 'Succeeded' : 'InProgress' }
+    })
+    const job = await waitForSigningJob(signer, 'job-1', { timeoutMs: 10_000, label: 'f', clock })
+    expect(job.status).toBe('Succeeded')
+    expect(clock.time - START).toBe(10_000)
+  })
+
+  it.each([
+    ['throttled', sdkError('TooManyRequestsException', 429)],
+    ['failing with 503', sdkError('ServiceUnavailableException', 503)]
+  ])('times out on time while %s on every call', async (_, error) => {
+    const clock = new InstantClock([0.5])
+    script(clock, { 'job-1': [error] })
+    const timeout = await failure(
+      waitForSigningJob(signer, 'job-1', { timeoutMs: 20_000, label: 'f', clock })
+    )
+    expect(timeout.message).toContain('timeout-seconds')
+    expect(timeout.message).toContain('last status: not yet seen')
+    expect(Math.abs(clock.time - START - 20_000)).toBeLessThanOrEqual(1000)
+    expect(calls.length).toBeGreaterThan(1)
+  })
+
+  it('asks about the given job id', async () => {
+    const clock = new InstantClock()
+    script(clock, { 'abc-123': ['Succeeded'] })
+    await waitForSigningJob(signer, 'abc-123', { timeoutMs: 1000, label: 'f', clock })
+    const sent = signerMock.commandCalls(DescribeSigningJobCommand)
+    expect(sent).toHaveLength(1)
+    expect(sent[0]?.args[0].input).toEqual({ jobId: 'abc-123' })
+  })
+})
+
+describe('ThrottleGate', () => {
+  it('never holds a caller past its deadline', async () => {
+    const clock = new InstantClock([1])
+    const gate = new ThrottleGate(clock)
+    for (let i = 0; i < 5; i++) gate.throttled() // resumes 20 s from now
+    await gate.pass(START + 3000)
+    expect(clock.sleeps).toEqual([3000])
+  })
+
+  it('lets callers through at once when nothing was throttled or after recovery', async () => {
+    const clock = new InstantClock([1])
+    const gate = new ThrottleGate(clock)
+    await gate.pass(START + 60_000)
+    expect(clock.sleeps).toEqual([])
+    gate.throttled()
+    await gate.pass(START + 60_000)
+    expect(clock.sleeps).toEqual([1000])
+    gate.recovered()
+    gate.throttled()
+    await gate.pass(START + 60_000)
+    expect(clock.sleeps).toEqual([1000, 1000])
+  })
+})
