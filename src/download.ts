@@ -67,7 +67,8 @@ export async function downloadSignedObject(
   } finally {
     // A stream that failed early may still be opening its file: remove it only once closed.
     const opened = writer
-    if (opened && !opened.closed) await new Promise(resolve => opened.once('close', resolve))
+    if (opened && !opened.closed)
+      await new Promise<void>(resolve => opened.once('close', () => resolve()))
     removeQuietly(temporary)
     inFlight.delete(temporary)
   }
