@@ -1,13 +1,5 @@
 import { createHash } from 'node:crypto'
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  writeFileSync
-} from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { runAction, type ActionRun } from '../rig/run-action.js'
@@ -22,6 +14,7 @@ import {
   type Rig
 } from '../rig/rig.js'
 import { signedBytesOf } from '../rig/signer-service.js'
+import { filesUnder, workspaceWith, zipBytes } from './workspace.js'
 
 let rig: Rig
 
@@ -35,16 +28,6 @@ beforeEach(() => {
   rig.signer.reset()
   rig.signer.jobDurationMs = 0
 })
-
-/** A workspace holding the given files, as a checkout with a build would. */
-function workspaceWith(files: Record<string, Buffer | string>): string {
-  const workspace = mkdtempSync(path.join(tmpdir(), 'workspace-'))
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(workspace, name)), { recursive: true })
-    writeFileSync(path.join(workspace, name), content)
-  }
-  return workspace
-}
 
 function sign(
   workspace: string,
@@ -63,15 +46,7 @@ function sign(
   })
 }
 
-/** Every file under a directory, `.partial` leftovers included. */
-function filesUnder(directory: string): string[] {
-  if (!existsSync(directory)) return []
-  return readdirSync(directory, { recursive: true, withFileTypes: true })
-    .filter(entry => entry.isFile())
-    .map(entry => path.relative(directory, path.join(entry.parentPath, entry.name)))
-}
-
-const zip = Buffer.concat([Buffer.from('PK\u0003\u0004'), Buffer.alloc(4096, 7)])
+const zip = zipBytes(7)
 
 describe('signing one file as the runner runs the action', () => {
   it('uploads, signs, downloads the signed zip and sets every output', async () => {
