@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
-import { ActionError, errorMessage } from './errors.js'
+import { ActionError, errorMessage, isAccessDenied } from './errors.js'
 
 export interface UploadRequest {
   bucket: string
@@ -37,8 +37,12 @@ export async function uploadFile(s3: S3Client, request: UploadRequest): Promise<
   try {
     versionId = (await upload.done()).VersionId
   } catch (error) {
+    const hint =
+      isAccessDenied(error) && request.expectedBucketOwner
+        ? ` (with expected-bucket-owner set, S3 also answers AccessDenied when '${request.bucket}' is not owned by account ${request.expectedBucketOwner})`
+        : ''
     throw new ActionError(
-      `Uploading to s3://${request.bucket}/${request.key} failed: ${errorMessage(error)}`
+      `Uploading to s3://${request.bucket}/${request.key} failed: ${errorMessage(error)}${hint}`
     )
   }
   // An unversioned bucket answers no version, or the string "null": neither can be signed.

@@ -6,6 +6,7 @@ import {
   S3Client
 } from '@aws-sdk/client-s3'
 import { startMoto, type MotoServer } from './moto.js'
+import { startS3FaultProxy, type S3FaultProxy } from './s3-fault-proxy.js'
 import { startSignerService, type SignerService } from './signer-service.js'
 
 export const REGION = 'us-east-1'
@@ -18,6 +19,8 @@ export const PROFILE = 'release_profile'
 export interface Rig {
   moto: MotoServer
   signer: SignerService
+  /** In front of moto when asked for: the action's S3 traffic then passes through it. */
+  proxy: S3FaultProxy | undefined
   s3: S3Client
   /** Environment for the action: the SDK's own endpoint variables, dummy credentials, Region. */
   env: Record<string, string>
@@ -25,11 +28,13 @@ export interface Rig {
 }
 
 export async function startRig(
-  options: { jobDurationMs?: number; s3Endpoint?: string } = {}
+  options: { jobDurationMs?: number; s3Proxy?: boolean } = {}
 ): Promise<Rig> {
   const moto = await startMoto()
   let signer: SignerService | undefined
+  let proxy: S3FaultProxy | undefined
   try {
+    if (options.s3Proxy) proxy = await startS3FaultProxy(moto.endpoint)
     signer = await startSignerService({
       s3Endpoint: moto.endpoint,
       region: REGION,
@@ -44,9 +49,10 @@ export async function startRig(
     return {
       moto,
       signer: running,
+      proxy,
       s3,
       env: {
-        AWS_ENDPOINT_URL_S3: options.s3Endpoint ?? moto.endpoint,
+        AWS_ENDPOINT_URL_S3: proxy?.endpoint ?? moto.endpoint,
         AWS_ENDPOINT_URL_SIGNER: running.endpoint,
         AWS_REGION: REGION,
         AWS_ACCESS_KEY_ID: 'test',
@@ -54,11 +60,13 @@ export async function startRig(
       },
       stop: async () => {
         s3.destroy()
+        await proxy?.stop()
         await running.stop()
         await moto.stop()
       }
     }
   } catch (error) {
+    await proxy?.stop()
     await signer?.stop()
     await moto.stop()
     throw error

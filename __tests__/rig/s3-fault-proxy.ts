@@ -19,6 +19,7 @@ export interface ProxiedRequest {
   status: number | 'reset'
   /** When the request arrived, in ms after the proxy started. Entries are in the order answered. */
   atMs: number
+  headers: IncomingHttpHeaders
 }
 
 export interface FaultMatch {
@@ -56,10 +57,13 @@ const HOP_BY_HOP = new Set([
   'expect'
 ])
 
-const S3_ERRORS: Record<
-  Exclude<S3Fault, 'reset'>,
-  { status: number; code: string; message: string }
-> = {
+type S3ErrorAnswer = Exclude<S3Fault, 'reset'> | 'access-denied'
+
+/** The account that owns every bucket behind the proxy: moto's default account. */
+export const BUCKET_OWNER = '123456789012'
+
+const S3_ERRORS: Record<S3ErrorAnswer, { status: number; code: string; message: string }> = {
+  'access-denied': { status: 403, code: 'AccessDenied', message: 'Access Denied' },
   'internal-error': {
     status: 500,
     code: 'InternalError',
@@ -71,7 +75,8 @@ const S3_ERRORS: Record<
 /**
  * A loopback HTTP proxy in front of an S3 endpoint (moto) that streams traffic both ways and
  * injects faults on demand. The Host header is passed through unchanged, so SigV4 signatures
- * made for the proxy's address stay valid.
+ * made for the proxy's address stay valid. Like S3 (and unlike moto) it refuses a request whose
+ * ExpectedBucketOwner is not the bucket's owner, with 403 AccessDenied.
  */
 export async function startS3FaultProxy(target: string): Promise<S3FaultProxy> {
   const targetUrl = new URL(target)
@@ -90,12 +95,22 @@ export async function startS3FaultProxy(target: string): Promise<S3FaultProxy> {
   const server = createServer((req, res) => {
     const atMs = Date.now() - started
     const log = (status: number | 'reset'): void => {
-      requests.push({ method: req.method ?? '', path: req.url ?? '', status, atMs })
+      requests.push({
+        method: req.method ?? '',
+        path: req.url ?? '',
+        status,
+        atMs,
+        headers: req.headers
+      })
     }
     // A client that goes away mid-request must not crash the proxy.
     req.on('error', () => {})
     res.on('error', () => {})
-    const fault = takeFault(req)
+    const expectedOwner = req.headers['x-amz-expected-bucket-owner']
+    const fault: S3ErrorAnswer | 'reset' | undefined =
+      expectedOwner !== undefined && expectedOwner !== BUCKET_OWNER
+        ? 'access-denied'
+        : takeFault(req)
     if (fault === 'reset') {
       log('reset')
       req.socket.resetAndDestroy()
@@ -180,7 +195,7 @@ function endToEnd(headers: IncomingHttpHeaders): IncomingHttpHeaders {
   return Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.has(name)))
 }
 
-function sendS3Error(res: ServerResponse, fault: Exclude<S3Fault, 'reset'>): void {
+function sendS3Error(res: ServerResponse, fault: S3ErrorAnswer): void {
   const { status, code, message } = S3_ERRORS[fault]
   const requestId = randomBytes(8).toString('hex').toUpperCase()
   const body =
