@@ -3,7 +3,7 @@ import { HeadObjectCommand } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { DESTINATION_BUCKET, PROFILE, SOURCE_BUCKET, startRig, type Rig } from '../rig/rig.js'
 import { runAction, type ActionRun } from '../rig/run-action.js'
-import type { S3FaultProxy } from '../rig/s3-fault-proxy.js'
+import type { S3Fault, S3FaultProxy } from '../rig/s3-fault-proxy.js'
 import { filesUnder, workspaceWith, zipBytes } from './workspace.js'
 
 let rig: Rig
@@ -59,7 +59,7 @@ function requestsTo(operation: string): number {
 }
 
 describe('faults the action rides out, with exactly one signing job per file', () => {
-  it('keeps polling through DescribeSigningJob throttling, backing off as a whole', async () => {
+  it('keeps polling through DescribeSigningJob throttling', async () => {
     rig.signer.faults.describeThrottleRate = 0.5
 
     const run = await sign()
@@ -71,20 +71,11 @@ describe('faults the action rides out, with exactly one signing job per file', (
       request => request.operation === 'DescribeSigningJob' && request.status === 429
     )
     expect(throttled.length).toBeGreaterThan(0)
-    // After a throttle every job's next look waits (1 s and more): none arrives in the next
-    // 500 ms but those already on the wire when the 429 was answered (a few ms behind it).
-    for (const throttle of throttled) {
-      const hurried = rig.signer.requests.filter(
-        request =>
-          request.operation === 'DescribeSigningJob' &&
-          request.atMs > throttle.atMs + 50 &&
-          request.atMs < throttle.atMs + 500
-      )
-      expect(hurried.map(request => request.atMs - throttle.atMs)).toEqual([])
-    }
+    // That every job's next look waits after a throttle is shown with a controlled clock in
+    // __tests__/unit/wait.test.ts: here, on a loaded machine, requests already under way race it.
   })
 
-  it.each([['before'], ['after']] as const)(
+  it.each<['before' | 'after']>([['before'], ['after']])(
     'retries StartSigningJob after a 500 %s the job was created, without a second job',
     async when => {
       rig.signer.faults.startErrors.push(when, when)
@@ -99,11 +90,11 @@ describe('faults the action rides out, with exactly one signing job per file', (
     }
   )
 
-  it.each([
+  it.each<[S3Fault, number | 'reset']>([
     ['reset', 'reset'],
     ['internal-error', 500],
     ['slow-down', 503]
-  ] as const)('retries S3 requests answered with %s', async (fault, status) => {
+  ])('retries S3 requests answered with %s', async (fault, status) => {
     proxy.failNext(2, fault, { method: 'PUT' })
     proxy.failNext(1, fault, { method: 'GET', path: /\/signed\// })
 
