@@ -77,14 +77,20 @@ export async function signArtifacts(inputs: Inputs, context: RunContext): Promis
   }
   if (inputs.summary) await writeSummary(results, artifact)
 
-  if (failures.length === 1) throw new ActionError(failures[0] as string)
-  if (failures.length > 1) {
-    failures.forEach(failure => core.error(failure))
-    throw new ActionError(
-      `${results.length - signed.length} of ${results.length} files failed to sign` +
-        (signed.length > 0
-          ? `; the ${signed.length} signed file(s) are in place and listed in 'results'.`
-          : '.')
-    )
-  }
+  failIfAny(failures, results.length, signed.length)
+}
+
+/**
+ * A lone failure (of the only file, or of the artifact upload) is the step's message; otherwise
+ * each failure is an error annotation and the step's message counts them.
+ */
+function failIfAny(failures: string[], files: number, signed: number): void {
+  const [first] = failures
+  if (first === undefined) return
+  if (failures.length === 1 && (files === 1 || signed === files)) throw new ActionError(first)
+  failures.forEach(failure => core.error(failure))
+  throw new ActionError(
+    `${files - signed} of ${files} files failed to sign` +
+      (signed > 0 ? `; the ${signed} signed file(s) are in place and listed in 'results'.` : '.')
+  )
 }

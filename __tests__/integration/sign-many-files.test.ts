@@ -148,6 +148,19 @@ describe('signing many files in one step', () => {
     expect(run.stdout).toContain('2/4 signed, 2 failed')
   })
 
+  it('counts a single failure among several files against the ones signed', async () => {
+    const workspace = workspaceWith({ 'a.zip': zipBytes(1), 'b.zip': '', 'c.zip': zipBytes(3) })
+
+    const run = await sign(workspace, { path: '*.zip' })
+
+    expect(run.exitCode).toBe(1)
+    expect(run.errors).toHaveLength(2)
+    expect(run.errors[0]).toMatch(/^b\.zip \(job .+\): Signing job .+ failed: .*empty/)
+    expect(run.errors[1]).toBe(
+      "1 of 3 files failed to sign; the 2 signed file(s) are in place and listed in 'results'."
+    )
+  })
+
   it('applies exclusions, removes duplicates, and refuses a directory', async () => {
     const workspace = workspaceWith({
       'build/app.zip': zipBytes(1),

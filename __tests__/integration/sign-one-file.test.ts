@@ -156,6 +156,31 @@ describe('signing one file as the runner runs the action', () => {
     expect(filesUnder(path.join(workspace, 'signed'))).toEqual([])
   })
 
+  it("refuses a file larger than the profile's platform signs, before uploading it", async () => {
+    rig.signer.addProfile({ name: 'firmware_profile', platformId: 'AmazonFreeRTOS-TI-CC3220SF' })
+    const workspace = workspaceWith({ 'firmware.bin': Buffer.alloc(17 * 1024 * 1024, 1) })
+    const versionsBefore = await objectVersions(rig.s3, SOURCE_BUCKET)
+
+    const run = await sign(workspace, { path: 'firmware.bin', 'profile-name': 'firmware_profile' })
+
+    expect(run.errors).toEqual([
+      "'firmware.bin' (17.0 MB) exceeds the 16.0 MB limit of signing platform AmazonFreeRTOS-TI-CC3220SF."
+    ])
+    expect(await objectVersions(rig.s3, SOURCE_BUCKET)).toBe(versionsBefore)
+    expect(rig.signer.jobs).toHaveLength(0)
+  })
+
+  it('builds a safe object key from an unsafe file name', async () => {
+    const workspace = workspaceWith({ 'build/my app\t(1)..ünï.zip': zip })
+
+    const run = await sign(workspace, { path: 'build/*.zip' })
+
+    expect(run.errors).toEqual([])
+    expect(rig.signer.jobs[0]!.source.key).toMatch(/^[A-Za-z0-9!_.*'()/-]+$/)
+    expect(rig.signer.jobs[0]!.source.key).toMatch(/\/my_app_\(1\)\.\._n_\.zip$/)
+    expect(run.outputs['signed-path']).toBe('signed/my app\t(1)..ünï.zip')
+  })
+
   it('names the missing file and sends no request', async () => {
     const workspace = workspaceWith({ 'other.zip': zip })
 
