@@ -44,8 +44,9 @@ export class ThrottleGate {
     )
   }
 
+  /** A success that arrives during a pause was sent before the pause began: it ends no back-off. */
   recovered(): void {
-    this.throttles = 0
+    if (this.clock.now() >= this.resumeAt) this.throttles = 0
   }
 }
 

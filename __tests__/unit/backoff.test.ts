@@ -17,11 +17,21 @@ describe('nextPollDelayMs', () => {
     expect(POLL.minMs).toBe(500)
   })
 
-  it('starts near 500 ms', () => {
+  it('waits a second after the first, immediate look, then 500 ms', () => {
     for (const random of RANDOMS) {
-      const first = nextPollDelayMs(0, fixed(random))
-      expect(first).toBeGreaterThanOrEqual(500)
-      expect(first).toBeLessThanOrEqual(550)
+      expect(nextPollDelayMs(0, fixed(random))).toBe(1000)
+      expect(nextPollDelayMs(499, fixed(random))).toBe(1000)
+      expect(nextPollDelayMs(1000, fixed(random))).toBe(500)
+    }
+  })
+
+  it('never makes more than two looks a second, counted from the first look', () => {
+    for (const random of RANDOMS) {
+      let at = 0
+      for (let looks = 1; looks < 200; looks++) {
+        at += nextPollDelayMs(at, fixed(random))
+        expect(looks + 1).toBeLessThanOrEqual(Math.max(2, (at / 1000) * 2))
+      }
     }
   })
 

@@ -260,8 +260,9 @@ describe('waitForSigningJob', () => {
   it("makes another job's poll wait through a shared ThrottleGate", async () => {
     const clock = new VirtualClock()
     const gate = new ThrottleGate(clock)
+    const throttled = sdkError('TooManyRequestsException', 429)
     script(clock, {
-      'job-a': [sdkError('TooManyRequestsException', 429), 'Succeeded'],
+      'job-a': [throttled, throttled, 'Succeeded'],
       'job-b': ['InProgress', 'Succeeded']
     })
     const options = { timeoutMs: 60_000, label: 'f', clock, gate }
@@ -271,23 +272,24 @@ describe('waitForSigningJob', () => {
     ])
     expect(results.map(result => result.status)).toEqual(['fulfilled', 'fulfilled'])
     const times = (jobId: string) => calls.filter(c => c.jobId === jobId).map(c => c.at - START)
-    // Both look at once; job-a is throttled, which pauses job-b's next poll (due at 500 ms)
-    // until the gate opens at 750 ms.
-    expect(times('job-a')).toEqual([0, 750])
-    expect(times('job-b')).toEqual([0, 750])
+    // Both look at once; job-a is throttled (gate closed until 750 ms), and again at 750 ms
+    // (closed until 2250 ms), which holds back job-b's second look, due at 1000 ms.
+    expect(times('job-a')).toEqual([0, 750, 2250])
+    expect(times('job-b')).toEqual([0, 2250])
   })
 
   it('without a shared gate, the other job polls on its own schedule', async () => {
     const clock = new VirtualClock()
+    const throttled = sdkError('TooManyRequestsException', 429)
     script(clock, {
-      'job-a': [sdkError('TooManyRequestsException', 429), 'Succeeded'],
+      'job-a': [throttled, throttled, 'Succeeded'],
       'job-b': ['InProgress', 'Succeeded']
     })
     await clock.run([
       waitForSigningJob(signer, 'job-a', { timeoutMs: 60_000, label: 'a', clock }),
       waitForSigningJob(signer, 'job-b', { timeoutMs: 60_000, label: 'b', clock })
     ])
-    expect(calls.filter(c => c.jobId === 'job-b').map(c => c.at - START)).toEqual([0, 500])
+    expect(calls.filter(c => c.jobId === 'job-b').map(c => c.at - START)).toEqual([0, 1000])
   })
 
   it('backs off after a 500 InternalServiceErrorException and continues', async () => {
