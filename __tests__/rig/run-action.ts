@@ -44,6 +44,9 @@ export interface ActionRun {
   timedOut: boolean
   stdout: string
   stderr: string
+  /** Date.now() at the spawn of the child, after the run files were written. */
+  spawnedAtMs: number
+  /** From the spawn to the child's exit. */
   durationMs: number
   /** Parsed from the GITHUB_OUTPUT file as the runner does. */
   outputs: Record<string, string>
@@ -196,6 +199,7 @@ interface ChildResult {
   timedOut: boolean
   stdout: string
   stderr: string
+  spawnedAtMs: number
   durationMs: number
 }
 
@@ -225,7 +229,14 @@ async function runChild(
       child.once('error', reject)
       child.once('close', code => resolve(code))
     })
-    return { exitCode, timedOut, stdout, stderr, durationMs: Date.now() - started }
+    return {
+      exitCode,
+      timedOut,
+      stdout,
+      stderr,
+      spawnedAtMs: started,
+      durationMs: Date.now() - started
+    }
   } finally {
     clearTimeout(timer)
   }
