@@ -1,8 +1,8 @@
 import path from 'node:path'
 import { HeadObjectCommand } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { DESTINATION_BUCKET, PROFILE, SOURCE_BUCKET, startRig, type Rig } from '../rig/rig.js'
-import { runAction, type ActionRun } from '../rig/run-action.js'
+import { runSigning, startRig, type Rig } from '../rig/rig.js'
+import type { ActionRun } from '../rig/run-action.js'
 import type { S3Fault, S3FaultProxy } from '../rig/s3-fault-proxy.js'
 import { filesUnder, workspaceWith, zipBytes } from './workspace.js'
 
@@ -36,17 +36,7 @@ async function sign(
   env: Record<string, string> = {}
 ): Promise<ActionRun & { workspace: string }> {
   const workspace = workspaceWith(FILES)
-  const run = await runAction({
-    workspace,
-    inputs: {
-      'profile-name': PROFILE,
-      path: 'dist/*.zip',
-      'source-bucket': SOURCE_BUCKET,
-      'destination-bucket': DESTINATION_BUCKET,
-      ...inputs
-    },
-    env: { ...rig.env, ...env }
-  })
+  const run = await runSigning(rig, workspace, { path: 'dist/*.zip', ...inputs }, env)
   return { ...run, workspace }
 }
 

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { startResultsService, type ResultsService } from '../rig/results-service.js'
-import { DESTINATION_BUCKET, PROFILE, SOURCE_BUCKET, startRig, type Rig } from '../rig/rig.js'
-import { runAction, type ActionRun } from '../rig/run-action.js'
+import { runSigning, startRig, type Rig } from '../rig/rig.js'
 import { signedBytesOf, type LocalSigningJob } from '../rig/signer-service.js'
 import { filesUnder, workspaceWith, zipBytes } from './workspace.js'
 
@@ -26,22 +25,11 @@ beforeEach(() => {
   results.reset()
 })
 
-function sign(
+const sign = (
   workspace: string,
   inputs: Record<string, string>,
   env: Record<string, string> = {}
-): Promise<ActionRun> {
-  return runAction({
-    workspace,
-    inputs: {
-      'profile-name': PROFILE,
-      'source-bucket': SOURCE_BUCKET,
-      'destination-bucket': DESTINATION_BUCKET,
-      ...inputs
-    },
-    env: { ...rig.env, ...results.env(), ...env }
-  })
-}
+) => runSigning(rig, workspace, inputs, { ...results.env(), ...env })
 
 type Result = Record<string, string | number>
 

@@ -2,14 +2,13 @@ import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { runAction, type ActionRun } from '../rig/run-action.js'
 import {
   DESTINATION_BUCKET,
-  PROFILE,
   SOURCE_BUCKET,
   UNVERSIONED_BUCKET,
   objectVersions,
   readObject,
+  runSigning,
   startRig,
   type Rig
 } from '../rig/rig.js'
@@ -29,22 +28,8 @@ beforeEach(() => {
   rig.signer.jobDurationMs = 0
 })
 
-function sign(
-  workspace: string,
-  inputs: Record<string, string>,
-  env: Record<string, string> = {}
-): Promise<ActionRun> {
-  return runAction({
-    workspace,
-    inputs: {
-      'profile-name': PROFILE,
-      'source-bucket': SOURCE_BUCKET,
-      'destination-bucket': DESTINATION_BUCKET,
-      ...inputs
-    },
-    env: { ...rig.env, ...env }
-  })
-}
+const sign = (workspace: string, inputs: Record<string, string>) =>
+  runSigning(rig, workspace, inputs)
 
 const zip = zipBytes(7)
 

@@ -6,6 +6,7 @@ import {
   S3Client
 } from '@aws-sdk/client-s3'
 import { startMoto, type MotoServer } from './moto.js'
+import { runAction, type ActionRun } from './run-action.js'
 import { startS3FaultProxy, type S3FaultProxy } from './s3-fault-proxy.js'
 import { startSignerService, type SignerService } from './signer-service.js'
 
@@ -71,6 +72,25 @@ export async function startRig(
     await moto.stop()
     throw error
   }
+}
+
+/** Runs the action as a release engineer's step would, with this rig's profile and buckets. */
+export function runSigning(
+  rig: Rig,
+  workspace: string,
+  inputs: Record<string, string>,
+  env: Record<string, string> = {}
+): Promise<ActionRun> {
+  return runAction({
+    workspace,
+    inputs: {
+      'profile-name': PROFILE,
+      'source-bucket': SOURCE_BUCKET,
+      'destination-bucket': DESTINATION_BUCKET,
+      ...inputs
+    },
+    env: { ...rig.env, ...env }
+  })
 }
 
 export function testS3Client(endpoint: string): S3Client {

@@ -15,6 +15,7 @@ import { GetObjectCommand, type GetObjectCommandOutput, S3Client } from '@aws-sd
 import { mockClient } from 'aws-sdk-client-mock'
 import { downloadSignedObject } from '../../src/download.js'
 import { ActionError } from '../../src/errors.js'
+import { rejectionOf } from './helpers.js'
 
 const s3Mock = mockClient(S3Client)
 let s3: S3Client
@@ -44,15 +45,7 @@ function failingStream(chunks: Buffer[], message = 'read ECONNRESET'): Readable 
   })
 }
 
-async function failure(promise: Promise<unknown>): Promise<ActionError> {
-  try {
-    await promise
-  } catch (error) {
-    if (error instanceof ActionError) return error
-    throw new Error(`expected an ActionError, got ${String(error)}`, { cause: error })
-  }
-  throw new Error('expected the download to fail, it succeeded')
-}
+const failure = (promise: Promise<unknown>) => rejectionOf(promise, ActionError)
 
 /** Lets streams that close late (file handles) finish before the directory is read. */
 async function settle(): Promise<void> {

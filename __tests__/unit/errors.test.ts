@@ -9,13 +9,7 @@ import {
   isThrottling,
   isTransient
 } from '../../src/errors.js'
-
-function sdkError(name: string, httpStatusCode?: number, message = 'service said no'): Error {
-  return Object.assign(new Error(message), {
-    name,
-    $metadata: httpStatusCode === undefined ? {} : { httpStatusCode }
-  })
-}
+import { sdkError } from './helpers.js'
 
 function systemError(code: string, message = `connect ${code}`): Error {
   return Object.assign(new Error(message), { code })

@@ -13,6 +13,7 @@ import {
 } from '@jest/globals'
 import { InputError } from '../../src/errors.js'
 import { commonAncestor, findArtifactFiles, mapToOutputs } from '../../src/files.js'
+import { rejectionOf } from './helpers.js'
 
 let root: string
 let workspace: string
@@ -53,15 +54,7 @@ afterEach(() => {
   rmSync(root, { recursive: true, force: true })
 })
 
-async function rejection(promise: Promise<unknown>): Promise<InputError> {
-  try {
-    await promise
-  } catch (error) {
-    if (error instanceof InputError) return error
-    throw new Error(`expected an InputError, got ${String(error)}`, { cause: error })
-  }
-  throw new Error('expected an InputError, the promise resolved')
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, InputError)
 
 describe('commonAncestor', () => {
   it('is the deepest shared directory', () => {

@@ -10,6 +10,7 @@ import type { AwsClients } from '../../src/aws-clients.js'
 import { ActionError } from '../../src/errors.js'
 import type { ArtifactFile } from '../../src/files.js'
 import { checkSizes, preflight } from '../../src/preflight.js'
+import { rejectionOf, sdkError } from './helpers.js'
 
 const s3Mock = mockClient(S3Client)
 const signerMock = mockClient(SignerClient)
@@ -24,10 +25,6 @@ const INPUTS = {
 }
 const PLATFORM = 'AWSLambda-SHA384-ECDSA'
 
-function sdkError(name: string, httpStatusCode: number, message = `${name} message`): Error {
-  return Object.assign(new Error(message), { name, $metadata: { httpStatusCode } })
-}
-
 /** Everything in order: versioned bucket, Active profile, a platform with a size limit. */
 function allGood(): void {
   s3Mock.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' })
@@ -37,15 +34,7 @@ function allGood(): void {
   signerMock.on(GetSigningPlatformCommand).resolves({ platformId: PLATFORM, maxSizeInMB: 250 })
 }
 
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise
-  } catch (error) {
-    if (error instanceof Error) return error
-    throw new Error(`expected an Error, got ${String(error)}`, { cause: error })
-  }
-  throw new Error('expected preflight to fail, it passed')
-}
+const failure = (promise: Promise<unknown>) => rejectionOf(promise, Error)
 
 beforeEach(() => {
   s3Mock.reset()

@@ -3,6 +3,7 @@ import { SignerClient, StartSigningJobCommand } from '@aws-sdk/client-signer'
 import { mockClient } from 'aws-sdk-client-mock'
 import { ActionError } from '../../src/errors.js'
 import { startSigningJob, type SigningRequest } from '../../src/sign.js'
+import { rejectionOf, sdkError } from './helpers.js'
 
 const signerMock = mockClient(SignerClient)
 let signer: SignerClient
@@ -15,19 +16,7 @@ const REQUEST: SigningRequest = {
   clientRequestToken: '0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9'
 }
 
-function sdkError(name: string, httpStatusCode: number, message = `${name} message`): Error {
-  return Object.assign(new Error(message), { name, $metadata: { httpStatusCode } })
-}
-
-async function failure(promise: Promise<unknown>): Promise<ActionError> {
-  try {
-    await promise
-  } catch (error) {
-    if (error instanceof ActionError) return error
-    throw new Error(`expected an ActionError, got ${String(error)}`, { cause: error })
-  }
-  throw new Error('expected startSigningJob to fail, it returned')
-}
+const failure = (promise: Promise<unknown>) => rejectionOf(promise, ActionError)
 
 beforeEach(() => {
   signerMock.reset()

@@ -6,21 +6,14 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { mockClient } from 'aws-sdk-client-mock'
 import { ActionError } from '../../src/errors.js'
 import { uploadFile, type UploadRequest } from '../../src/upload.js'
+import { rejectionOf } from './helpers.js'
 
 const s3Mock = mockClient(S3Client)
 let s3: S3Client
 let root: string
 let request: UploadRequest
 
-async function failure(promise: Promise<unknown>): Promise<ActionError> {
-  try {
-    await promise
-  } catch (error) {
-    if (error instanceof ActionError) return error
-    throw new Error(`expected an ActionError, got ${String(error)}`, { cause: error })
-  }
-  throw new Error('expected the upload to fail, it returned')
-}
+const failure = (promise: Promise<unknown>) => rejectionOf(promise, ActionError)
 
 beforeEach(() => {
   s3Mock.reset()

@@ -9,6 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock'
 import { nextPollDelayMs, retryDelayMs } from '../../src/backoff.js'
 import { ActionError } from '../../src/errors.js'
 import { ThrottleGate, waitForSigningJob, type Clock } from '../../src/wait.js'
+import { rejectionOf, sdkError } from './helpers.js'
 
 const START = 1_700_000_000_000
 
@@ -60,10 +61,6 @@ class VirtualClock implements Clock {
   }
 }
 
-function sdkError(name: string, httpStatusCode: number, message = `${name} happened`): Error {
-  return Object.assign(new Error(message), { name, $metadata: { httpStatusCode } })
-}
-
 type Step = DescribeSigningJobCommandOutput['status'] | Error
 
 const signerMock = mockClient(SignerClient)
@@ -101,15 +98,7 @@ function script(
   })
 }
 
-async function failure(promise: Promise<unknown>): Promise<ActionError> {
-  try {
-    await promise
-  } catch (error) {
-    if (error instanceof ActionError) return error
-    throw new Error(`expected an ActionError, got ${String(error)}`, { cause: error })
-  }
-  throw new Error('expected the wait to fail, it returned')
-}
+const failure = (promise: Promise<unknown>) => rejectionOf(promise, ActionError)
 
 beforeEach(() => {
   signerMock.reset()
@@ -230,7 +219,7 @@ describe('waitForSigningJob', () => {
       waitForSigningJob(signer, 'job-1', { timeoutMs: 60_000, label: 'build/a.zip', clock })
     )
     expect(error.message).toBe(
-      `Could not read signing job job-1 for build/a.zip: ${name}: ${name} happened`
+      `Could not read signing job job-1 for build/a.zip: ${name}: ${name} message`
     )
     expect(calls).toHaveLength(1)
     expect(clock.sleeps).toEqual([])
