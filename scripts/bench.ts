@@ -19,33 +19,22 @@ import {
   writeFileSync,
   writeSync
 } from 'node:fs'
-import { setMaxListeners } from 'node:events'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import {
   DESTINATION_BUCKET,
   PROFILE,
   SOURCE_BUCKET,
+  noticingLook,
+  runSigning,
   startRig,
   type Rig
 } from '../__tests__/rig/rig.js'
-import { runAction, type ActionRun } from '../__tests__/rig/run-action.js'
-import { startS3FaultProxy, type S3FaultProxy } from '../__tests__/rig/s3-fault-proxy.js'
+import { DEFAULT_ENTRY as ENTRY, REPO_ROOT as ROOT } from '../__tests__/rig/run-action.js'
 import { readSignature, type LocalSigningJob } from '../__tests__/rig/signer-service.js'
 
 // ---- Where things are ---------------------------------------------------------------------------
 
-function repositoryRoot(): string {
-  let directory = path.dirname(fileURLToPath(import.meta.url))
-  while (!existsSync(path.join(directory, 'action.yml')) && path.dirname(directory) !== directory) {
-    directory = path.dirname(directory)
-  }
-  return directory
-}
-
-const ROOT = repositoryRoot()
-const ENTRY = path.join(ROOT, 'dist', 'index.js')
 const CLI_SCRIPT = path.join(ROOT, 'scripts', 'aws-cli-sign.sh')
 const BENCHMARKS_MD = path.join(ROOT, 'BENCHMARKS.md')
 const MARK_START = '<!-- bench:start -->'
@@ -249,14 +238,8 @@ interface JobFigures {
 
 function jobFigures(rig: Rig, job: LocalSigningJob): JobFigures | undefined {
   const completed = job.completedAtMs
-  if (completed === undefined) return undefined
-  const noticed = rig.signer.requests.find(
-    request =>
-      request.operation === 'DescribeSigningJob' &&
-      request.jobId === job.jobId &&
-      request.atMs >= completed
-  )
-  if (!noticed) return undefined
+  const noticed = noticingLook(rig, job)
+  if (completed === undefined || !noticed) return undefined
   return {
     jobId: job.jobId,
     jobMs: completed - job.createdAtMs,
@@ -276,16 +259,10 @@ function jobsBetween(rig: Rig, fromMs: number, toMs: number): JobFigures[] {
 }
 
 /** The first request from the run that reached either server (S3 through the proxy, or Signer). */
-function firstRequestMs(
-  rig: Rig,
-  proxy: S3FaultProxy,
-  proxyStartedMs: number,
-  fromMs: number
-): number | undefined {
-  const times = [
-    ...proxy.requests.map(request => proxyStartedMs + request.atMs),
-    ...rig.signer.requests.map(request => request.atMs)
-  ].filter(atMs => atMs >= fromMs)
+function firstRequestMs(rig: Rig, fromMs: number): number | undefined {
+  const times = [...(rig.proxy?.requests ?? []), ...rig.signer.requests]
+    .map(request => request.atMs)
+    .filter(atMs => atMs >= fromMs)
   return times.length > 0 ? Math.min(...times) : undefined
 }
 
@@ -300,10 +277,17 @@ interface Scenario {
   maxConcurrency: number
   cli: Array<{ parallel: boolean; label: string; timeoutMs: number }>
   actionTimeoutMs: number
-  /** Only for files above the Lambda platform's 250 MB limit (see BENCHMARKS.md). */
-  skipPlatformCheck?: boolean
-  /** The overhead target applies (1 MiB files); the 512 MiB file is bound by its transfers. */
-  overheadTarget: boolean
+}
+
+/** The rig's profile is on the Lambda platform, whose limit is 250 MB. */
+const PLATFORM_LIMIT_BYTES = 250 * MiB
+
+/**
+ * A file over the platform's limit: the action may not read the limit (see BENCHMARKS.md), and
+ * the 1 s overhead target does not apply, the run being bound by its transfers.
+ */
+function overPlatformLimit(scenario: Pick<Scenario, 'files'>): boolean {
+  return scenario.files.some(file => file.bytes > PLATFORM_LIMIT_BYTES)
 }
 
 const SCENARIOS: Scenario[] = [
@@ -314,8 +298,7 @@ const SCENARIOS: Scenario[] = [
     actionRuns: 3,
     maxConcurrency: 4,
     cli: [{ parallel: false, label: '', timeoutMs: 120_000 }],
-    actionTimeoutMs: 120_000,
-    overheadTarget: true
+    actionTimeoutMs: 120_000
   },
   {
     title: '1 × 1 MiB, 30 s signing',
@@ -324,8 +307,7 @@ const SCENARIOS: Scenario[] = [
     actionRuns: 1,
     maxConcurrency: 4,
     cli: [{ parallel: false, label: '', timeoutMs: 180_000 }],
-    actionTimeoutMs: 180_000,
-    overheadTarget: true
+    actionTimeoutMs: 180_000
   },
   {
     title: '8 × 1 MiB, 3 s signing',
@@ -337,8 +319,7 @@ const SCENARIOS: Scenario[] = [
       { parallel: false, label: 'CLI sequential', timeoutMs: 400_000 },
       { parallel: true, label: 'CLI in parallel (&, wait)', timeoutMs: 180_000 }
     ],
-    actionTimeoutMs: 120_000,
-    overheadTarget: true
+    actionTimeoutMs: 120_000
   },
   {
     title: '1 × 512 MiB, 3 s signing',
@@ -347,9 +328,7 @@ const SCENARIOS: Scenario[] = [
     actionRuns: 1,
     maxConcurrency: 4,
     cli: [{ parallel: false, label: '', timeoutMs: 300_000 }],
-    actionTimeoutMs: 300_000,
-    skipPlatformCheck: true,
-    overheadTarget: false
+    actionTimeoutMs: 300_000
   }
 ]
 
@@ -383,57 +362,68 @@ interface ScenarioResult {
 // ---- Running --------------------------------------------------------------------------------------
 
 interface Bench {
+  /** With the S3 proxy, which timestamps every request; both tools go through it. */
   rig: Rig
-  proxy: S3FaultProxy
-  proxyStartedMs: number
-  env: Record<string, string>
   aws?: { bin: string; version: string }
 }
 
 async function runActionOnce(
   bench: Bench,
   workspace: string,
-  scenario: Pick<Scenario, 'files' | 'maxConcurrency' | 'actionTimeoutMs' | 'skipPlatformCheck'>
+  scenario: Pick<Scenario, 'files' | 'maxConcurrency' | 'actionTimeoutMs'>
 ): Promise<ActionFigures> {
   const { rig } = bench
   rmSync(path.join(workspace, 'signed'), { recursive: true, force: true })
   rig.signer.reset()
-  if (scenario.skipPlatformCheck) rig.signer.faults.deny.add('GetSigningPlatform')
-  const run: ActionRun = await runAction({
+  if (overPlatformLimit(scenario)) rig.signer.faults.deny.add('GetSigningPlatform')
+  const run = await runSigning(
+    rig,
     workspace,
-    inputs: {
-      'profile-name': PROFILE,
+    {
       path: scenario.files.length === 1 ? `build/${scenario.files[0]?.name}` : 'build/*',
-      'source-bucket': SOURCE_BUCKET,
-      'destination-bucket': DESTINATION_BUCKET,
       'max-concurrency': String(scenario.maxConcurrency)
     },
-    env: bench.env,
-    timeoutMs: scenario.actionTimeoutMs
-  })
+    { timeoutMs: scenario.actionTimeoutMs }
+  )
   const spawnMs = run.spawnedAtMs
   const endMs = spawnMs + run.durationMs
-  const first = firstRequestMs(rig, bench.proxy, bench.proxyStartedMs, spawnMs)
-  const unsigned = scenario.files.filter(
-    file => !isSignedCopy(path.join(workspace, 'signed', file.name), file.bytes)
+  const first = firstRequestMs(rig, spawnMs)
+  const { ok, error } = outcome(
+    { ...run, detail: run.errors.join('; ') || run.stderr },
+    scenario.files,
+    path.join(workspace, 'signed'),
+    scenario.actionTimeoutMs
   )
-  const ok = run.exitCode === 0 && unsigned.length === 0
   const starts = rig.signer.requests.filter(
     request => request.operation === 'StartSigningJob' && request.atMs >= spawnMs
   )
   return {
     ok,
     lastStartMs: max(starts.map(request => request.atMs)),
-    error: ok
-      ? undefined
-      : run.timedOut
-        ? `timed out after ${seconds(scenario.actionTimeoutMs)}`
-        : `exit ${run.exitCode}: ${run.errors.join('; ') || run.stderr.slice(-300) || 'no signed copy of ' + unsigned.map(f => f.name).join(', ')}`,
+    error,
     wallMs: run.durationMs,
     coldStartMs: first === undefined ? undefined : first - spawnMs,
     peakRssKb: run.peakRssKb,
     jobs: jobsBetween(rig, spawnMs, endMs),
     spawnMs
+  }
+}
+
+/** A run succeeded when the tool exited 0 and every file came back as the local Signer's copy. */
+function outcome(
+  run: { exitCode: number | null; timedOut: boolean; detail: string },
+  files: Scenario['files'],
+  outputDir: string,
+  timeoutMs: number
+): { ok: boolean; error?: string } {
+  const unsigned = files.filter(file => !isSignedCopy(path.join(outputDir, file.name), file.bytes))
+  if (run.exitCode === 0 && unsigned.length === 0) return { ok: true }
+  if (run.timedOut) return { ok: false, error: `timed out after ${seconds(timeoutMs)}` }
+  const missing = unsigned.length ? `no signed copy of ${unsigned.map(f => f.name).join(', ')}` : ''
+  const detail = run.detail.trim().slice(-300)
+  return {
+    ok: false,
+    error: `exit ${run.exitCode}: ${[detail, missing].filter(Boolean).join('; ')}`
   }
 }
 
@@ -471,19 +461,16 @@ async function runScenario(bench: Bench, scenario: Scenario): Promise<ScenarioRe
         workspace,
         files: scenario.files.map(file => `build/${file.name}`),
         parallel: variant.parallel,
-        env: bench.env,
+        env: bench.rig.env,
         outputDir,
         timeoutMs: variant.timeoutMs
       })
-      const unsigned = scenario.files.filter(
-        file => !isSignedCopy(path.join(workspace, outputDir, file.name), file.bytes)
+      const { ok, error } = outcome(
+        { ...run, detail: run.stderr },
+        scenario.files,
+        path.join(workspace, outputDir),
+        variant.timeoutMs
       )
-      const ok = run.exitCode === 0 && unsigned.length === 0
-      const error = ok
-        ? undefined
-        : run.timedOut
-          ? `timed out after ${seconds(variant.timeoutMs)}`
-          : `exit ${run.exitCode}: ${run.stderr.trim().slice(-300)}`
       if (error) log(`    FAILED: ${error}`)
       cli.push({
         label: variant.label,
@@ -622,7 +609,7 @@ function report(
       verdict(false, `${scenario.title}: the action failed (${action[0]?.error ?? 'no run'})`)
       continue
     }
-    if (scenario.overheadTarget) {
+    if (!overPlatformLimit(scenario)) {
       const overheads = action.filter(r => r.ok).map(r => r.wallMs - scenario.delayMs)
       verdict(
         median(overheads) <= TARGET.overheadMs,
@@ -658,7 +645,7 @@ function report(
           `${seconds(busiest.noticedAtMs - busiest.createdAtMs)} from the job's creation to its noticing)`
       )
     }
-    if (scenario.files.some(file => file.bytes >= 512 * MiB)) {
+    if (overPlatformLimit(scenario)) {
       const rssMiB = (run.peakRssKb ?? Infinity) / 1024
       verdict(
         rssMiB <= TARGET.peakRssMiB,
@@ -756,27 +743,13 @@ async function main(): Promise<number> {
   if (loadAtStart > 0.5 * cpus().length) {
     log(`The machine is busy (load average ${loadAtStart.toFixed(1)}): the figures will be noisy.`)
   }
-  // The rig's own SDK clients run in this process: keep their Node 20 notice out of the output.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
-  // The local Signer hangs an abort listener per object it is signing on one AbortSignal; eight
-  // at once exceed Node's default of 10 and only trigger a leak warning.
-  setMaxListeners(64)
   const aws = findAwsCli()
   if (!aws) log('aws CLI not found: the CLI columns will say so.')
   const nodeMs = nodeBaselineMs(5)
 
   log('Starting moto, the local Signer service and the S3 proxy…')
-  const rig = await startRig()
-  const proxyStartedMs = Date.now()
-  const proxy = await startS3FaultProxy(rig.moto.endpoint)
-  const bench: Bench = {
-    rig,
-    proxy,
-    proxyStartedMs,
-    // S3 through the proxy, which timestamps every request; both tools use it.
-    env: { ...rig.env, AWS_ENDPOINT_URL_S3: proxy.endpoint },
-    aws
-  }
+  const rig = await startRig({ s3Proxy: true })
+  const bench: Bench = { rig, aws }
   const results: ScenarioResult[] = []
   const cold: number[] = []
   try {
@@ -787,7 +760,6 @@ async function main(): Promise<number> {
       results.push(await runScenario(bench, scenario))
     }
   } finally {
-    await proxy.stop()
     await rig.stop()
   }
 

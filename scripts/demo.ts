@@ -7,13 +7,16 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { runAction } from '../__tests__/rig/run-action.js'
-import { DESTINATION_BUCKET, PROFILE, SOURCE_BUCKET, startRig } from '../__tests__/rig/rig.js'
+import {
+  DESTINATION_BUCKET,
+  PROFILE,
+  SOURCE_BUCKET,
+  noticingLook,
+  runSigning,
+  startRig
+} from '../__tests__/rig/rig.js'
 
 const SIGNING_DELAY_MS = 3000
-
-// The rig's own SDK clients run in this process: keep their Node 20 notice out of the demo.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
 
 const started = Date.now()
 const rig = await startRig({ jobDurationMs: SIGNING_DELAY_MS })
@@ -26,22 +29,15 @@ try {
     'import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], "w") as z: z.writestr("index.mjs", "export const handler = async () => \\"hello\\"\\n")',
     path.join(workspace, 'build', 'function.zip')
   ])
-  const inputs = {
-    'profile-name': PROFILE,
-    path: 'build/function.zip',
-    'source-bucket': SOURCE_BUCKET,
-    'destination-bucket': DESTINATION_BUCKET
-  }
+  const artifact = 'build/function.zip'
   console.log(
     `Servers up: S3 (moto) ${rig.moto.endpoint}, Signer ${rig.signer.endpoint}; signing takes ${SIGNING_DELAY_MS / 1000} s.`
   )
   console.log(
-    `Running dist/index.js with ${Object.entries(inputs)
-      .map(([name, value]) => `${name}=${value}`)
-      .join(', ')}\n`
+    `Running dist/index.js with profile-name=${PROFILE}, path=${artifact}, source-bucket=${SOURCE_BUCKET}, destination-bucket=${DESTINATION_BUCKET}\n`
   )
 
-  const run = await runAction({ workspace, inputs, env: rig.env })
+  const run = await runSigning(rig, workspace, { path: artifact })
 
   // The runner hides ::debug:: lines unless debug logging is on; so does the demo.
   console.log(
@@ -57,12 +53,7 @@ try {
   console.log(run.summary.trimEnd())
 
   const job = rig.signer.jobs[0]
-  const noticed = rig.signer.requests.find(
-    request =>
-      request.operation === 'DescribeSigningJob' &&
-      request.jobId === job?.jobId &&
-      request.atMs >= (job?.completedAtMs ?? Infinity)
-  )
+  const noticed = job && noticingLook(rig, job)
   console.log('\nTimings:')
   console.log(
     `  action wall time: ${(run.durationMs / 1000).toFixed(2)} s (signing delay ${SIGNING_DELAY_MS / 1000} s)`

@@ -1,8 +1,7 @@
 import { mkdirSync, symlinkSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { DESTINATION_BUCKET, PROFILE, SOURCE_BUCKET, startRig, type Rig } from '../rig/rig.js'
-import { runAction } from '../rig/run-action.js'
+import { runSigning, startRig, type Rig } from '../rig/rig.js'
 import { filesUnder, workspaceWith, zipBytes } from './workspace.js'
 
 let rig: Rig
@@ -24,12 +23,7 @@ afterAll(async () => {
   await rig?.stop()
 })
 
-const VALID = {
-  'profile-name': PROFILE,
-  path: 'build/app.zip',
-  'source-bucket': SOURCE_BUCKET,
-  'destination-bucket': DESTINATION_BUCKET
-}
+const VALID = { path: 'build/app.zip' }
 
 /** [input, bad value, words the message must hold] */
 const BAD: Array<[string, string, string]> = [
@@ -75,7 +69,7 @@ describe('every bad input fails before any request, naming the input', () => {
     const s3Before = rig.proxy!.requests.length
     const signerBefore = rig.signer.requests.length
 
-    const run = await runAction({ workspace, inputs: { ...VALID, [input]: value }, env: rig.env })
+    const run = await runSigning(rig, workspace, { ...VALID, [input]: value })
     durations.push(run.durationMs)
 
     expect(run.exitCode).toBe(1)
@@ -88,10 +82,8 @@ describe('every bad input fails before any request, naming the input', () => {
   })
 
   it('fails when neither the input nor AWS_REGION nor AWS_DEFAULT_REGION gives a Region', async () => {
-    const run = await runAction({
-      workspace,
-      inputs: VALID,
-      env: { ...rig.env, AWS_REGION: '', AWS_DEFAULT_REGION: '' }
+    const run = await runSigning(rig, workspace, VALID, {
+      env: { AWS_REGION: '', AWS_DEFAULT_REGION: '' }
     })
 
     expect(run.errors).toEqual([

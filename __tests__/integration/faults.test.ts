@@ -36,7 +36,7 @@ async function sign(
   env: Record<string, string> = {}
 ): Promise<ActionRun & { workspace: string }> {
   const workspace = workspaceWith(FILES)
-  const run = await runSigning(rig, workspace, { path: 'dist/*.zip', ...inputs }, env)
+  const run = await runSigning(rig, workspace, { path: 'dist/*.zip', ...inputs }, { env })
   return { ...run, workspace }
 }
 

@@ -29,7 +29,7 @@ const sign = (
   workspace: string,
   inputs: Record<string, string>,
   env: Record<string, string> = {}
-) => runSigning(rig, workspace, inputs, { ...results.env(), ...env })
+) => runSigning(rig, workspace, inputs, { env: { ...results.env(), ...env } })
 
 type Result = Record<string, string | number>
 

@@ -1,25 +1,34 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3'
 import { freePort, waitForHttp } from './net.js'
 
 export const MOTO_INSTALL_HINT =
-  'moto_server was not found on PATH. The integration tests need a real S3 server: ' +
+  'moto_server is not on PATH or cannot start. The integration tests need a real S3 server: ' +
   'install it with `pip install "moto[server]"` (moto 5.2 is known to work).'
+
+/** moto's default account: it owns every bucket created in it. */
+export const MOTO_ACCOUNT = '123456789012'
 
 export interface MotoServer {
   /** http://127.0.0.1:PORT — an IP, so the SDK uses path-style addressing by itself. */
   readonly endpoint: string
-  readonly pid: number
   stop(): Promise<void>
 }
 
-/** Starts moto_server on a free loopback port; fails with the install hint if it is missing. */
-export async function startMoto(): Promise<MotoServer> {
-  if (spawnSync('moto_server', ['--help'], { stdio: 'ignore' }).error) {
-    throw new Error(MOTO_INSTALL_HINT)
+/**
+ * Starts moto_server on a free loopback port; fails with the install hint if it is missing.
+ * `env` is the environment moto_server is looked up and run in.
+ */
+export async function startMoto(env: NodeJS.ProcessEnv = process.env): Promise<MotoServer> {
+  // `pip install moto` without [server] installs moto_server too, but it fails at once (no flask).
+  const probe = spawnSync('moto_server', ['--help'], { encoding: 'utf8', env })
+  if (probe.error || probe.status !== 0) {
+    throw new Error(`${MOTO_INSTALL_HINT}\n${probe.stderr ?? ''}`.trim())
   }
   const port = await freePort()
   const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
-    stdio: ['ignore', 'ignore', 'pipe']
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env
   })
   let stderr = ''
   child.stderr?.on('data', chunk => (stderr = (stderr + String(chunk)).slice(-4000)))
@@ -32,11 +41,22 @@ export async function startMoto(): Promise<MotoServer> {
       cause: error
     })
   }
-  return { endpoint, pid: child.pid ?? -1, stop: () => stopChild(child) }
+  return { endpoint, stop: () => stopChild(child) }
+}
+
+/** An S3 client for the rig's own setup and checks (moto, or the proxy in front of it). */
+export function motoClient(endpoint: string, config: S3ClientConfig = {}): S3Client {
+  return new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    ...config
+  })
 }
 
 /** Stops a child by its PID and waits until it has exited. */
-export async function stopChild(child: ChildProcess): Promise<void> {
+async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return
   const exited = new Promise<void>(resolve => child.once('exit', () => resolve()))
   child.kill('SIGTERM')

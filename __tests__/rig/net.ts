@@ -1,4 +1,5 @@
-import { createServer } from 'node:net'
+import type { IncomingMessage, Server } from 'node:http'
+import { createServer, type AddressInfo } from 'node:net'
 
 /** Asks the kernel for a free loopback port. */
 export async function freePort(): Promise<number> {
@@ -31,4 +32,30 @@ export async function waitForHttp(
       await new Promise(resolve => setTimeout(resolve, 50))
     }
   }
+}
+
+/** Listens on a free loopback port; resolves to the server's `http://127.0.0.1:PORT`. */
+export async function listenOnLoopback(server: Server): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const { port } = server.address() as AddressInfo
+  return `http://127.0.0.1:${port}`
+}
+
+/** Stops accepting, drops kept-alive connections, and resolves once the server is closed. */
+export async function closeServer(server: Server): Promise<void> {
+  const closed = new Promise<void>(resolve => server.close(() => resolve()))
+  server.closeAllConnections()
+  await closed
+}
+
+export async function readBody(request: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  for await (const chunk of request) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks)
 }

@@ -3,14 +3,19 @@ import {
   GetObjectCommand,
   ListObjectVersionsCommand,
   PutBucketVersioningCommand,
-  S3Client
+  type S3Client
 } from '@aws-sdk/client-s3'
-import { startMoto, type MotoServer } from './moto.js'
+import { motoClient, startMoto, type MotoServer } from './moto.js'
 import { runAction, type ActionRun } from './run-action.js'
 import { startS3FaultProxy, type S3FaultProxy } from './s3-fault-proxy.js'
-import { startSignerService, type SignerService } from './signer-service.js'
+import {
+  startSignerService,
+  type LocalSigningJob,
+  type SignerRequest,
+  type SignerService
+} from './signer-service.js'
 
-export const REGION = 'us-east-1'
+const REGION = 'us-east-1'
 export const SOURCE_BUCKET = 'release-unsigned'
 export const DESTINATION_BUCKET = 'release-signed'
 export const UNVERSIONED_BUCKET = 'plain-unversioned'
@@ -31,55 +36,58 @@ export interface Rig {
 export async function startRig(
   options: { jobDurationMs?: number; s3Proxy?: boolean } = {}
 ): Promise<Rig> {
+  // The rig's own SDK clients run on this machine's Node 20; the action runs on node24.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
   const moto = await startMoto()
+  const s3 = motoClient(moto.endpoint, { region: REGION })
   let signer: SignerService | undefined
   let proxy: S3FaultProxy | undefined
+  const stop = async (): Promise<void> => {
+    s3.destroy()
+    await proxy?.stop()
+    await signer?.stop()
+    await moto.stop()
+  }
   try {
     if (options.s3Proxy) proxy = await startS3FaultProxy(moto.endpoint)
     signer = await startSignerService({
       s3Endpoint: moto.endpoint,
       region: REGION,
-      jobDurationMs: options.jobDurationMs ?? 0
+      jobDurationMs: options.jobDurationMs
     })
-    const s3 = testS3Client(moto.endpoint)
     await createBucket(s3, SOURCE_BUCKET, true)
     await createBucket(s3, DESTINATION_BUCKET, false)
     await createBucket(s3, UNVERSIONED_BUCKET, false)
     signer.addProfile({ name: PROFILE, platformId: 'AWSLambda-SHA384-ECDSA' })
-    const running = signer
     return {
       moto,
-      signer: running,
+      signer,
       proxy,
       s3,
       env: {
         AWS_ENDPOINT_URL_S3: proxy?.endpoint ?? moto.endpoint,
-        AWS_ENDPOINT_URL_SIGNER: running.endpoint,
+        AWS_ENDPOINT_URL_SIGNER: signer.endpoint,
         AWS_REGION: REGION,
         AWS_ACCESS_KEY_ID: 'test',
         AWS_SECRET_ACCESS_KEY: 'test'
       },
-      stop: async () => {
-        s3.destroy()
-        await proxy?.stop()
-        await running.stop()
-        await moto.stop()
-      }
+      stop
     }
   } catch (error) {
-    await proxy?.stop()
-    await signer?.stop()
-    await moto.stop()
+    await stop()
     throw error
   }
 }
 
-/** Runs the action as a release engineer's step would, with this rig's profile and buckets. */
+/**
+ * Runs the action as a release engineer's step would, with this rig's profile and buckets;
+ * `inputs` and `env` add to or override them ('' unsets).
+ */
 export function runSigning(
   rig: Rig,
   workspace: string,
   inputs: Record<string, string>,
-  env: Record<string, string> = {}
+  options: { env?: Record<string, string>; timeoutMs?: number } = {}
 ): Promise<ActionRun> {
   return runAction({
     workspace,
@@ -89,16 +97,8 @@ export function runSigning(
       'destination-bucket': DESTINATION_BUCKET,
       ...inputs
     },
-    env: { ...rig.env, ...env }
-  })
-}
-
-export function testS3Client(endpoint: string): S3Client {
-  return new S3Client({
-    endpoint,
-    region: REGION,
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' }
+    env: { ...rig.env, ...options.env },
+    timeoutMs: options.timeoutMs
   })
 }
 
@@ -112,6 +112,18 @@ async function createBucket(s3: S3Client, bucket: string, versioned: boolean): P
       })
     )
   }
+}
+
+/** The first DescribeSigningJob that saw the job ended: when the caller noticed it. */
+export function noticingLook(rig: Rig, job: LocalSigningJob): SignerRequest | undefined {
+  const completed = job.completedAtMs
+  if (completed === undefined) return undefined
+  return rig.signer.requests.find(
+    request =>
+      request.operation === 'DescribeSigningJob' &&
+      request.jobId === job.jobId &&
+      request.atMs >= completed
+  )
 }
 
 export async function readObject(s3: S3Client, bucket: string, key: string): Promise<Buffer> {

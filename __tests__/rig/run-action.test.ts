@@ -65,8 +65,7 @@ describe('runAction', () => {
         GITHUB_JOB: 'other',
         GITHUB_ACTIONS: 'true',
         GITHUB_WORKSPACE: workspace,
-        GITHUB_REPOSITORY: 'octo-org/octo-repo',
-        AWS_REGION: 'us-east-1'
+        GITHUB_REPOSITORY: 'octo-org/octo-repo'
       })
       expect(env.GITHUB_SHA).toMatch(/^[0-9a-f]{40}$/)
       expect(env).not.toHaveProperty('RUNNER_OS')

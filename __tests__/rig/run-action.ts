@@ -16,8 +16,8 @@ function repositoryRoot(): string {
   return directory
 }
 
-const REPO_ROOT = repositoryRoot()
-const DEFAULT_ENTRY = join(REPO_ROOT, 'dist', 'index.js')
+export const REPO_ROOT = repositoryRoot()
+export const DEFAULT_ENTRY = join(REPO_ROOT, 'dist', 'index.js')
 const DEFAULT_ACTION_YML = join(REPO_ROOT, 'action.yml')
 
 export interface RunActionOptions {
@@ -146,9 +146,7 @@ function runnerVariables(workspace: string, files: RunFiles): Record<string, str
     GITHUB_API_URL: 'https://api.github.com',
     RUNNER_TEMP: files.runnerTemp,
     RUNNER_OS: 'Linux',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_REGION: 'us-east-1',
+    // GitHub runs the action on node24; this machine's Node 20 would only add the SDK's notice.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true'
   }
 }
@@ -194,14 +192,10 @@ async function readInputDefaults(actionYml: string): Promise<Record<string, stri
   }
 }
 
-interface ChildResult {
-  exitCode: number | null
-  timedOut: boolean
-  stdout: string
-  stderr: string
-  spawnedAtMs: number
-  durationMs: number
-}
+type ChildResult = Pick<
+  ActionRun,
+  'exitCode' | 'timedOut' | 'stdout' | 'stderr' | 'spawnedAtMs' | 'durationMs'
+>
 
 async function runChild(
   options: RunActionOptions,

@@ -3,13 +3,13 @@ import {
   CreateBucketCommand,
   GetObjectCommand,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
   type S3ClientConfig
 } from '@aws-sdk/client-s3'
 import { randomBytes } from 'node:crypto'
 import { createServer, request, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { startMoto, type MotoServer } from './moto.js'
+import { motoClient, startMoto, type MotoServer } from './moto.js'
 import { startS3FaultProxy, type S3FaultProxy } from './s3-fault-proxy.js'
 
 const BUCKET = 'fault-proxy-test'
@@ -18,14 +18,7 @@ describe('S3 fault proxy in front of moto', () => {
   let moto: MotoServer
   let proxy: S3FaultProxy
 
-  const s3 = (config: S3ClientConfig = {}): S3Client =>
-    new S3Client({
-      endpoint: proxy.endpoint,
-      forcePathStyle: true,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      ...config
-    })
+  const s3 = (config: S3ClientConfig = {}): S3Client => motoClient(proxy.endpoint, config)
   const put = (client: S3Client, key: string, body: Uint8Array | string = 'x') =>
     client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }))
   const errorName = (promise: Promise<unknown>) =>

@@ -7,7 +7,8 @@ import {
   type IncomingMessage,
   type ServerResponse
 } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { MOTO_ACCOUNT } from './moto.js'
+import { closeServer, listenOnLoopback } from './net.js'
 
 export type S3Fault = 'reset' | 'internal-error' | 'slow-down'
 
@@ -17,7 +18,7 @@ export interface ProxiedRequest {
   path: string
   /** The status the client got, or 'reset' when its connection was torn down instead. */
   status: number | 'reset'
-  /** When the request arrived, in ms after the proxy started. Entries are in the order answered. */
+  /** When the request arrived (`Date.now()`, as the Signer service logs). Entries are in the order answered. */
   atMs: number
   headers: IncomingHttpHeaders
 }
@@ -59,9 +60,6 @@ const HOP_BY_HOP = new Set([
 
 type S3ErrorAnswer = Exclude<S3Fault, 'reset'> | 'access-denied'
 
-/** The account that owns every bucket behind the proxy: moto's default account. */
-export const BUCKET_OWNER = '123456789012'
-
 const S3_ERRORS: Record<S3ErrorAnswer, { status: number; code: string; message: string }> = {
   'access-denied': { status: 403, code: 'AccessDenied', message: 'Access Denied' },
   'internal-error': {
@@ -81,7 +79,6 @@ const S3_ERRORS: Record<S3ErrorAnswer, { status: number; code: string; message: 
 export async function startS3FaultProxy(target: string): Promise<S3FaultProxy> {
   const targetUrl = new URL(target)
   const agent = new Agent({ keepAlive: true })
-  const started = Date.now()
   const requests: ProxiedRequest[] = []
   let rules: FaultRule[] = []
 
@@ -93,7 +90,7 @@ export async function startS3FaultProxy(target: string): Promise<S3FaultProxy> {
   }
 
   const server = createServer((req, res) => {
-    const atMs = Date.now() - started
+    const atMs = Date.now()
     const log = (status: number | 'reset'): void => {
       requests.push({
         method: req.method ?? '',
@@ -108,7 +105,7 @@ export async function startS3FaultProxy(target: string): Promise<S3FaultProxy> {
     res.on('error', () => {})
     const expectedOwner = req.headers['x-amz-expected-bucket-owner']
     const fault: S3ErrorAnswer | 'reset' | undefined =
-      expectedOwner !== undefined && expectedOwner !== BUCKET_OWNER
+      expectedOwner !== undefined && expectedOwner !== MOTO_ACCOUNT
         ? 'access-denied'
         : takeFault(req)
     if (fault === 'reset') {
@@ -126,11 +123,10 @@ export async function startS3FaultProxy(target: string): Promise<S3FaultProxy> {
     }
   })
   server.keepAliveTimeout = 60_000
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
+  const endpoint = await listenOnLoopback(server)
 
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
     requests,
     failNext(count, fault, match = {}) {
       rules.push({ remaining: count, fault, match })
@@ -139,10 +135,8 @@ export async function startS3FaultProxy(target: string): Promise<S3FaultProxy> {
       rules = []
     },
     async stop() {
-      const closed = new Promise<void>(resolve => server.close(() => resolve()))
-      server.closeAllConnections()
       agent.destroy()
-      await closed
+      await closeServer(server)
     }
   }
 }

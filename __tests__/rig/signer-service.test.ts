@@ -2,10 +2,9 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import {
   CreateBucketCommand,
-  GetObjectCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
-  S3Client
+  type S3Client
 } from '@aws-sdk/client-s3'
 import {
   CancelSigningProfileCommand,
@@ -18,7 +17,8 @@ import {
   StartSigningJobCommand,
   type StartSigningJobCommandInput
 } from '@aws-sdk/client-signer'
-import { startMoto, type MotoServer } from './moto.js'
+import { MOTO_ACCOUNT, motoClient, startMoto, type MotoServer } from './moto.js'
+import { readObject } from './rig.js'
 import {
   readSignature,
   signedBytesOf,
@@ -33,7 +33,6 @@ const SOURCE = 'sources'
 const UNVERSIONED = 'unversioned'
 const DESTINATION = 'signed'
 const PROFILE = 'ci_profile'
-const ACCOUNT = '123456789012'
 
 let moto: MotoServer
 let s3: S3Client
@@ -42,7 +41,7 @@ let signer: SignerClient
 
 beforeAll(async () => {
   moto = await startMoto()
-  s3 = new S3Client({ endpoint: moto.endpoint, region, credentials, forcePathStyle: true })
+  s3 = motoClient(moto.endpoint)
   for (const bucket of [SOURCE, UNVERSIONED, DESTINATION]) {
     await s3.send(new CreateBucketCommand({ Bucket: bucket }))
   }
@@ -107,11 +106,6 @@ async function waitForJob(jobId: string): Promise<DescribeSigningJobCommandOutpu
   }
 }
 
-async function readObject(bucket: string, key: string): Promise<Buffer> {
-  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
-  return Buffer.from((await object.Body?.transformToByteArray()) ?? [])
-}
-
 async function signFile(key: string, bytes: Buffer): Promise<DescribeSigningJobCommandOutput> {
   const jobId = await startJob(key, await putSource(key, bytes))
   return waitForJob(jobId)
@@ -150,7 +144,7 @@ describe('signing profiles and platforms', () => {
       })
     )
     expect(put.profileVersion).toMatch(/^[a-zA-Z0-9]{10}$/)
-    const arn = `arn:aws:signer:us-east-1:${ACCOUNT}:/signing-profiles/round_trip`
+    const arn = `arn:aws:signer:us-east-1:${MOTO_ACCOUNT}:/signing-profiles/round_trip`
     expect(put.arn).toBe(arn)
     expect(put.profileVersionArn).toBe(`${arn}/${put.profileVersion}`)
 
@@ -245,13 +239,13 @@ describe('signing jobs', () => {
       platformDisplayName: 'AWS Lambda',
       source: { s3: { bucketName: SOURCE, key: 'builds/app.zip', version } },
       signedObject: { s3: { bucketName: DESTINATION, key: `signed/${jobId}.zip` } },
-      jobOwner: ACCOUNT,
-      jobInvoker: ACCOUNT
+      jobOwner: MOTO_ACCOUNT,
+      jobInvoker: MOTO_ACCOUNT
     })
     const profileVersion = job.profileVersion ?? ''
     expect(profileVersion).toMatch(/^[a-zA-Z0-9]{10}$/)
 
-    const signed = await readObject(DESTINATION, `signed/${jobId}.zip`)
+    const signed = await readObject(s3, DESTINATION, `signed/${jobId}.zip`)
     expect(signed.equals(signedBytesOf(bytes, jobId))).toBe(true)
     expect(signed.includes(SIGNATURE_MARKER)).toBe(true)
     expect(readSignature(signed)).toEqual({
@@ -284,7 +278,7 @@ describe('signing jobs', () => {
     const bytes = randomBytes(20 * 1024 * 1024 + 123)
     const job = await signFile('large.bin', bytes)
     expect(job.status).toBe('Succeeded')
-    const signed = await readObject(DESTINATION, job.signedObject?.s3?.key ?? '')
+    const signed = await readObject(s3, DESTINATION, job.signedObject?.s3?.key ?? '')
     expect(signed.equals(signedBytesOf(bytes, job.jobId ?? ''))).toBe(true)
   })
 
@@ -332,7 +326,7 @@ describe('signing jobs', () => {
 
   it('fails a file that is already signed', async () => {
     const first = await signFile('once.zip', Buffer.from('sign me once'))
-    const signed = await readObject(DESTINATION, first.signedObject?.s3?.key ?? '')
+    const signed = await readObject(s3, DESTINATION, first.signedObject?.s3?.key ?? '')
     const again = await signFile('twice-signed.zip', signed)
     expect(again.status).toBe('Failed')
     expect(again.statusReason).toBe('Signing failed: the file is already signed')
@@ -386,6 +380,7 @@ describe('signing jobs', () => {
   })
 
   it('logs every request with its status and job', async () => {
+    const before = Date.now()
     const jobId = await startJob('logged.zip', await putSource('logged.zip', Buffer.from('log')))
     await waitForJob(jobId)
     await describeJob('no-such-job').catch(() => undefined)
@@ -393,7 +388,7 @@ describe('signing jobs', () => {
     expect(start).toMatchObject({ operation: 'StartSigningJob', status: 200, jobId })
     expect(rest.at(-2)).toMatchObject({ operation: 'DescribeSigningJob', status: 200, jobId })
     expect(rest.at(-1)).toMatchObject({ operation: 'DescribeSigningJob', status: 404 })
-    expect(service.requests.every(request => request.atMs > 0)).toBe(true)
+    expect(service.requests.every(request => request.atMs >= before)).toBe(true)
   })
 })
 

@@ -1,6 +1,6 @@
 import { createHash, randomInt, randomUUID } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { posix } from 'node:path'
 import { Readable, Transform, addAbortSignal, pipeline } from 'node:stream'
 import {
@@ -12,6 +12,8 @@ import {
   S3ServiceException
 } from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
+import { MOTO_ACCOUNT, motoClient } from './moto.js'
+import { closeServer, listenOnLoopback, readBody } from './net.js'
 
 /**
  * A local stand-in for AWS Signer that speaks its REST-JSON wire protocol (botocore model
@@ -23,13 +25,12 @@ export interface SignerServiceOptions {
   /** moto endpoint; source objects are read and signed objects written there. */
   s3Endpoint: string
   region?: string
-  /** The caller's account. */
-  accountId?: string
   /** How long a job stays InProgress; changeable at run time through the service. */
   jobDurationMs?: number
-  /** Seed of the PRNG behind `describeThrottleRate`, so throttling is repeatable. */
-  seed?: number
 }
+
+/** Seed of the PRNG behind `describeThrottleRate`, so throttling is repeatable. */
+const THROTTLE_SEED = 0x5eed
 
 export type ValidityType = 'DAYS' | 'MONTHS' | 'YEARS'
 export interface SignatureValidity {
@@ -497,9 +498,7 @@ const PART_SIZE = 8 * 1024 * 1024
 // ---- HTTP ---------------------------------------------------------------------------------------
 
 async function readJson(request: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = []
-  for await (const chunk of request) chunks.push(chunk as Buffer)
-  const text = Buffer.concat(chunks).toString('utf8')
+  const text = (await readBody(request)).toString('utf8')
   if (text.trim() === '') return {}
   try {
     return JSON.parse(text)
@@ -533,6 +532,13 @@ function seededRandom(seed: number): () => number {
   }
 }
 
+/** Every object being signed listens on it: many at once are normal, not a leak. */
+function newLifetime(): AbortController {
+  const controller = new AbortController()
+  setMaxListeners(64, controller.signal)
+  return controller
+}
+
 function noFaults(): SignerFaults {
   return {
     describeThrottleRate: 0,
@@ -552,8 +558,8 @@ class LocalSignerService implements SignerService {
   readonly requests: SignerRequest[] = []
 
   private readonly region: string
-  private readonly accountId: string
-  private readonly seed: number
+  /** The caller's account: moto's, which owns the buckets. */
+  private readonly accountId = MOTO_ACCOUNT
   private random: () => number
   private readonly s3: S3Client
   private readonly server: Server
@@ -562,7 +568,7 @@ class LocalSignerService implements SignerService {
   private readonly timers = new Set<NodeJS.Timeout>()
   private readonly completions = new Set<Promise<void>>()
   // Replaced on reset, so completions of cleared jobs stop and leave no trace.
-  private lifetime = new AbortController()
+  private lifetime = newLifetime()
   private readonly handlers: Record<Operation, Handler> = {
     StartSigningJob: call => this.startSigningJob(call),
     DescribeSigningJob: call => this.describeSigningJob(call),
@@ -574,29 +580,17 @@ class LocalSignerService implements SignerService {
 
   constructor(options: SignerServiceOptions) {
     this.region = options.region ?? 'us-east-1'
-    this.accountId = options.accountId ?? '123456789012'
     this.jobDurationMs = options.jobDurationMs ?? 0
-    this.seed = options.seed ?? 0x5eed
-    this.random = seededRandom(this.seed)
-    this.s3 = new S3Client({
-      endpoint: options.s3Endpoint,
-      region: this.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' }
-    })
+    this.random = seededRandom(THROTTLE_SEED)
+    this.s3 = motoClient(options.s3Endpoint, { region: this.region })
     this.server = createServer((request, response) => void this.serve(request, response))
   }
 
-  get endpoint(): string {
-    const { port } = this.server.address() as AddressInfo
-    return `http://127.0.0.1:${port}`
-  }
+  /** Set once listening. */
+  endpoint = ''
 
   async listen(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject)
-      this.server.listen(0, '127.0.0.1', () => resolve())
-    })
+    this.endpoint = await listenOnLoopback(this.server)
   }
 
   addProfile(profile: LocalProfile): void {
@@ -620,15 +614,13 @@ class LocalSignerService implements SignerService {
     this.requests.length = 0
     this.jobsByToken.clear()
     Object.assign(this.faults, noFaults())
-    this.random = seededRandom(this.seed)
+    this.random = seededRandom(THROTTLE_SEED)
   }
 
   async stop(): Promise<void> {
     this.cancelCompletions()
     await Promise.allSettled(this.completions)
-    const closed = new Promise<void>(resolve => this.server.close(() => resolve()))
-    this.server.closeAllConnections()
-    await closed
+    await closeServer(this.server)
     this.s3.destroy()
   }
 
@@ -636,7 +628,7 @@ class LocalSignerService implements SignerService {
     for (const timer of this.timers) clearTimeout(timer)
     this.timers.clear()
     this.lifetime.abort()
-    this.lifetime = new AbortController()
+    this.lifetime = newLifetime()
   }
 
   // ---- Dispatch
