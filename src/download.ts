@@ -5,7 +5,7 @@ import path from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
-import { ActionError, errorMessage } from './errors.js'
+import { ActionError, errorMessage, isAccessDenied } from './errors.js'
 
 export interface SignedObjectLocation {
   bucket: string
@@ -63,7 +63,12 @@ export async function downloadSignedObject(
     await rename(temporary, targetPath)
     return { sha256: hash.digest('hex'), size }
   } catch (error) {
-    throw new ActionError(`Downloading the signed object ${where} failed: ${errorMessage(error)}`)
+    const hint = isAccessDenied(error)
+      ? ` (the role needs s3:GetObject on the destination: s3://${object.bucket}/${object.key})`
+      : ''
+    throw new ActionError(
+      `Downloading the signed object ${where} failed: ${errorMessage(error)}${hint}`
+    )
   } finally {
     // A stream that failed early may still be opening its file: remove it only once closed.
     const opened = writer

@@ -53,7 +53,7 @@ export async function findArtifactFiles(
   if (matches.size === 0) {
     throw new InputError(
       Input.Path,
-      `no files matched ${patterns.map(p => `'${p}'`).join(', ')} in ${workspace}.`
+      `no files matched ${patterns.map(p => `'${p}'`).join(', ')} in ${workspace}. Patterns are relative to the workspace; check that an earlier step built the files there.`
     )
   }
   return mapToOutputs([...matches.values()].sort(), workspace, outputDir, platform)

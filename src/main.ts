@@ -45,7 +45,7 @@ export async function signArtifacts(inputs: Inputs, context: RunContext): Promis
       `Skipped preflight checks the role may not call (${findings.skipped.join(', ')}); AWS Signer still enforces a versioned source bucket and an Active profile.`
     )
   }
-  checkSizes(files, findings.maxSizeBytes, findings.platformId)
+  checkSizes(files, findings)
 
   const results = await signAll(
     files,

@@ -26,7 +26,7 @@ export function sourceObjectKey(
     .join('/')
   if (Buffer.byteLength(key) > MAX_KEY_BYTES) {
     throw new Error(
-      `The object key for '${relativePath}' is longer than S3's ${MAX_KEY_BYTES} bytes.`
+      `The object key for '${relativePath}' would be longer than S3's ${MAX_KEY_BYTES} bytes: shorten 'source-prefix' or the file's path.`
     )
   }
   return key

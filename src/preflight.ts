@@ -79,7 +79,7 @@ async function checkVersioning(clients: AwsClients, inputs: PreflightInputs): Pr
   if (status !== 'Enabled') {
     throw new ActionError(
       `Source bucket '${bucket}' does not have versioning enabled (status: ${status ?? 'never enabled'}). ` +
-        'AWS Signer signs one exact object version, so the source bucket must be versioned: ' +
+        'AWS Signer signs one exact object version, so the source bucket must be versioned. ' +
         `aws s3api put-bucket-versioning --bucket ${bucket} --versioning-configuration Status=Enabled`
     )
   }
@@ -113,8 +113,7 @@ async function activeProfile(clients: AwsClients, inputs: PreflightInputs) {
 /** Refuses files the platform cannot sign before anything is uploaded. */
 export function checkSizes(
   files: ArtifactFile[],
-  maxSizeBytes: number | undefined,
-  platformId?: string
+  { maxSizeBytes, platformId }: Pick<PreflightFindings, 'maxSizeBytes' | 'platformId'>
 ): void {
   if (maxSizeBytes === undefined) return
   const tooLarge = files.filter(file => file.size > maxSizeBytes)
@@ -122,7 +121,8 @@ export function checkSizes(
     const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`
     throw new ActionError(
       `${tooLarge.map(file => `'${file.path}' (${megabytes(file.size)})`).join(', ')} ` +
-        `exceed${tooLarge.length === 1 ? 's' : ''} the ${megabytes(maxSizeBytes)} limit of signing platform ${platformId ?? ''}.`
+        `exceed${tooLarge.length === 1 ? 's' : ''} the ${megabytes(maxSizeBytes)} limit of signing platform ${platformId}. ` +
+        'Make the artifact smaller, or sign with a profile on a platform that allows that size.'
     )
   }
 }

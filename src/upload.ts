@@ -37,10 +37,7 @@ export async function uploadFile(s3: S3Client, request: UploadRequest): Promise<
   try {
     versionId = (await upload.done()).VersionId
   } catch (error) {
-    const hint =
-      isAccessDenied(error) && request.expectedBucketOwner
-        ? ` (with expected-bucket-owner set, S3 also answers AccessDenied when '${request.bucket}' is not owned by account ${request.expectedBucketOwner})`
-        : ''
+    const hint = isAccessDenied(error) ? accessDeniedHint(request) : ''
     throw new ActionError(
       `Uploading to s3://${request.bucket}/${request.key} failed: ${errorMessage(error)}${hint}`
     )
@@ -52,4 +49,14 @@ export async function uploadFile(s3: S3Client, request: UploadRequest): Promise<
     )
   }
   return versionId
+}
+
+function accessDeniedHint(request: UploadRequest): string {
+  const needs =
+    `the role needs s3:PutObject on s3://${request.bucket}/${request.key}` +
+    (request.sseKmsKeyId ? ` and kms:GenerateDataKey on ${request.sseKmsKeyId}` : '')
+  const owner = request.expectedBucketOwner
+    ? `; with expected-bucket-owner set, S3 also answers AccessDenied when '${request.bucket}' is not owned by account ${request.expectedBucketOwner}`
+    : ''
+  return ` (${needs}${owner})`
 }

@@ -15,7 +15,7 @@ import { GetObjectCommand, type GetObjectCommandOutput, S3Client } from '@aws-sd
 import { mockClient } from 'aws-sdk-client-mock'
 import { downloadSignedObject } from '../../src/download.js'
 import { ActionError } from '../../src/errors.js'
-import { rejectionOf } from './helpers.js'
+import { rejectionOf, sdkError } from './helpers.js'
 
 const s3Mock = mockClient(S3Client)
 let s3: S3Client
@@ -162,17 +162,23 @@ describe('downloadSignedObject', () => {
   })
 
   it('fails with the S3 error code when GetObject is refused', async () => {
-    s3Mock.on(GetObjectCommand).rejects(
-      Object.assign(new Error('The specified key does not exist.'), {
-        name: 'NoSuchKey',
-        $metadata: { httpStatusCode: 404 }
-      })
-    )
+    s3Mock
+      .on(GetObjectCommand)
+      .rejects(sdkError('NoSuchKey', 404, 'The specified key does not exist.'))
     const error = await failure(downloadSignedObject(s3, OBJECT, target))
     expect(error.message).toBe(
       'Downloading the signed object s3://signed-bucket/signed/job-1.zip failed: NoSuchKey: The specified key does not exist.'
     )
     expect(readdirSync(path.dirname(target))).toEqual([])
+  })
+
+  it('names the permission when GetObject is denied', async () => {
+    s3Mock.on(GetObjectCommand).rejects(sdkError('AccessDenied', 403, 'Access Denied'))
+    const error = await failure(downloadSignedObject(s3, OBJECT, target))
+    expect(error.message).toBe(
+      'Downloading the signed object s3://signed-bucket/signed/job-1.zip failed: AccessDenied: Access Denied' +
+        ' (the role needs s3:GetObject on the destination: s3://signed-bucket/signed/job-1.zip)'
+    )
   })
 
   it('does not touch other files in the directory', async () => {

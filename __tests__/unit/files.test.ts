@@ -13,7 +13,7 @@ import {
 } from '@jest/globals'
 import { InputError } from '../../src/errors.js'
 import { commonAncestor, findArtifactFiles, mapToOutputs } from '../../src/files.js'
-import { rejectionOf } from './helpers.js'
+import { rejectionOf, thrownBy } from './helpers.js'
 
 let root: string
 let workspace: string
@@ -115,16 +115,8 @@ describe('mapToOutputs', () => {
   it('refuses names that differ only in case on a case-insensitive platform', () => {
     const both = files('build/App.zip', 'build/app.zip')
     for (const platform of ['win32', 'darwin'] as const) {
-      const error = (() => {
-        try {
-          mapToOutputs(both, workspace, outputDir, platform)
-        } catch (caught) {
-          return caught
-        }
-        return undefined
-      })()
-      expect(error).toBeInstanceOf(InputError)
-      expect((error as InputError).message).toBe(
+      const error = thrownBy(() => mapToOutputs(both, workspace, outputDir, platform), InputError)
+      expect(error.message).toBe(
         "Input 'path': 'build/App.zip' and 'build/app.zip' would both be written to signed/app.zip; narrow the patterns or sign them in separate steps."
       )
     }
@@ -201,7 +193,7 @@ describe('findArtifactFiles', () => {
       findArtifactFiles(['nothing/*.zip', 'missing.bin'], workspace, outputDir)
     )
     expect(error.message).toBe(
-      `Input 'path': no files matched 'nothing/*.zip', 'missing.bin' in ${workspace}.`
+      `Input 'path': no files matched 'nothing/*.zip', 'missing.bin' in ${workspace}. Patterns are relative to the workspace; check that an earlier step built the files there.`
     )
   })
 

@@ -78,7 +78,7 @@ describe('sourceObjectKey', () => {
     const longest = sourceObjectKey('p/', CONTEXT, SHA, 'x'.repeat(room))
     expect(Buffer.byteLength(longest)).toBe(1024)
     expect(() => sourceObjectKey('p/', CONTEXT, SHA, 'x'.repeat(room + 1))).toThrow(
-      /^The object key for 'x+' is longer than S3's 1024 bytes\.$/
+      /^The object key for 'x+' would be longer than S3's 1024 bytes: shorten 'source-prefix' or the file's path\.$/
     )
   })
 

@@ -6,7 +6,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { mockClient } from 'aws-sdk-client-mock'
 import { ActionError } from '../../src/errors.js'
 import { uploadFile, type UploadRequest } from '../../src/upload.js'
-import { rejectionOf } from './helpers.js'
+import { rejectionOf, sdkError } from './helpers.js'
 
 const s3Mock = mockClient(S3Client)
 let s3: S3Client
@@ -81,16 +81,34 @@ describe('uploadFile', () => {
     expect(input?.SSEKMSKeyId).toBe('alias/signing')
   })
 
-  it('names the object when S3 refuses the upload', async () => {
-    s3Mock.on(PutObjectCommand).rejects(
-      Object.assign(new Error('Access Denied'), {
-        name: 'AccessDenied',
-        $metadata: { httpStatusCode: 403 }
-      })
-    )
+  it('names the object and the permission when S3 refuses the upload', async () => {
+    s3Mock.on(PutObjectCommand).rejects(sdkError('AccessDenied', 403, 'Access Denied'))
     const error = await failure(uploadFile(s3, request))
     expect(error.message).toBe(
-      'Uploading to s3://unsigned-bucket/unsigned/o-r/1-1/build/abc/function.zip failed: AccessDenied: Access Denied'
+      'Uploading to s3://unsigned-bucket/unsigned/o-r/1-1/build/abc/function.zip failed: AccessDenied: Access Denied' +
+        ' (the role needs s3:PutObject on s3://unsigned-bucket/unsigned/o-r/1-1/build/abc/function.zip)'
     )
+  })
+
+  it('adds the KMS permission and the bucket-owner check to an AccessDenied when they apply', async () => {
+    s3Mock.on(PutObjectCommand).rejects(sdkError('AccessDenied', 403, 'Access Denied'))
+    const error = await failure(
+      uploadFile(s3, {
+        ...request,
+        sseKmsKeyId: 'alias/signing',
+        expectedBucketOwner: '111122223333'
+      })
+    )
+    expect(error.message).toMatch(
+      / \(the role needs s3:PutObject on \S+ and kms:GenerateDataKey on alias\/signing; with expected-bucket-owner set, S3 also answers AccessDenied when 'unsigned-bucket' is not owned by account 111122223333\)$/
+    )
+  })
+
+  it('adds no permission hint to other failures', async () => {
+    s3Mock
+      .on(PutObjectCommand)
+      .rejects(sdkError('NoSuchBucket', 404, 'The specified bucket does not exist'))
+    const error = await failure(uploadFile(s3, request))
+    expect(error.message).toMatch(/failed: NoSuchBucket: The specified bucket does not exist$/)
   })
 })
