@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it, jest } from '@jest/globals'
 import type { RunContext } from '../../src/run-context.js'
 import type { FileResult } from '../../src/sign-file.js'
+import { rejectionOf } from './helpers.js'
 
 type UploadArtifact = (
   name: string,
@@ -120,12 +121,12 @@ describe('uploadSignedArtifact', () => {
         'Failed request: (409) Conflict: an artifact with this name already exists on the workflow run'
       )
     )
-    const error = await uploadSignedArtifact([A], { ...options, name: 'signed' }).catch(
-      (caught: unknown) => caught
+    const error = await rejectionOf(
+      uploadSignedArtifact([A], { ...options, name: 'signed' }),
+      ActionError
     )
-    expect(error).toBeInstanceOf(ActionError)
-    expect((error as Error).message).toContain("An artifact named 'signed' already exists")
-    expect((error as Error).message).toContain("set the 'artifact-name' input")
+    expect(error.message).toContain("An artifact named 'signed' already exists")
+    expect(error.message).toContain("set the 'artifact-name' input")
   })
 
   it('reports other failures with the artifact name', async () => {

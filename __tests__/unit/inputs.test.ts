@@ -12,6 +12,7 @@ import {
   readInputs,
   type Inputs
 } from '../../src/inputs.js'
+import { thrownBy } from './helpers.js'
 
 let root: string
 let workspace: string
@@ -54,15 +55,7 @@ function read(values: Values, environment: NodeJS.ProcessEnv = env()): Inputs {
   return readInputs(reader({ ...VALID, ...values }), environment)
 }
 
-function inputError(run: () => unknown): InputError {
-  try {
-    run()
-  } catch (error) {
-    if (error instanceof InputError) return error
-    throw new Error(`expected an InputError, got ${String(error)}`, { cause: error })
-  }
-  throw new Error('expected an InputError, nothing was thrown')
-}
+const inputError = (run: () => unknown): InputError => thrownBy(run, InputError)
 
 describe('readInputs: invalid values', () => {
   const cases: [Input, string][] = [
