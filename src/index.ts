@@ -1,4 +1,4 @@
-import { removePartialFilesOnSignal } from './download.js'
+import { removePartialFilesOnSignal } from './aws/download.js'
 import { run } from './main.js'
 
 removePartialFilesOnSignal()

@@ -1,14 +1,8 @@
 import * as core from '@actions/core'
-import { uploadSignedArtifact, type UploadedArtifact } from './artifact.js'
-import { createClients } from './aws-clients.js'
-import { ActionError, errorMessage } from './errors.js'
-import { findArtifactFiles } from './files.js'
-import { readInputs, type Inputs } from './inputs.js'
-import { Output, setOutputs, writeSummary } from './outputs.js'
-import { signAll } from './pipeline.js'
-import { checkSizes, preflight } from './preflight.js'
-import { readRunContext, type RunContext } from './run-context.js'
-import { ThrottleGate } from './wait.js'
+import { errorMessage } from './errors.js'
+import { readInputs } from './github/inputs.js'
+import { readRunContext } from './github/run-context.js'
+import { signArtifacts } from './sign-artifacts.js'
 
 /** The action's entry: any error becomes the step's failure message. */
 export async function run(): Promise<void> {
@@ -20,77 +14,4 @@ export async function run(): Promise<void> {
   } catch (error) {
     core.setFailed(errorMessage(error))
   }
-}
-
-/** inputs → files → preflight → sign every file → outputs, artifact, summary. */
-export async function signArtifacts(inputs: Inputs, context: RunContext): Promise<void> {
-  const files = await findArtifactFiles(inputs.patterns, inputs.workspace, inputs.outputDir)
-  core.info(
-    `Signing ${files.length} file${files.length === 1 ? '' : 's'} with profile '${inputs.profileName}' in ${inputs.region}`
-  )
-  const clients = createClients(inputs.region)
-
-  const findings = await core.group('Preflight', async () => {
-    const found = await preflight(clients, inputs)
-    if (!found.skipped.includes('s3:GetBucketVersioning')) {
-      core.info(`Source bucket '${inputs.sourceBucket}' is versioned`)
-    }
-    if (found.platformId) {
-      core.info(`Profile '${inputs.profileName}' is Active on platform ${found.platformId}`)
-    }
-    return found
-  })
-  if (findings.skipped.length > 0) {
-    core.warning(
-      `Skipped preflight checks the role may not call (${findings.skipped.join(', ')}); AWS Signer still enforces a versioned source bucket and an Active profile.`
-    )
-  }
-  checkSizes(files, findings)
-
-  const results = await signAll(
-    files,
-    { inputs, context, clients, gate: new ThrottleGate() },
-    inputs.maxConcurrency
-  )
-  setOutputs(results)
-  const signed = results.filter(result => result.status === 'signed')
-  const failures = results
-    .filter(result => result.status === 'failed')
-    .map(result => `${result.path}${result.jobId ? ` (job ${result.jobId})` : ''}: ${result.error}`)
-
-  let artifact: UploadedArtifact | undefined
-  if (inputs.uploadArtifact && signed.length > 0) {
-    try {
-      artifact = await uploadSignedArtifact(signed, {
-        ...inputs,
-        name: inputs.artifactName,
-        context
-      })
-      core.setOutput(Output.ArtifactId, artifact.id)
-      core.setOutput(Output.ArtifactUrl, artifact.url)
-      core.info(
-        `Uploaded ${signed.length} signed file(s) as artifact '${artifact.name}': ${artifact.url}`
-      )
-    } catch (error) {
-      failures.push(errorMessage(error))
-    }
-  }
-  if (inputs.summary) await writeSummary(results, artifact)
-
-  failIfAny(failures, results.length, signed.length)
-}
-
-/**
- * A lone failure (of the only file, or of the artifact upload) is the step's message; otherwise
- * each failure is an error annotation and the step's message counts them.
- */
-function failIfAny(failures: string[], files: number, signed: number): void {
-  const [first] = failures
-  if (first === undefined) return
-  if (failures.length === 1 && (files === 1 || signed === files)) throw new ActionError(first)
-  failures.forEach(failure => core.error(failure))
-  throw new ActionError(
-    `${files - signed} of ${files} files failed to sign` +
-      (signed > 0 ? `; the ${signed} signed file(s) are in place and listed in 'results'.` : '.')
-  )
 }

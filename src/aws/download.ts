@@ -5,7 +5,7 @@ import path from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
-import { ActionError, errorMessage, isAccessDenied } from './errors.js'
+import { ActionError, errorMessage, isAccessDenied } from '../errors.js'
 
 export interface SignedObjectLocation {
   bucket: string

@@ -1,9 +1,9 @@
 import { GetBucketVersioningCommand } from '@aws-sdk/client-s3'
 import { GetSigningPlatformCommand, GetSigningProfileCommand } from '@aws-sdk/client-signer'
-import type { AwsClients } from './aws-clients.js'
-import { ActionError, errorMessage, isAccessDenied, isNotFound } from './errors.js'
-import type { ArtifactFile } from './files.js'
-import type { Inputs } from './inputs.js'
+import type { AwsClients } from './clients.js'
+import { ActionError, errorMessage, isAccessDenied, isNotFound } from '../errors.js'
+import type { ArtifactFile } from '../pipeline/find-files.js'
+import type { Inputs } from '../github/inputs.js'
 
 export interface PreflightFindings {
   platformId: string | undefined

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, jest } from '@jest/globals'
-import type { RunContext } from '../../src/run-context.js'
-import type { FileResult } from '../../src/sign-file.js'
-import { rejectionOf } from './helpers.js'
+import type { RunContext } from '../../../src/github/run-context.js'
+import type { FileResult } from '../../../src/pipeline/sign-one-file.js'
+import { rejectionOf } from '../helpers.js'
 
 type UploadArtifact = (
   name: string,
@@ -18,8 +18,9 @@ jest.unstable_mockModule('@actions/artifact', () => ({
   }
 }))
 
-const { defaultArtifactName, uploadSignedArtifact } = await import('../../src/artifact.js')
-const { ActionError } = await import('../../src/errors.js')
+const { defaultArtifactName, uploadSignedArtifact } =
+  await import('../../../src/github/artifact.js')
+const { ActionError } = await import('../../../src/errors.js')
 
 const CONTEXT: RunContext = {
   repository: 'octo-org/widget',

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto'
-import type { RunContext } from './run-context.js'
+import type { RunContext } from '../github/run-context.js'
 
 /** S3's limit on key length, in UTF-8 bytes. */
 const MAX_KEY_BYTES = 1024
@@ -36,39 +35,6 @@ export function sourceObjectKey(
 export function safeKeySegment(segment: string): string {
   const safe = segment.replace(/[^A-Za-z0-9!_.*'()-]/g, '_')
   return safe === '.' || safe === '..' ? safe.replace(/\./g, '_') : safe
-}
-
-/**
- * The StartSigningJob idempotency token. The Signer model puts no length or pattern on it and the
- * SDK's own default is a UUID, so the token has that shape (36 characters of hex and hyphens):
- * the same repository, run attempt, job, profile and content always give the same token, and a
- * retried request returns the job the first one created.
- */
-export function clientRequestToken(
-  context: RunContext,
-  profile: { name: string; owner: string | undefined },
-  sha256: string
-): string {
-  const hex = createHash('sha256')
-    .update(
-      JSON.stringify([
-        context.repository,
-        context.runId,
-        context.runAttempt,
-        context.job,
-        profile.owner ?? '',
-        profile.name,
-        sha256
-      ])
-    )
-    .digest('hex')
-  return [
-    hex.slice(0, 8),
-    hex.slice(8, 12),
-    hex.slice(12, 16),
-    hex.slice(16, 20),
-    hex.slice(20, 32)
-  ].join('-')
 }
 
 /** Object metadata that traces an upload back to the run that made it. */

@@ -4,9 +4,9 @@ import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { mockClient } from 'aws-sdk-client-mock'
-import { ActionError } from '../../src/errors.js'
-import { uploadFile, type UploadRequest } from '../../src/upload.js'
-import { rejectionOf, sdkError } from './helpers.js'
+import { ActionError } from '../../../src/errors.js'
+import { uploadFile, type UploadRequest } from '../../../src/aws/upload.js'
+import { rejectionOf, sdkError } from '../helpers.js'
 
 const s3Mock = mockClient(S3Client)
 let s3: S3Client

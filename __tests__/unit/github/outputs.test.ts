@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, jest } from '@jest/globals'
-import type { FileResult } from '../../src/sign-file.js'
+import type { FileResult } from '../../../src/pipeline/sign-one-file.js'
 
 const setOutput = jest.fn<(name: string, value: unknown) => void>()
 const calls: unknown[][] = []
@@ -19,7 +19,8 @@ const summary = {
 
 jest.unstable_mockModule('@actions/core', () => ({ setOutput, summary }))
 
-const { Output, setOutputs, writeSummary } = await import('../../src/outputs.js')
+const { Output, setOutputs } = await import('../../../src/github/outputs.js')
+const { writeSummary } = await import('../../../src/github/step-summary.js')
 
 const SIGNED: FileResult = {
   path: 'build/a.zip',

@@ -1,6 +1,7 @@
 import { existsSync, realpathSync } from 'node:fs'
 import path from 'node:path'
-import { InputError } from './errors.js'
+import { InputError } from '../errors.js'
+import { isInside, realpathOfExisting } from '../pipeline/paths.js'
 
 /** Input names as action.yml declares them. */
 export enum Input {
@@ -246,19 +247,6 @@ function outputDirectory(raw: string, workspace: string): string {
     )
   }
   return resolved
-}
-
-/** The real path of the deepest existing ancestor, with the rest appended: catches symlinks that leave. */
-function realpathOfExisting(target: string): string {
-  let existing = target
-  while (!existsSync(existing)) existing = path.dirname(existing)
-  return path.join(realpathSync(existing), path.relative(existing, target))
-}
-
-export function isInside(parent: string, child: string): boolean {
-  const relative = path.relative(parent, child)
-  const climbs = relative === '..' || relative.startsWith(`..${path.sep}`)
-  return relative === '' || (!climbs && !path.isAbsolute(relative))
 }
 
 function region(value: string): string {

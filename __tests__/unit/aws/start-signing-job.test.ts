@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { SignerClient, StartSigningJobCommand } from '@aws-sdk/client-signer'
 import { mockClient } from 'aws-sdk-client-mock'
-import { ActionError } from '../../src/errors.js'
-import { startSigningJob, type SigningRequest } from '../../src/sign.js'
-import { rejectionOf, sdkError } from './helpers.js'
+import { ActionError } from '../../../src/errors.js'
+import { startSigningJob, type SigningRequest } from '../../../src/aws/start-signing-job.js'
+import { rejectionOf, sdkError } from '../helpers.js'
 
 const signerMock = mockClient(SignerClient)
 let signer: SignerClient

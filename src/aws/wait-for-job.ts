@@ -3,52 +3,12 @@ import {
   type DescribeSigningJobCommandOutput,
   type SignerClient
 } from '@aws-sdk/client-signer'
-import { nextPollDelayMs, retryDelayMs } from './backoff.js'
-import { ActionError, errorMessage, isThrottling, isTransient } from './errors.js'
+import { systemClock, type Clock } from '../clock.js'
+import { nextPollDelayMs } from './poll-schedule.js'
+import { retryDelayMs, ThrottleGate } from './throttle.js'
+import { ActionError, errorMessage, isThrottling, isTransient } from '../errors.js'
 
 export type SigningJob = DescribeSigningJobCommandOutput
-
-export interface Clock {
-  now(): number
-  sleep(ms: number): Promise<void>
-  random(): number
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: ms => new Promise(resolve => setTimeout(resolve, ms)),
-  random: Math.random
-}
-
-/**
- * Shared by every job of a run: when the service throttles one poll, all polls pause, so many
- * jobs waiting together back off as one client.
- */
-export class ThrottleGate {
-  private resumeAt = 0
-  private throttles = 0
-
-  constructor(private readonly clock: Clock = systemClock) {}
-
-  /** Waits out a pause, but never past `deadline`. */
-  async pass(deadline: number): Promise<void> {
-    const wait = Math.min(this.resumeAt, deadline) - this.clock.now()
-    if (wait > 0) await this.clock.sleep(wait)
-  }
-
-  throttled(): void {
-    this.throttles++
-    this.resumeAt = Math.max(
-      this.resumeAt,
-      this.clock.now() + retryDelayMs(this.throttles, this.clock.random)
-    )
-  }
-
-  /** A success that arrives during a pause was sent before the pause began: it ends no back-off. */
-  recovered(): void {
-    if (this.clock.now() >= this.resumeAt) this.throttles = 0
-  }
-}
 
 export interface WaitOptions {
   timeoutMs: number

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
-import { ActionError, errorMessage, isAccessDenied } from './errors.js'
+import { ActionError, errorMessage, isAccessDenied } from '../errors.js'
 
 export interface UploadRequest {
   bucket: string

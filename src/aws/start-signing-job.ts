@@ -1,5 +1,5 @@
 import { StartSigningJobCommand, type SignerClient } from '@aws-sdk/client-signer'
-import { ActionError, errorMessage, isAccessDenied } from './errors.js'
+import { ActionError, errorMessage, isAccessDenied } from '../errors.js'
 
 export interface SigningRequest {
   profileName: string

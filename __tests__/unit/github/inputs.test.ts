@@ -2,17 +2,17 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { InputError } from '../../src/errors.js'
+import { InputError } from '../../../src/errors.js'
+import { isInside } from '../../../src/pipeline/paths.js'
 import {
   DEFAULTS,
   Input,
   LIMITS,
   bucketName,
-  isInside,
   readInputs,
   type Inputs
-} from '../../src/inputs.js'
-import { thrownBy } from './helpers.js'
+} from '../../../src/github/inputs.js'
+import { thrownBy } from '../helpers.js'
 
 let root: string
 let workspace: string

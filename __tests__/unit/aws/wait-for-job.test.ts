@@ -6,10 +6,12 @@ import {
   SignerClient
 } from '@aws-sdk/client-signer'
 import { mockClient } from 'aws-sdk-client-mock'
-import { nextPollDelayMs, retryDelayMs } from '../../src/backoff.js'
-import { ActionError } from '../../src/errors.js'
-import { ThrottleGate, waitForSigningJob, type Clock } from '../../src/wait.js'
-import { rejectionOf, sdkError } from './helpers.js'
+import type { Clock } from '../../../src/clock.js'
+import { nextPollDelayMs } from '../../../src/aws/poll-schedule.js'
+import { retryDelayMs, ThrottleGate } from '../../../src/aws/throttle.js'
+import { ActionError } from '../../../src/errors.js'
+import { waitForSigningJob } from '../../../src/aws/wait-for-job.js'
+import { rejectionOf, sdkError } from '../helpers.js'
 
 const START = 1_700_000_000_000
 

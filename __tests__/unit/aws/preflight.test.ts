@@ -6,11 +6,11 @@ import {
   SignerClient
 } from '@aws-sdk/client-signer'
 import { mockClient } from 'aws-sdk-client-mock'
-import type { AwsClients } from '../../src/aws-clients.js'
-import { ActionError } from '../../src/errors.js'
-import type { ArtifactFile } from '../../src/files.js'
-import { checkSizes, preflight } from '../../src/preflight.js'
-import { rejectionOf, sdkError } from './helpers.js'
+import type { AwsClients } from '../../../src/aws/clients.js'
+import { ActionError } from '../../../src/errors.js'
+import type { ArtifactFile } from '../../../src/pipeline/find-files.js'
+import { checkSizes, preflight } from '../../../src/aws/preflight.js'
+import { rejectionOf, sdkError } from '../helpers.js'
 
 const s3Mock = mockClient(S3Client)
 const signerMock = mockClient(SignerClient)

@@ -13,9 +13,9 @@ import { Readable } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { GetObjectCommand, type GetObjectCommandOutput, S3Client } from '@aws-sdk/client-s3'
 import { mockClient } from 'aws-sdk-client-mock'
-import { downloadSignedObject } from '../../src/download.js'
-import { ActionError } from '../../src/errors.js'
-import { rejectionOf, sdkError } from './helpers.js'
+import { downloadSignedObject } from '../../../src/aws/download.js'
+import { ActionError } from '../../../src/errors.js'
+import { rejectionOf, sdkError } from '../helpers.js'
 
 const s3Mock = mockClient(S3Client)
 let s3: S3Client

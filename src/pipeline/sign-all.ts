@@ -1,6 +1,6 @@
 import * as core from '@actions/core'
-import type { ArtifactFile } from './files.js'
-import { signFile, type FileResult, type SigningSetup } from './sign-file.js'
+import type { ArtifactFile } from './find-files.js'
+import { signFile, type FileResult, type SigningSetup } from './sign-one-file.js'
 
 /**
  * Lets files flow through upload → start → wait → download with at most `maxConcurrency` in

@@ -1,8 +1,9 @@
 import { realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
 import * as glob from '@actions/glob'
-import { InputError } from './errors.js'
-import { Input, isInside } from './inputs.js'
+import { InputError } from '../errors.js'
+import { Input } from '../github/inputs.js'
+import { isInside, toPosix } from './paths.js'
 
 /** One file to sign and where its signed copy goes. */
 export interface ArtifactFile {
@@ -136,8 +137,4 @@ export function commonAncestor(directories: string[]): string {
     length = same
   }
   return first.slice(0, length).join(path.sep) || path.sep
-}
-
-function toPosix(value: string): string {
-  return value.split(path.sep).join('/')
 }

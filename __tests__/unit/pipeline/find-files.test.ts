@@ -11,9 +11,13 @@ import {
   it,
   jest
 } from '@jest/globals'
-import { InputError } from '../../src/errors.js'
-import { commonAncestor, findArtifactFiles, mapToOutputs } from '../../src/files.js'
-import { rejectionOf, thrownBy } from './helpers.js'
+import { InputError } from '../../../src/errors.js'
+import {
+  commonAncestor,
+  findArtifactFiles,
+  mapToOutputs
+} from '../../../src/pipeline/find-files.js'
+import { rejectionOf, thrownBy } from '../helpers.js'
 
 let root: string
 let workspace: string

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
 import path from 'node:path'
-import { ActionError, errorMessage } from './errors.js'
+import { ActionError, errorMessage } from '../errors.js'
 import { Input } from './inputs.js'
 import type { RunContext } from './run-context.js'
-import type { FileResult } from './sign-file.js'
+import type { FileResult } from '../pipeline/sign-one-file.js'
 
 export interface UploadedArtifact {
   id: string
