@@ -1,17 +1,12 @@
 import { StartSigningJobCommand, type SignerClient } from '@aws-sdk/client-signer'
 import { ActionError, errorMessage, isAccessDenied } from '../errors.js'
+import { clientRequestToken, type SigningRequest } from './request-token.js'
 
-export interface SigningRequest {
-  profileName: string
-  profileOwner: string | undefined
-  source: { bucket: string; key: string; version: string }
-  destination: { bucket: string; prefix: string }
-  clientRequestToken: string
-}
+export type { SigningRequest }
 
 /**
- * Starts one signing job. The SDK retries throttling and server errors itself; the constant
- * token makes each retry return the job the first attempt created instead of a second one.
+ * Starts one signing job. The SDK retries throttling and server errors; the token, derived from
+ * the request, makes each retry return the job the first attempt created instead of a second one.
  */
 export async function startSigningJob(
   signer: SignerClient,
@@ -32,7 +27,7 @@ export async function startSigningJob(
         },
         profileName: request.profileName,
         profileOwner: request.profileOwner,
-        clientRequestToken: request.clientRequestToken
+        clientRequestToken: clientRequestToken(request)
       })
     )
     if (!jobId) throw new Error('StartSigningJob answered without a jobId')

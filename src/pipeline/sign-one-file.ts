@@ -6,7 +6,6 @@ import { ActionError, errorMessage } from '../errors.js'
 import type { ArtifactFile } from './find-files.js'
 import type { Inputs } from '../github/inputs.js'
 import { sourceObjectKey, traceMetadata } from './object-keys.js'
-import { clientRequestToken } from './request-token.js'
 import type { RunContext } from '../github/run-context.js'
 import { startSigningJob } from '../aws/start-signing-job.js'
 import { uploadFile } from '../aws/upload.js'
@@ -76,12 +75,7 @@ export async function signFile(
       profileName: inputs.profileName,
       profileOwner: inputs.profileOwner,
       source: { bucket: inputs.sourceBucket, key, version: result.sourceVersionId },
-      destination: { bucket: inputs.destinationBucket, prefix: inputs.destinationPrefix },
-      clientRequestToken: clientRequestToken(
-        context,
-        { name: inputs.profileName, owner: inputs.profileOwner },
-        sha256
-      )
+      destination: { bucket: inputs.destinationBucket, prefix: inputs.destinationPrefix }
     })
     log(`signing job ${result.jobId} started`)
 

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { SignerClient, StartSigningJobCommand } from '@aws-sdk/client-signer'
 import { mockClient } from 'aws-sdk-client-mock'
 import { ActionError } from '../../../src/errors.js'
+import { clientRequestToken } from '../../../src/aws/request-token.js'
 import { startSigningJob, type SigningRequest } from '../../../src/aws/start-signing-job.js'
 import { rejectionOf, sdkError } from '../helpers.js'
 
@@ -12,8 +13,7 @@ const REQUEST: SigningRequest = {
   profileName: 'release_profile',
   profileOwner: '111122223333',
   source: { bucket: 'unsigned-bucket', key: 'unsigned/o-r/1-1/build/abc/f.zip', version: 'v-42' },
-  destination: { bucket: 'signed-bucket', prefix: 'signed/' },
-  clientRequestToken: '0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9'
+  destination: { bucket: 'signed-bucket', prefix: 'signed/' }
 }
 
 const failure = (promise: Promise<unknown>) => rejectionOf(promise, ActionError)
@@ -49,16 +49,17 @@ describe('startSigningJob', () => {
       destination: { s3: { bucketName: 'signed-bucket', prefix: 'signed/' } },
       profileName: 'release_profile',
       profileOwner: '111122223333',
-      clientRequestToken: '0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9'
+      clientRequestToken: clientRequestToken(REQUEST)
     })
   })
 
   it('leaves profileOwner out for a profile of the same account', async () => {
     signerMock.on(StartSigningJobCommand).resolves({ jobId: 'job-1' })
-    await startSigningJob(signer, { ...REQUEST, profileOwner: undefined })
+    const ownProfile = { ...REQUEST, profileOwner: undefined }
+    await startSigningJob(signer, ownProfile)
     const input = signerMock.commandCalls(StartSigningJobCommand)[0]?.args[0].input
     expect(input?.profileOwner).toBeUndefined()
-    expect(input?.clientRequestToken).toBe(REQUEST.clientRequestToken)
+    expect(input?.clientRequestToken).toBe(clientRequestToken(ownProfile))
   })
 
   it('adds a permissions hint to AccessDenied, naming the sharing account', async () => {
