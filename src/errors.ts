@@ -17,7 +17,7 @@ interface ServiceErrorShape {
   name?: string
   message?: string
   code?: string
-  $metadata?: { httpStatusCode?: number }
+  $metadata?: { httpStatusCode?: number; attempts?: number }
 }
 
 function shape(error: unknown): ServiceErrorShape {
@@ -29,7 +29,10 @@ export function errorMessage(error: unknown): string {
   if (error instanceof ActionError) return error.message
   if (error instanceof Error) {
     const code = error.name && error.name !== 'Error' ? `${error.name}: ` : ''
-    return `${code}${error.message}`
+    const hint = isCredentialsError(error)
+      ? " — AWS refused the request's credentials or signature: check that the job's credentials are current (aws-actions/configure-aws-credentials) and that 'region' is the Region of the profile and buckets."
+      : ''
+    return `${code}${error.message}${hint}`
   }
   return String(error)
 }
@@ -51,9 +54,28 @@ export function isThrottling(error: unknown): boolean {
   return THROTTLING_NAMES.has(shape(error).name ?? '') || httpStatus(error) === 429
 }
 
+// 403s that are not about permissions: the signature, the key or the token was refused.
+const CREDENTIALS_NAMES = new Set([
+  'InvalidSignatureException',
+  'SignatureDoesNotMatch',
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+  'InvalidAccessKeyId',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'InvalidToken',
+  'AuthorizationHeaderMalformed'
+])
+
+export function isCredentialsError(error: unknown): boolean {
+  return CREDENTIALS_NAMES.has(shape(error).name ?? '')
+}
+
+/** The role may not make this call (not: its credentials were refused). */
 export function isAccessDenied(error: unknown): boolean {
   const { name } = shape(error)
-  return name === 'AccessDeniedException' || name === 'AccessDenied' || httpStatus(error) === 403
+  if (name === 'AccessDeniedException' || name === 'AccessDenied') return true
+  return httpStatus(error) === 403 && !isCredentialsError(error)
 }
 
 export function isNotFound(error: unknown): boolean {
@@ -73,4 +95,22 @@ export function isTransient(error: unknown): boolean {
     ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(code ?? '') ||
     /socket hang up|ECONNRESET/.test(shape(error).message ?? '')
   )
+}
+
+/**
+ * A request whose connection never opened, or went silent, fails with smithy's TimeoutError
+ * after the client's timeouts; the final one names the operation and the endpoint instead.
+ */
+export function explainNoAnswer(
+  error: unknown,
+  request: { operation: string; endpoint: string | undefined; silenceMs: number; connectMs: number }
+): unknown {
+  const { name, message, $metadata } = shape(error)
+  if (name !== 'TimeoutError') return error
+  const endpoint = request.endpoint ?? 'its endpoint'
+  const attempts = ($metadata?.attempts ?? 1) > 1 ? ` (${$metadata?.attempts} attempts)` : ''
+  const text = /establish a connection/.test(message ?? '')
+    ? `${request.operation} could not connect to ${endpoint} within ${request.connectMs / 1000} s${attempts}`
+    : `${request.operation} got no answer from ${endpoint} in ${request.silenceMs / 1000} s${attempts}`
+  return Object.assign(new Error(text, { cause: error }), { name, $metadata })
 }

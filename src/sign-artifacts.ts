@@ -1,7 +1,6 @@
 import * as core from '@actions/core'
 import { createClients } from './aws/clients.js'
 import { checkSizes, preflight } from './aws/preflight.js'
-import { ThrottleGate } from './aws/throttle.js'
 import { ActionError, errorMessage } from './errors.js'
 import { uploadSignedArtifact, type UploadedArtifact } from './github/artifact.js'
 import type { Inputs } from './github/inputs.js'
@@ -17,7 +16,10 @@ export async function signArtifacts(inputs: Inputs, context: RunContext): Promis
   core.info(
     `Signing ${files.length} file${files.length === 1 ? '' : 's'} with profile '${inputs.profileName}' in ${inputs.region}`
   )
-  const clients = createClients(inputs.region)
+  const clients = createClients({
+    region: inputs.region,
+    budgetMs: inputs.timeoutSeconds * 1000
+  })
 
   const findings = await core.group('Preflight', async () => {
     const found = await preflight(clients, inputs)
@@ -36,11 +38,7 @@ export async function signArtifacts(inputs: Inputs, context: RunContext): Promis
   }
   checkSizes(files, findings)
 
-  const results = await signAll(
-    files,
-    { inputs, context, clients, gate: new ThrottleGate() },
-    inputs.maxConcurrency
-  )
+  const results = await signAll(files, { inputs, context, clients }, inputs.maxConcurrency)
   setOutputs(results)
   const signed = results.filter(result => result.status === 'signed')
   const failures = results

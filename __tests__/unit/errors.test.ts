@@ -4,7 +4,9 @@ import {
   InputError,
   errorMessage,
   httpStatus,
+  explainNoAnswer,
   isAccessDenied,
+  isCredentialsError,
   isNotFound,
   isThrottling,
   isTransient
@@ -82,6 +84,23 @@ describe('classification', () => {
     expect(isAccessDenied(null)).toBe(false)
   })
 
+  it.each([
+    'InvalidSignatureException',
+    'SignatureDoesNotMatch',
+    'InvalidClientTokenId',
+    'ExpiredToken',
+    'ExpiredTokenException',
+    'UnrecognizedClientException',
+    'InvalidAccessKeyId'
+  ])('does not read a 403 %s as a missing permission, and hints at credentials or Region', name => {
+    const error = sdkError(name, 403)
+    expect(isAccessDenied(error)).toBe(false)
+    expect(isCredentialsError(error)).toBe(true)
+    expect(errorMessage(error)).toMatch(
+      new RegExp(`^${name}: ${name} message — AWS refused the request's credentials .*'region'`)
+    )
+  })
+
   it('tells not found by name', () => {
     expect(isNotFound(sdkError('ResourceNotFoundException', 404))).toBe(true)
     expect(isNotFound(sdkError('NoSuchBucket', 404))).toBe(true)
@@ -105,5 +124,46 @@ describe('classification', () => {
     expect(isTransient(sdkError('AccessDeniedException', 403))).toBe(false)
     expect(isTransient(systemError('ENOENT'))).toBe(false)
     expect(isTransient(new Error('plain'))).toBe(false)
+  })
+})
+
+describe('explainNoAnswer', () => {
+  const request = {
+    operation: 'StartSigningJob',
+    endpoint: '127.0.0.1:9',
+    silenceMs: 30_000,
+    connectMs: 10_000
+  }
+  const timeout = (message: string, attempts?: number) =>
+    Object.assign(new Error(message), { name: 'TimeoutError', $metadata: { attempts } })
+
+  it('names the operation, the endpoint and the silence for an endpoint that stopped answering', () => {
+    const error = explainNoAnswer(
+      timeout(
+        '@smithy/node-http-handler - the request socket timed out after 30000 ms of inactivity',
+        3
+      ),
+      request
+    ) as Error
+    expect(error.message).toBe(
+      'StartSigningJob got no answer from 127.0.0.1:9 in 30 s (3 attempts)'
+    )
+    expect(error.name).toBe('TimeoutError')
+    expect(isTransient(error)).toBe(true)
+  })
+
+  it('says the connection never opened when that is what happened', () => {
+    const error = explainNoAnswer(
+      timeout(
+        'the request socket did not establish a connection with the server within the configured timeout of 10000 ms.'
+      ),
+      request
+    ) as Error
+    expect(error.message).toBe('StartSigningJob could not connect to 127.0.0.1:9 within 10 s')
+  })
+
+  it('leaves every other error as it is', () => {
+    const other = sdkError('AccessDeniedException', 403)
+    expect(explainNoAnswer(other, request)).toBe(other)
   })
 })

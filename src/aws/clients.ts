@@ -1,26 +1,74 @@
 import { S3Client } from '@aws-sdk/client-s3'
 import { SignerClient } from '@aws-sdk/client-signer'
+import { explainNoAnswer } from '../errors.js'
+import { RequestRate } from './request-rate.js'
+import { PacedRetryStrategy } from './retry-strategy.js'
 
 export interface AwsClients {
   s3: S3Client
-  /** For requests the SDK may retry itself: a retried StartSigningJob reuses its token. */
+  /** StartSigningJob and preflight: retried by the SDK; a retried start reuses its token. */
   signer: SignerClient
-  /** For DescribeSigningJob: no SDK retries, the poller backs off across all jobs itself. */
+  /** DescribeSigningJob: one attempt per look; the poller decides when to look again. */
   signerPoller: SignerClient
+  /** The pace of DescribeSigningJob, shared by every job of the step. */
+  describeRate: RequestRate
+}
+
+export interface ClientOptions {
+  region: string
+  /** How long a request may keep being retried (timeout-seconds). */
+  budgetMs: number
 }
 
 const USER_AGENT: [string, string] = ['aws-signer-action', '1']
+const MAX_ATTEMPTS = 5
+const CONNECT_TIMEOUT_MS = 10_000
+/** A connection silent this long has no answer coming: the request fails and is retried. */
+const MAX_SILENCE_MS = 30_000
+const MIN_SILENCE_MS = 5000
 
 /**
  * One place that builds the clients. Credentials come from the SDK's default chain (what
  * aws-actions/configure-aws-credentials exports); endpoints may be overridden by the SDK's own
- * AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL_SIGNER.
+ * AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL_SIGNER. Every request is bounded: a connection that
+ * does not open, or an endpoint that stops answering, fails the attempt instead of hanging the
+ * step until GitHub's 6-hour limit. Each client paces its requests with one rate for the step.
  */
-export function createClients(region: string): AwsClients {
-  const common = { region, customUserAgent: [USER_AGENT] }
-  return {
-    s3: new S3Client({ ...common, maxAttempts: 5 }),
-    signer: new SignerClient({ ...common, maxAttempts: 5 }),
+export function createClients({ region, budgetMs }: ClientOptions): AwsClients {
+  const silenceMs = Math.max(MIN_SILENCE_MS, Math.min(MAX_SILENCE_MS, budgetMs))
+  const common = {
+    region,
+    customUserAgent: [USER_AGENT],
+    requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, socketTimeout: silenceMs }
+  }
+  const retried = (maxAttempts: number, budget: number) => ({
+    maxAttempts,
+    retryStrategy: new PacedRetryStrategy(new RequestRate(), { maxAttempts, budgetMs: budget })
+  })
+  const clients = {
+    s3: new S3Client({ ...common, ...retried(MAX_ATTEMPTS, budgetMs) }),
+    signer: new SignerClient({ ...common, ...retried(MAX_ATTEMPTS, budgetMs) }),
     signerPoller: new SignerClient({ ...common, maxAttempts: 1 })
   }
+  for (const client of Object.values(clients)) nameUnansweredRequests(client, silenceMs)
+  return { ...clients, describeRate: new RequestRate() }
+}
+
+/** The final error of a request that got no answer names its operation and endpoint. */
+function nameUnansweredRequests(client: S3Client | SignerClient, silenceMs: number): void {
+  ;(client.middlewareStack as S3Client['middlewareStack']).add(
+    (next, context) => async args => {
+      try {
+        return await next(args)
+      } catch (error) {
+        throw explainNoAnswer(error, {
+          operation: context.commandName ?? 'A request',
+          endpoint: context.endpointV2?.url.host,
+          silenceMs,
+          connectMs: CONNECT_TIMEOUT_MS
+        })
+      }
+    },
+    { step: 'initialize', name: 'nameUnansweredRequests' }
+  )
 }

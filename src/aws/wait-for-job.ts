@@ -5,7 +5,8 @@ import {
 } from '@aws-sdk/client-signer'
 import { systemClock, type Clock } from '../clock.js'
 import { nextPollDelayMs } from './poll-schedule.js'
-import { retryDelayMs, ThrottleGate } from './throttle.js'
+import { RequestRate } from './request-rate.js'
+import { retryDelayMs } from './backoff.js'
 import { ActionError, errorMessage, isThrottling, isTransient } from '../errors.js'
 
 export type SigningJob = DescribeSigningJobCommandOutput
@@ -14,7 +15,8 @@ export interface WaitOptions {
   timeoutMs: number
   /** Names the job's file in messages. */
   label: string
-  gate?: ThrottleGate
+  /** Paces the looks of every job of the step; throttling slows all of them. */
+  rate?: RequestRate
   clock?: Clock
   /** Called after every answered look, for progress logs. */
   onStatus?: (status: string, elapsedMs: number) => void
@@ -31,25 +33,26 @@ export async function waitForSigningJob(
   options: WaitOptions
 ): Promise<SigningJob> {
   const clock = options.clock ?? systemClock
-  const gate = options.gate ?? new ThrottleGate(clock)
+  const rate = options.rate ?? new RequestRate(clock)
   const start = clock.now()
   const deadline = start + options.timeoutMs
   let lastStatus = 'not yet seen'
   let serverErrors = 0
 
   for (;;) {
-    await gate.pass(deadline)
+    await rate.acquire(deadline)
     const lookedAt = clock.now()
     let job: SigningJob | undefined
     try {
       job = await signer.send(new DescribeSigningJobCommand({ jobId }), {
         abortSignal: AbortSignal.timeout(Math.max(1000, Math.min(15_000, deadline - clock.now())))
       })
-      gate.recovered()
+      rate.succeeded()
       serverErrors = 0
     } catch (error) {
       if (isThrottling(error)) {
-        gate.throttled()
+        // The next look, this job's or another's, waits for its turn at the slower rate.
+        rate.throttled()
       } else if (isTransient(error)) {
         serverErrors++
         await clock.sleep(

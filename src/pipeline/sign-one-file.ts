@@ -9,7 +9,6 @@ import { sourceObjectKey, traceMetadata } from './object-keys.js'
 import type { RunContext } from '../github/run-context.js'
 import { startSigningJob } from '../aws/start-signing-job.js'
 import { uploadFile } from '../aws/upload.js'
-import type { ThrottleGate } from '../aws/throttle.js'
 import { waitForSigningJob } from '../aws/wait-for-job.js'
 
 /** What the run reports about one file; `results` holds one per file. */
@@ -33,7 +32,6 @@ export interface SigningSetup {
   inputs: Inputs
   context: RunContext
   clients: AwsClients
-  gate: ThrottleGate
 }
 
 /** Takes one file through upload → start → wait → download; never throws, reports instead. */
@@ -81,8 +79,8 @@ export async function signFile(
 
     const job = await waitForSigningJob(clients.signerPoller, result.jobId, {
       timeoutMs: inputs.timeoutSeconds * 1000,
+      rate: clients.describeRate,
       label: file.path,
-      gate: setup.gate,
       onStatus: progressLogger(log)
     })
     result.profileVersion = job.profileVersion ?? ''

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-signer'
 import { mockClient } from 'aws-sdk-client-mock'
 import type { AwsClients } from '../../../src/aws/clients.js'
+import { RequestRate } from '../../../src/aws/request-rate.js'
 import { ActionError } from '../../../src/errors.js'
 import type { ArtifactFile } from '../../../src/pipeline/find-files.js'
 import { checkSizes, preflight } from '../../../src/aws/preflight.js'
@@ -40,7 +41,12 @@ beforeEach(() => {
   s3Mock.reset()
   signerMock.reset()
   const signer = new SignerClient({ region: INPUTS.region })
-  clients = { s3: new S3Client({ region: INPUTS.region }), signer, signerPoller: signer }
+  clients = {
+    s3: new S3Client({ region: INPUTS.region }),
+    signer,
+    signerPoller: signer,
+    describeRate: new RequestRate()
+  }
 })
 
 afterEach(() => {

@@ -8,7 +8,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock'
 import type { Clock } from '../../../src/clock.js'
 import { nextPollDelayMs } from '../../../src/aws/poll-schedule.js'
-import { retryDelayMs, ThrottleGate } from '../../../src/aws/throttle.js'
+import { RequestRate } from '../../../src/aws/request-rate.js'
 import { ActionError } from '../../../src/errors.js'
 import { waitForSigningJob } from '../../../src/aws/wait-for-job.js'
 import { rejectionOf, sdkError } from '../helpers.js'
@@ -227,49 +227,46 @@ describe('waitForSigningJob', () => {
     expect(clock.sleeps).toEqual([])
   })
 
-  it('waits after TooManyRequestsException and continues', async () => {
-    const clock = new InstantClock([0.5])
+  it('after TooManyRequestsException, looks again at half the pace it was sending', async () => {
+    const clock = new InstantClock()
     script(clock, { 'job-1': [sdkError('TooManyRequestsException', 429), 'Succeeded'] })
     const job = await waitForSigningJob(signer, 'job-1', { timeoutMs: 60_000, label: 'f', clock })
     expect(job.status).toBe('Succeeded')
-    expect(clock.sleeps).toEqual([retryDelayMs(1, () => 0.5)])
-    expect(clock.sleeps).toEqual([750])
-    expect(calls.map(call => call.at - START)).toEqual([0, 750])
+    // One look in the last second: the pace drops to one every two seconds.
+    expect(calls.map(call => call.at - START)).toEqual([0, 2000])
   })
 
-  it('backs off further with each throttle in a row and starts over after an answer', async () => {
-    const clock = new InstantClock([1])
+  it('halves the pace with each throttle in a row, down to one look in 5 s', async () => {
+    const clock = new InstantClock()
     const throttle = sdkError('ThrottlingException', 400)
-    script(clock, {
-      'job-1': [throttle, throttle, throttle, 'InProgress', throttle, 'Succeeded']
-    })
+    script(clock, { 'job-1': [throttle, throttle, throttle, 'Succeeded'] })
     await waitForSigningJob(signer, 'job-1', { timeoutMs: 60_000, label: 'f', clock })
-    expect(clock.sleeps).toEqual([1000, 2000, 4000, nextPollDelayMs(7000, () => 1), 1000])
-    expect(calls).toHaveLength(6)
+    expect(clock.sleeps).toEqual([2000, 4000, 5000])
+    expect(calls).toHaveLength(4)
   })
 
-  it("makes another job's poll wait through a shared ThrottleGate", async () => {
+  it("holds back another job's look through the shared rate", async () => {
     const clock = new VirtualClock()
-    const gate = new ThrottleGate(clock)
+    const rate = new RequestRate(clock)
     const throttled = sdkError('TooManyRequestsException', 429)
     script(clock, {
       'job-a': [throttled, throttled, 'Succeeded'],
       'job-b': ['InProgress', 'Succeeded']
     })
-    const options = { timeoutMs: 60_000, label: 'f', clock, gate }
+    const options = { timeoutMs: 60_000, label: 'f', clock, rate }
     const results = await clock.run([
       waitForSigningJob(signer, 'job-a', options),
       waitForSigningJob(signer, 'job-b', options)
     ])
     expect(results.map(result => result.status)).toEqual(['fulfilled', 'fulfilled'])
     const times = (jobId: string) => calls.filter(c => c.jobId === jobId).map(c => c.at - START)
-    // Both look at once; job-a is throttled (gate closed until 750 ms), and again at 750 ms
-    // (closed until 2250 ms), which holds back job-b's second look, due at 1000 ms.
-    expect(times('job-a')).toEqual([0, 750, 2250])
-    expect(times('job-b')).toEqual([0, 2250])
+    // Two looks at 0, one throttled: 1 look/s. job-a looks at 1000 and is throttled again:
+    // 0.5/s, so its next slot is 3000, and job-b's second look, due at 1000, waits until 5000.
+    expect(times('job-a')).toEqual([0, 1000, 3000])
+    expect(times('job-b')).toEqual([0, 5000])
   })
 
-  it('without a shared gate, the other job polls on its own schedule', async () => {
+  it('without a shared rate, the other job polls on its own schedule', async () => {
     const clock = new VirtualClock()
     const throttled = sdkError('TooManyRequestsException', 429)
     script(clock, {
@@ -354,29 +351,5 @@ describe('waitForSigningJob', () => {
     const sent = signerMock.commandCalls(DescribeSigningJobCommand)
     expect(sent).toHaveLength(1)
     expect(sent[0]?.args[0].input).toEqual({ jobId: 'abc-123' })
-  })
-})
-
-describe('ThrottleGate', () => {
-  it('never holds a caller past its deadline', async () => {
-    const clock = new InstantClock([1])
-    const gate = new ThrottleGate(clock)
-    for (let i = 0; i < 5; i++) gate.throttled() // resumes 20 s from now
-    await gate.pass(START + 3000)
-    expect(clock.sleeps).toEqual([3000])
-  })
-
-  it('lets callers through at once when nothing was throttled or after recovery', async () => {
-    const clock = new InstantClock([1])
-    const gate = new ThrottleGate(clock)
-    await gate.pass(START + 60_000)
-    expect(clock.sleeps).toEqual([])
-    gate.throttled()
-    await gate.pass(START + 60_000)
-    expect(clock.sleeps).toEqual([1000])
-    gate.recovered()
-    gate.throttled()
-    await gate.pass(START + 60_000)
-    expect(clock.sleeps).toEqual([1000, 1000])
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { RETRY, retryDelayMs } from '../../../src/aws/throttle.js'
+import { RETRY, retryDelayMs } from '../../../src/aws/backoff.js'
 
 const fixed = (value: number) => () => value
 

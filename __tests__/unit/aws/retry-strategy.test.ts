@@ -1,0 +1,140 @@
+import { Readable } from 'node:stream'
+import { describe, expect, it } from '@jest/globals'
+import { GetSigningPlatformCommand, SignerClient } from '@aws-sdk/client-signer'
+import type { Clock } from '../../../src/clock.js'
+import { RequestRate } from '../../../src/aws/request-rate.js'
+import { PacedRetryStrategy } from '../../../src/aws/retry-strategy.js'
+
+class InstantClock implements Clock {
+  time = 0
+  readonly sleeps: number[] = []
+  now = (): number => this.time
+  sleep = async (ms: number): Promise<void> => {
+    this.sleeps.push(ms)
+    this.time += ms
+  }
+  random = (): number => 1
+}
+
+type ErrorType = 'THROTTLING' | 'TRANSIENT' | 'SERVER_ERROR' | 'CLIENT_ERROR'
+
+/** Refreshes the token after each error in turn; the number of retries granted. */
+async function retriesGranted(strategy: PacedRetryStrategy, errors: ErrorType[]): Promise<number> {
+  let token = await strategy.acquireInitialRetryToken()
+  for (const errorType of errors) {
+    try {
+      token = await strategy.refreshRetryTokenForRetry(token, { errorType })
+    } catch {
+      return token.getRetryCount()
+    }
+  }
+  return token.getRetryCount()
+}
+
+describe('PacedRetryStrategy', () => {
+  it('retries a transient failure up to maxAttempts in all', async () => {
+    const clock = new InstantClock()
+    const strategy = new PacedRetryStrategy(
+      new RequestRate(clock),
+      { maxAttempts: 5, budgetMs: 600_000 },
+      clock
+    )
+    expect(await retriesGranted(strategy, Array(10).fill('TRANSIENT'))).toBe(4)
+    // Jittered exponential back-off: 1, 2, 4, 8 s at the top of their ranges.
+    expect(clock.sleeps).toEqual([1000, 2000, 4000, 8000])
+  })
+
+  it('retries throttling past maxAttempts, until the budget is spent', async () => {
+    const clock = new InstantClock()
+    const strategy = new PacedRetryStrategy(
+      new RequestRate(clock),
+      { maxAttempts: 5, budgetMs: 120_000 },
+      clock
+    )
+    const retries = await retriesGranted(strategy, Array(50).fill('THROTTLING'))
+    expect(retries).toBeGreaterThan(4)
+    expect(clock.time).toBeLessThanOrEqual(120_000)
+    // The next back-off (20 s at most) would have passed the budget.
+    expect(clock.time + 20_000).toBeGreaterThan(120_000)
+  })
+
+  it('slows the shared rate on throttling, so other requests wait too', async () => {
+    const clock = new InstantClock()
+    const rate = new RequestRate(clock)
+    const strategy = new PacedRetryStrategy(rate, { maxAttempts: 5, budgetMs: 60_000 }, clock)
+    const token = await strategy.acquireInitialRetryToken()
+    await strategy.refreshRetryTokenForRetry(token, { errorType: 'THROTTLING' })
+    expect(rate.perSecond).toBeLessThan(Infinity)
+    const before = clock.time
+    await strategy.acquireInitialRetryToken() // another request of the step
+    await strategy.acquireInitialRetryToken()
+    expect(clock.time - before).toBeGreaterThanOrEqual(1000 / rate.perSecond)
+  })
+
+  it.each<ErrorType>(['CLIENT_ERROR', 'SERVER_ERROR'])('does not retry %s', async errorType => {
+    const clock = new InstantClock()
+    const strategy = new PacedRetryStrategy(
+      new RequestRate(clock),
+      { maxAttempts: 5, budgetMs: 60_000 },
+      clock
+    )
+    expect(await retriesGranted(strategy, [errorType])).toBe(0)
+    expect(clock.sleeps).toEqual([])
+  })
+
+  it('starts no retry after the budget, even for a transient failure', async () => {
+    const clock = new InstantClock()
+    const strategy = new PacedRetryStrategy(
+      new RequestRate(clock),
+      { maxAttempts: 5, budgetMs: 5000 },
+      clock
+    )
+    const token = await strategy.acquireInitialRetryToken()
+    clock.time += 30_000 // the first attempt hung until the client gave up on it
+    await expect(
+      strategy.refreshRetryTokenForRetry(token, { errorType: 'TRANSIENT' })
+    ).rejects.toThrow()
+  })
+
+  it('is the retry strategy a real SDK client follows', async () => {
+    // A handler answering 429 TooManyRequestsException twice, then the platform.
+    let calls = 0
+    const requestHandler = {
+      handle: async () => {
+        calls++
+        const throttled = calls <= 2
+        const body = throttled
+          ? { message: 'Rate exceeded' }
+          : { platformId: 'AWSLambda-SHA384-ECDSA', maxSizeInMB: 250 }
+        return {
+          response: {
+            statusCode: throttled ? 429 : 200,
+            headers: {
+              'content-type': 'application/json',
+              ...(throttled ? { 'x-amzn-errortype': 'TooManyRequestsException' } : {})
+            },
+            body: Readable.from([Buffer.from(JSON.stringify(body))])
+          }
+        }
+      }
+    }
+    const clock = new InstantClock()
+    const rate = new RequestRate(clock)
+    const signer = new SignerClient({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      requestHandler,
+      maxAttempts: 2,
+      retryStrategy: new PacedRetryStrategy(rate, { maxAttempts: 2, budgetMs: 60_000 }, clock)
+    })
+    const answer = await signer.send(
+      new GetSigningPlatformCommand({ platformId: 'AWSLambda-SHA384-ECDSA' })
+    )
+    signer.destroy()
+    expect(answer.maxSizeInMB).toBe(250)
+    // Throttling is retried beyond maxAttempts, and the shared rate slowed down.
+    expect(calls).toBe(3)
+    expect(answer.$metadata.attempts).toBe(3)
+    expect(rate.perSecond).toBeLessThan(Infinity)
+  })
+})

@@ -1,0 +1,75 @@
+import type { S3ClientConfig } from '@aws-sdk/client-s3'
+import { systemClock, type Clock } from '../clock.js'
+import type { RequestRate } from './request-rate.js'
+import { retryDelayMs } from './backoff.js'
+
+// The SDK's retry strategy interface, named through the client's own config type.
+type RetryStrategy = Extract<
+  NonNullable<S3ClientConfig['retryStrategy']>,
+  { recordSuccess: unknown }
+>
+type RetryToken = Awaited<ReturnType<RetryStrategy['acquireInitialRetryToken']>>
+type RetryErrorInfo = Parameters<RetryStrategy['refreshRetryTokenForRetry']>[1]
+
+export interface RetryPolicy {
+  /** Attempts for a request that failed in passing (5xx, reset, no answer). */
+  maxAttempts: number
+  /** No retry starts later than this after the request's first attempt. */
+  budgetMs: number
+}
+
+class Attempt implements RetryToken {
+  constructor(
+    readonly firstAt: number,
+    readonly retries: number
+  ) {}
+
+  getRetryCount(): number {
+    return this.retries
+  }
+
+  // The strategy waits itself, before it hands the token back.
+  getRetryDelay(): number {
+    return 0
+  }
+}
+
+/**
+ * The SDK's retries, paced by a rate that all the step's requests of one kind share. Throttled
+ * requests are retried with jittered exponential back-off until the budget is spent, however
+ * many attempts that takes (the shared rate slows the step meanwhile); other transient failures
+ * get `maxAttempts`. The caller's idempotency (the signing job's token, S3's versions) makes each
+ * retry safe.
+ */
+export class PacedRetryStrategy implements RetryStrategy {
+  constructor(
+    private readonly rate: RequestRate,
+    private readonly policy: RetryPolicy,
+    private readonly clock: Clock = systemClock
+  ) {}
+
+  async acquireInitialRetryToken(): Promise<RetryToken> {
+    await this.rate.acquire()
+    return new Attempt(this.clock.now(), 0)
+  }
+
+  async refreshRetryTokenForRetry(token: RetryToken, error: RetryErrorInfo): Promise<RetryToken> {
+    const previous = token as Attempt
+    const throttled = error.errorType === 'THROTTLING'
+    if (throttled) this.rate.throttled()
+    const attempts = previous.retries + 1
+    const delay = retryDelayMs(attempts, this.clock.random)
+    const retry =
+      (throttled || (error.errorType === 'TRANSIENT' && attempts < this.policy.maxAttempts)) &&
+      this.clock.now() + delay <= previous.firstAt + this.policy.budgetMs
+    // The SDK then gives up and throws the request's own error.
+    if (!retry) throw new Error('no retry')
+    await this.clock.sleep(delay)
+    await this.rate.acquire()
+    return new Attempt(previous.firstAt, attempts)
+  }
+
+  recordSuccess(): void {
+    this.rate.succeeded()
+  }
+}
