@@ -14,11 +14,13 @@ import {
   GetSigningProfileCommand,
   PutSigningProfileCommand,
   SignerClient,
+  type SignerClientConfig,
   StartSigningJobCommand,
   type StartSigningJobCommandInput
 } from '@aws-sdk/client-signer'
 import { MOTO_ACCOUNT, motoClient, startMoto, type MotoServer } from './moto.js'
 import { readObject } from './rig.js'
+import { TokenBucket } from './signer-faults.js'
 import {
   readSignature,
   signedBytesOf,
@@ -77,9 +79,10 @@ async function putSource(key: string, body: Buffer, bucket = SOURCE): Promise<st
 function startJob(
   key: string,
   version: string,
-  overrides: Partial<StartSigningJobCommandInput> = {}
+  overrides: Partial<StartSigningJobCommandInput> = {},
+  client = signer
 ): Promise<string> {
-  return signer
+  return client
     .send(
       new StartSigningJobCommand({
         source: { s3: { bucketName: SOURCE, key, version } },
@@ -109,6 +112,43 @@ async function waitForJob(jobId: string): Promise<DescribeSigningJobCommandOutpu
 async function signFile(key: string, bytes: Buffer): Promise<DescribeSigningJobCommandOutput> {
   const jobId = await startJob(key, await putSource(key, bytes))
   return waitForJob(jobId)
+}
+
+function clientOf(service: SignerService, config: SignerClientConfig = {}): SignerClient {
+  return new SignerClient({ endpoint: service.endpoint, region, credentials, ...config })
+}
+
+/**
+ * A retry strategy that never retries and records how the SDK classified each error
+ * (THROTTLING, TRANSIENT, SERVER_ERROR or CLIENT_ERROR), from its name, status and $retryable.
+ */
+function classifyingRetries(classified: string[]): SignerClientConfig['retryStrategy'] {
+  const token = { getRetryCount: () => 0, getRetryDelay: () => 0 }
+  return {
+    acquireInitialRetryToken: async () => token,
+    refreshRetryTokenForRetry: async (_token, errorInfo) => {
+      classified.push(errorInfo.errorType)
+      throw errorInfo.error
+    },
+    recordSuccess: () => {}
+  }
+}
+
+async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection')
+    },
+    (error: Error) => error
+  )
+}
+
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise(resolve => setTimeout(resolve, 10))
+  }
 }
 
 function monthIndex(date: Date): number {
@@ -478,6 +518,195 @@ describe('fault knobs', () => {
   })
 })
 
+describe('clientRequestToken reuse', () => {
+  const elsewhere = { destination: { s3: { bucketName: DESTINATION, prefix: 'elsewhere/' } } }
+
+  it('answers a reused token with the first job whatever was asked, by default', async () => {
+    expect(service.faults.tokenReuse).toBe('first-response')
+    const version = await putSource('reuse.zip', Buffer.from('reuse'))
+    const otherVersion = await putSource('reuse-other.zip', Buffer.from('other'))
+    const token = randomUUID()
+    const first = await startJob('reuse.zip', version, { clientRequestToken: token })
+    const again = await startJob('reuse-other.zip', otherVersion, {
+      clientRequestToken: token,
+      ...elsewhere
+    })
+    expect(again).toBe(first)
+    expect(service.jobs).toHaveLength(1)
+    expect(service.jobs[0]?.source.key).toBe('reuse.zip')
+  })
+
+  it('refuses a reused token with different parameters under reject-different', async () => {
+    service.faults.tokenReuse = 'reject-different'
+    const version = await putSource('strict.zip', Buffer.from('strict'))
+    const token = randomUUID()
+    const first = await startJob('strict.zip', version, { clientRequestToken: token })
+
+    expect(await startJob('strict.zip', version, { clientRequestToken: token })).toBe(first)
+    await expect(
+      startJob('strict.zip', version, { clientRequestToken: token, ...elsewhere })
+    ).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: `clientRequestToken ${token} was already used with different parameters (destination.s3.prefix differ)`,
+      $metadata: { httpStatusCode: 400 }
+    })
+    await expect(
+      startJob('strict.zip', 'another-version', {
+        clientRequestToken: token,
+        profileOwner: MOTO_ACCOUNT
+      })
+    ).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringContaining('(source.s3.version, profileOwner differ)')
+    })
+    expect(service.jobs).toHaveLength(1)
+    expect(service.requests.map(request => request.status)).toEqual([200, 200, 400, 400])
+  })
+})
+
+describe('quotas', () => {
+  it('answers StartSigningJob 429 TooManyRequestsException, which the SDK takes for throttling', async () => {
+    const version = await putSource('quota.zip', Buffer.from('q'))
+    service.faults.quotas.StartSigningJob = { perSecond: 0, burst: 1 }
+    await startJob('quota.zip', version)
+    const classified: string[] = []
+    const client = clientOf(service, { retryStrategy: classifyingRetries(classified) })
+
+    const error = await rejectionOf(startJob('quota.zip', version, {}, client))
+    client.destroy()
+
+    expect(error).toMatchObject({
+      name: 'TooManyRequestsException',
+      message: 'Rate exceeded',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 429 }
+    })
+    expect(classified).toEqual(['THROTTLING'])
+    expect(service.jobs).toHaveLength(1)
+    expect(service.requests.map(request => [request.operation, request.status])).toEqual([
+      ['StartSigningJob', 200],
+      ['StartSigningJob', 429]
+    ])
+  })
+
+  it('shares one bucket per operation among all callers, and starts a new one when replaced', async () => {
+    const platform = new GetSigningPlatformCommand({ platformId: 'AWSLambda-SHA384-ECDSA' })
+    service.faults.quotas.GetSigningPlatform = { perSecond: 0, burst: 2 }
+    const other = clientOf(service, { maxAttempts: 1 })
+    await signer.send(platform)
+    await other.send(platform)
+
+    await expect(signer.send(platform)).rejects.toMatchObject({
+      name: 'TooManyRequestsException',
+      $metadata: { httpStatusCode: 429 }
+    })
+    await expect(other.send(platform)).rejects.toMatchObject({ $metadata: { httpStatusCode: 429 } })
+    await signer.send(new GetSigningProfileCommand({ profileName: PROFILE }))
+    service.faults.quotas.GetSigningPlatform = { perSecond: 0, burst: 1 }
+    await other.send(platform)
+    other.destroy()
+
+    expect(service.requests.map(request => request.status)).toEqual([200, 200, 429, 429, 200, 200])
+  })
+
+  it('can answer with the deprecated ThrottlingException, also taken for throttling', async () => {
+    service.faults.quotas.DescribeSigningJob = {
+      perSecond: 0,
+      burst: 0,
+      error: 'ThrottlingException'
+    }
+    const classified: string[] = []
+    const client = clientOf(service, { retryStrategy: classifyingRetries(classified) })
+
+    const error = await rejectionOf(client.send(new DescribeSigningJobCommand({ jobId: 'any' })))
+    client.destroy()
+
+    expect(error).toMatchObject({
+      name: 'ThrottlingException',
+      message: 'Rate exceeded',
+      $metadata: { httpStatusCode: 429 }
+    })
+    expect(classified).toEqual(['THROTTLING'])
+    expect(service.requests).toEqual([
+      { operation: 'DescribeSigningJob', atMs: expect.any(Number), status: 429, jobId: 'any' }
+    ])
+  })
+
+  it('refills perSecond tokens a second, up to burst', () => {
+    const bucket = new TokenBucket({ perSecond: 2, burst: 3 }, 0)
+    expect([1, 2, 3, 4].map(() => bucket.take(0))).toEqual([true, true, true, false])
+    expect(bucket.take(250)).toBe(false)
+    expect(bucket.take(500)).toBe(true)
+    expect([1, 2, 3, 4].map(() => bucket.take(60_000))).toEqual([true, true, true, false])
+
+    const defaults = new TokenBucket({ perSecond: 0 }, 0)
+    expect([defaults.take(0), defaults.take(1e9)]).toEqual([true, false])
+    const fast = new TokenBucket({ perSecond: 5 }, 0)
+    expect([1, 2, 3, 4, 5, 6].map(() => fast.take(0))).toEqual([...Array(5).fill(true), false])
+  })
+})
+
+describe('hang', () => {
+  const platform = new GetSigningPlatformCommand({ platformId: 'AWSLambda-SHA384-ECDSA' })
+
+  it('holds a request unanswered until the client times out, and logs it with status 0', async () => {
+    service.faults.hang.add('GetSigningProfile')
+    const client = clientOf(service, { maxAttempts: 1, requestHandler: { socketTimeout: 1000 } })
+
+    const error = await rejectionOf(
+      client.send(new GetSigningProfileCommand({ profileName: PROFILE }))
+    )
+    client.destroy()
+
+    expect(error.name).toBe('TimeoutError')
+    expect(service.requests).toEqual([
+      { operation: 'GetSigningProfile', atMs: expect.any(Number), status: 0 }
+    ])
+  })
+
+  it('answers other operations while one hangs, until the caller aborts', async () => {
+    service.faults.hang.add('DescribeSigningJob')
+    const abort = new AbortController()
+    const pending = rejectionOf(
+      signer.send(new DescribeSigningJobCommand({ jobId: 'held' }), { abortSignal: abort.signal })
+    )
+    await until(() => service.requests.length === 1)
+
+    await signer.send(platform)
+    abort.abort()
+
+    expect((await pending).name).toBe('AbortError')
+    expect(service.requests.map(request => [request.operation, request.status])).toEqual([
+      ['DescribeSigningJob', 0],
+      ['GetSigningPlatform', 200]
+    ])
+    expect(service.requests[0]?.jobId).toBe('held')
+  })
+
+  it('drops hung requests on reset(), which restores every knob to its default', async () => {
+    service.faults.hang.add('GetSigningPlatform')
+    service.faults.tokenReuse = 'reject-different'
+    service.faults.quotas.StartSigningJob = { perSecond: 0, burst: 0 }
+    const pending = rejectionOf(signer.send(platform))
+    await until(() => service.requests.length === 1)
+
+    service.reset()
+
+    expect(await pending).toBeInstanceOf(Error)
+    expect(service.faults).toEqual({
+      describeThrottleRate: 0,
+      startErrors: [],
+      neverComplete: false,
+      failNextJob: null,
+      deny: new Set(),
+      tokenReuse: 'first-response',
+      quotas: {},
+      hang: new Set()
+    })
+    expect((await signer.send(platform)).platformId).toBe('AWSLambda-SHA384-ECDSA')
+  })
+})
+
 describe('stop', () => {
   const pendingTimers = (): number =>
     process.getActiveResourcesInfo().filter(resource => resource === 'Timeout').length
@@ -501,5 +730,24 @@ describe('stop', () => {
     expect(pendingTimers()).toBe(timersBeforeStop - 1)
     await new Promise(resolve => setTimeout(resolve, 400))
     expect(own.jobs[0]?.status).toBe('InProgress')
+  })
+
+  it('closes promptly while a request hangs', async () => {
+    const own = await startSignerService({ s3Endpoint: moto.endpoint })
+    own.faults.hang.add('GetSigningPlatform')
+    const client = clientOf(own, { maxAttempts: 1 })
+    const pending = rejectionOf(
+      client.send(new GetSigningPlatformCommand({ platformId: 'AWSLambda-SHA384-ECDSA' }))
+    )
+    await until(() => own.requests.length === 1)
+
+    let timer: NodeJS.Timeout | undefined
+    const stillOpen = new Promise(resolve => (timer = setTimeout(resolve, 5000, 'still open')))
+    const outcome = await Promise.race([own.stop().then(() => 'stopped'), stillOpen])
+    clearTimeout(timer)
+    client.destroy()
+
+    expect(outcome).toBe('stopped')
+    expect(await pending).toBeInstanceOf(Error)
   })
 })

@@ -1,24 +1,58 @@
-import { createHash, randomInt, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { posix } from 'node:path'
-import { Readable, Transform, addAbortSignal, pipeline } from 'node:stream'
-import {
-  GetBucketVersioningCommand,
-  GetObjectCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  S3Client,
-  S3ServiceException
-} from '@aws-sdk/client-s3'
-import { Upload } from '@aws-sdk/lib-storage'
+import type { S3Client } from '@aws-sdk/client-s3'
 import { MOTO_ACCOUNT, motoClient } from './moto.js'
 import { closeServer, listenOnLoopback, readBody } from './net.js'
+import { rememberProfileVersion } from './signed-bytes.js'
+import { noFaults, throttleRandom, TokenBucket, type SignerFaults } from './signer-faults.js'
+import {
+  ACCOUNT_ID,
+  DEFAULT_PLATFORM,
+  DEFAULT_VALIDITY,
+  ERROR_STATUS,
+  PROFILE_NAME,
+  ROUTES,
+  ServiceError,
+  Violations,
+  decodeLabel,
+  describeError,
+  findPlatform,
+  member,
+  newProfileVersion,
+  parseStartInput,
+  parseValidity,
+  signatureExpiry,
+  startInputDifferences,
+  type Destination,
+  type Operation,
+  type Platform,
+  type ProfileStatus,
+  type Route,
+  type SignatureValidity,
+  type SourceObject,
+  type StartInput
+} from './signer-model.js'
+import {
+  checkDestination,
+  checkSource,
+  signedKey,
+  signingObstacle,
+  writeSigned
+} from './signer-s3.js'
+
+// What tests and scripts import with the service: the bytes it writes and the types it takes.
+export { SIGNATURE_MARKER, readSignature, signedBytesOf } from './signed-bytes.js'
+export type { FoundSignature, SignatureStamp } from './signed-bytes.js'
+export type { Quota, SignerFaults, TokenReuse } from './signer-faults.js'
+export type { Operation, ProfileStatus, SignatureValidity } from './signer-model.js'
 
 /**
  * A local stand-in for AWS Signer that speaks its REST-JSON wire protocol (botocore model
  * signer/2017-08-25), so the real @aws-sdk/client-signer can be pointed at it. Signed objects
- * are written to a real S3 (moto).
+ * are written to a real S3 (moto). This file holds the service: dispatch, fault knobs, profiles
+ * and jobs; signer-model.ts the model's facts, signer-s3.ts the S3 work, signed-bytes.ts the
+ * signature block.
  */
 
 export interface SignerServiceOptions {
@@ -28,16 +62,6 @@ export interface SignerServiceOptions {
   /** How long a job stays InProgress; changeable at run time through the service. */
   jobDurationMs?: number
 }
-
-/** Seed of the PRNG behind `describeThrottleRate`, so throttling is repeatable. */
-const THROTTLE_SEED = 0x5eed
-
-export type ValidityType = 'DAYS' | 'MONTHS' | 'YEARS'
-export interface SignatureValidity {
-  value: number
-  type: ValidityType
-}
-export type ProfileStatus = 'Active' | 'Canceled' | 'Revoked'
 
 export interface LocalProfile {
   name: string
@@ -55,8 +79,8 @@ export interface LocalSigningJob {
   profileVersion: string
   platformId: string
   validity: SignatureValidity
-  source: { bucketName: string; key: string; version: string }
-  destination: { bucketName: string; prefix: string }
+  source: SourceObject
+  destination: Destination
   status: 'InProgress' | 'Succeeded' | 'Failed'
   statusReason?: string
   createdAtMs: number
@@ -67,23 +91,11 @@ export interface LocalSigningJob {
   signatureExpiresAt?: Date
 }
 
-export interface SignerFaults {
-  /** Share (0..1) of DescribeSigningJob calls answered 429 TooManyRequestsException. */
-  describeThrottleRate: number
-  /** Each StartSigningJob consumes one: a 500 before creating the job, or after creating it. */
-  startErrors: Array<'before' | 'after'>
-  /** Jobs started while true stay InProgress forever. */
-  neverComplete: boolean
-  /** The next job created fails with this statusReason (then this goes back to null). */
-  failNextJob: string | null
-  /** Operation names answered 403 AccessDeniedException. */
-  deny: Set<string>
-}
-
 export interface SignerRequest {
   operation: string
   /** When the request arrived. */
   atMs: number
+  /** The status answered; 0 for a request the `hang` knob holds, which gets none. */
   status: number
   jobId?: string
 }
@@ -95,10 +107,16 @@ export interface SignerService {
   readonly faults: SignerFaults
   /** Every job created, in order. */
   readonly jobs: ReadonlyArray<LocalSigningJob>
-  /** Every request answered, in the order the answers went out. */
+  /**
+   * Every request in the order the answers went out; a hung request is logged when it has been
+   * read, since it is never answered.
+   */
   readonly requests: ReadonlyArray<SignerRequest>
   addProfile(profile: LocalProfile): void
-  /** Clears jobs (cancelling their completion), requests and faults; keeps profiles. */
+  /**
+   * Clears jobs (cancelling their completion), requests and faults, drops hung requests (their
+   * clients see the connection close); keeps profiles.
+   */
   reset(): void
   stop(): Promise<void>
 }
@@ -110,216 +128,14 @@ export async function startSignerService(options: SignerServiceOptions): Promise
   return service
 }
 
-// ---- Signed bytes -------------------------------------------------------------------------------
-
-/** Opens the signature block appended to every signed object. */
-export const SIGNATURE_MARKER = 'LOCAL-AWS-SIGNER-SIGNATURE/1'
-
-export interface SignatureStamp {
-  jobId: string
+interface StoredProfile {
+  name: string
+  owner: string
+  platform: Platform
+  validity: SignatureValidity
+  status: ProfileStatus
   profileVersion: string
-  /** sha256 (hex) of the unsigned bytes. */
-  sha256: string
 }
-
-export interface FoundSignature extends SignatureStamp {
-  /** Bytes before the signature block: the unsigned payload when given the whole object. */
-  payloadLength: number
-}
-
-// The block is far smaller than this, so the end of an object is enough to find it.
-const SIGNATURE_TAIL_BYTES = 1024
-
-// Lets a test rebuild the expected bytes from a job ID alone; entries are tiny, so none are evicted.
-const profileVersionByJob = new Map<string, string>()
-
-/**
- * What a signer service writes for `source` signed by job `jobId`. The profile version is looked
- * up among jobs created in this process unless given.
- */
-export function signedBytesOf(
-  source: Buffer,
-  jobId: string,
-  profileVersion = profileVersionOfJob(jobId)
-): Buffer {
-  const sha256 = createHash('sha256').update(source).digest('hex')
-  return Buffer.concat([source, signatureBlock({ jobId, profileVersion, sha256 })])
-}
-
-function profileVersionOfJob(jobId: string): string {
-  const profileVersion = profileVersionByJob.get(jobId)
-  if (profileVersion === undefined) {
-    throw new Error(`job ${jobId} was not created by a signer service in this process`)
-  }
-  return profileVersion
-}
-
-/** The signature block at the end of `bytes` (a whole object or just its tail), or null. */
-export function readSignature(bytes: Uint8Array): FoundSignature | null {
-  const tail = Buffer.from(bytes).subarray(-SIGNATURE_TAIL_BYTES)
-  // latin1 maps each byte to one character, so string offsets are byte offsets.
-  const text = tail.toString('latin1')
-  const opening = `\n${SIGNATURE_MARKER} `
-  const start = text.lastIndexOf(opening)
-  if (start < 0 || !text.endsWith('\n')) return null
-  const stamp = parseStamp(text.slice(start + opening.length, -1))
-  return stamp && { ...stamp, payloadLength: bytes.length - tail.length + start }
-}
-
-function signatureBlock(stamp: SignatureStamp): Buffer {
-  const { jobId, profileVersion, sha256 } = stamp
-  return Buffer.from(`\n${SIGNATURE_MARKER} ${JSON.stringify({ jobId, profileVersion, sha256 })}\n`)
-}
-
-function parseStamp(json: string): SignatureStamp | null {
-  try {
-    const { jobId, profileVersion, sha256 } = JSON.parse(json) as Record<string, unknown>
-    if (typeof jobId !== 'string' || typeof profileVersion !== 'string') return null
-    if (typeof sha256 !== 'string') return null
-    return { jobId, profileVersion, sha256 }
-  } catch {
-    return null
-  }
-}
-
-/** Passes bytes through, then appends the signature block over everything that went through. */
-function appendSignature(signer: { jobId: string; profileVersion: string }): Transform {
-  const hash = createHash('sha256')
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk)
-      done(null, chunk)
-    },
-    flush(done) {
-      done(null, signatureBlock({ ...signer, sha256: hash.digest('hex') }))
-    }
-  })
-}
-
-// ---- Model facts --------------------------------------------------------------------------------
-
-interface Platform {
-  platformId: string
-  displayName: string
-  partner: string
-  target: string
-  category: 'AWSIoT'
-  signingConfiguration: {
-    encryptionAlgorithmOptions: { allowedValues: string[]; defaultValue: string }
-    hashAlgorithmOptions: { allowedValues: string[]; defaultValue: string }
-  }
-  signingImageFormat: { supportedFormats: string[]; defaultFormat: string }
-  maxSizeInMB: number
-  revocationSupported: boolean
-}
-
-const PLATFORMS: ReadonlyArray<Platform> = [
-  {
-    platformId: 'AWSLambda-SHA384-ECDSA',
-    displayName: 'AWS Lambda',
-    partner: 'AWSLambda',
-    target: 'AWSLambdaDeploymentPackage',
-    category: 'AWSIoT',
-    // SHA384 is what the live service reports, although the model's HashAlgorithm enum predates it.
-    signingConfiguration: {
-      encryptionAlgorithmOptions: { allowedValues: ['ECDSA'], defaultValue: 'ECDSA' },
-      hashAlgorithmOptions: { allowedValues: ['SHA384'], defaultValue: 'SHA384' }
-    },
-    signingImageFormat: { supportedFormats: ['JSONDetached'], defaultFormat: 'JSONDetached' },
-    maxSizeInMB: 250,
-    revocationSupported: true
-  },
-  {
-    platformId: 'AmazonFreeRTOS-TI-CC3220SF',
-    displayName: 'Amazon FreeRTOS SHA1-RSA CC3220SF-Format',
-    partner: 'AmazonFreeRTOS',
-    target: 'SHA1-RSA-TISHA1',
-    category: 'AWSIoT',
-    signingConfiguration: {
-      encryptionAlgorithmOptions: { allowedValues: ['RSA'], defaultValue: 'RSA' },
-      hashAlgorithmOptions: { allowedValues: ['SHA1'], defaultValue: 'SHA1' }
-    },
-    signingImageFormat: { supportedFormats: ['JSONEmbedded'], defaultFormat: 'JSONEmbedded' },
-    maxSizeInMB: 16,
-    revocationSupported: false
-  }
-]
-
-const PROFILE_NAME = { pattern: /^[a-zA-Z0-9_]{2,}$/, min: 2, max: 64 }
-const ACCOUNT_ID = { pattern: /^[0-9]{12}$/, min: 12, max: 12 }
-const VALIDITY_TYPES: ReadonlyArray<string> = ['DAYS', 'MONTHS', 'YEARS']
-const DEFAULT_VALIDITY: SignatureValidity = { value: 135, type: 'MONTHS' }
-const DEFAULT_PLATFORM = 'AWSLambda-SHA384-ECDSA'
-
-const ERROR_STATUS = {
-  ValidationException: 400,
-  AccessDeniedException: 403,
-  ResourceNotFoundException: 404,
-  TooManyRequestsException: 429,
-  InternalServiceErrorException: 500,
-  // Not a Signer error: what the AWS front door answers for a path no operation owns.
-  UnknownOperationException: 404
-} as const
-type ErrorType = keyof typeof ERROR_STATUS
-
-class ServiceError extends Error {
-  constructor(
-    readonly type: ErrorType,
-    message: string
-  ) {
-    super(message)
-  }
-}
-
-type Operation =
-  | 'StartSigningJob'
-  | 'DescribeSigningJob'
-  | 'GetSigningProfile'
-  | 'PutSigningProfile'
-  | 'CancelSigningProfile'
-  | 'GetSigningPlatform'
-
-interface Route {
-  operation: Operation
-  method: string
-  path: RegExp
-  /** The model's URI label the path captures, if any. */
-  label?: 'jobId' | 'profileName' | 'platformId'
-}
-
-const ROUTES: ReadonlyArray<Route> = [
-  { operation: 'StartSigningJob', method: 'POST', path: /^\/signing-jobs$/ },
-  {
-    operation: 'DescribeSigningJob',
-    method: 'GET',
-    path: /^\/signing-jobs\/([^/]+)$/,
-    label: 'jobId'
-  },
-  {
-    operation: 'GetSigningProfile',
-    method: 'GET',
-    path: /^\/signing-profiles\/([^/]+)$/,
-    label: 'profileName'
-  },
-  {
-    operation: 'PutSigningProfile',
-    method: 'PUT',
-    path: /^\/signing-profiles\/([^/]+)$/,
-    label: 'profileName'
-  },
-  {
-    operation: 'CancelSigningProfile',
-    method: 'DELETE',
-    path: /^\/signing-profiles\/([^/]+)$/,
-    label: 'profileName'
-  },
-  {
-    operation: 'GetSigningPlatform',
-    method: 'GET',
-    path: /^\/signing-platforms\/([^/]+)$/,
-    label: 'platformId'
-  }
-]
 
 /** One request on its way through: what the handler needs and what the log records. */
 interface Call {
@@ -331,226 +147,6 @@ interface Call {
 
 type Handler = (call: Call) => Promise<object>
 
-// ---- Input validation ---------------------------------------------------------------------------
-
-/** Collects constraint violations and reports them the way AWS does, all at once. */
-class Violations {
-  private readonly found: string[] = []
-
-  required(value: unknown, path: string): string {
-    if (typeof value === 'string' && value !== '') return value
-    this.found.push(`Value null at '${path}' failed to satisfy constraint: Member must not be null`)
-    return ''
-  }
-
-  optional(value: unknown, path: string): string | undefined {
-    if (value === undefined || value === null) return undefined
-    if (typeof value === 'string') return value
-    this.found.push(`Value at '${path}' failed to satisfy constraint: Member must be a string`)
-    return undefined
-  }
-
-  matches(
-    value: string | undefined,
-    path: string,
-    rule: { pattern: RegExp; min: number; max: number }
-  ): void {
-    if (value === undefined || value === '') return
-    const at = `Value '${value}' at '${path}' failed to satisfy constraint: Member must`
-    if (value.length < rule.min || value.length > rule.max) {
-      this.found.push(`${at} have length between ${rule.min} and ${rule.max}`)
-    } else if (!rule.pattern.test(value)) {
-      this.found.push(`${at} satisfy regular expression pattern: ${rule.pattern.source}`)
-    }
-  }
-
-  oneOf(value: unknown, path: string, allowed: ReadonlyArray<string>): void {
-    if (typeof value === 'string' && allowed.includes(value)) return
-    this.found.push(
-      `Value '${String(value)}' at '${path}' failed to satisfy constraint: ` +
-        `Member must satisfy enum value set: [${allowed.join(', ')}]`
-    )
-  }
-
-  positiveInteger(value: unknown, path: string): void {
-    if (Number.isInteger(value) && (value as number) > 0) return
-    this.found.push(
-      `Value '${String(value)}' at '${path}' failed to satisfy constraint: ` +
-        'Member must be a positive integer'
-    )
-  }
-
-  throwIfAny(): void {
-    const count = this.found.length
-    if (count === 0) return
-    const detected = `${count} validation error${count === 1 ? '' : 's'} detected`
-    throw new ServiceError('ValidationException', `${detected}: ${this.found.join('; ')}`)
-  }
-}
-
-function member(value: unknown, name: string): unknown {
-  return typeof value === 'object' && value !== null
-    ? (value as Record<string, unknown>)[name]
-    : undefined
-}
-
-interface StartInput {
-  source: LocalSigningJob['source']
-  destination: LocalSigningJob['destination']
-  profileName: string
-  profileOwner?: string
-  clientRequestToken: string
-}
-
-function parseStartInput(body: unknown): StartInput {
-  const check = new Violations()
-  const s3Source = member(member(body, 'source'), 's3')
-  const s3Destination = member(member(body, 'destination'), 's3')
-  const input: StartInput = {
-    source: {
-      bucketName: check.required(member(s3Source, 'bucketName'), 'source.s3.bucketName'),
-      key: check.required(member(s3Source, 'key'), 'source.s3.key'),
-      version: check.required(member(s3Source, 'version'), 'source.s3.version')
-    },
-    destination: {
-      bucketName: check.required(member(s3Destination, 'bucketName'), 'destination.s3.bucketName'),
-      prefix: check.optional(member(s3Destination, 'prefix'), 'destination.s3.prefix') ?? ''
-    },
-    profileName: check.required(member(body, 'profileName'), 'profileName'),
-    profileOwner: check.optional(member(body, 'profileOwner'), 'profileOwner'),
-    clientRequestToken: check.required(member(body, 'clientRequestToken'), 'clientRequestToken')
-  }
-  check.matches(input.profileName, 'profileName', PROFILE_NAME)
-  check.matches(input.profileOwner, 'profileOwner', ACCOUNT_ID)
-  check.throwIfAny()
-  return input
-}
-
-/** The requested signatureValidityPeriod, if any; trust it only once `check` has passed. */
-function parseValidity(period: unknown, check: Violations): SignatureValidity | undefined {
-  if (period === undefined || period === null) return undefined
-  const value = member(period, 'value')
-  const type = member(period, 'type')
-  check.positiveInteger(value, 'signatureValidityPeriod.value')
-  check.oneOf(type, 'signatureValidityPeriod.type', VALIDITY_TYPES)
-  return { value, type } as SignatureValidity
-}
-
-// ---- Profiles -----------------------------------------------------------------------------------
-
-interface StoredProfile {
-  name: string
-  owner: string
-  platform: Platform
-  validity: SignatureValidity
-  status: ProfileStatus
-  profileVersion: string
-}
-
-const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
-
-function newProfileVersion(): string {
-  return Array.from({ length: 10 }, () => ALPHANUMERIC.charAt(randomInt(ALPHANUMERIC.length))).join(
-    ''
-  )
-}
-
-function findPlatform(platformId: string): Platform {
-  const platform = PLATFORMS.find(candidate => candidate.platformId === platformId)
-  if (!platform) {
-    throw new ServiceError('ResourceNotFoundException', `Signing platform ${platformId} not found`)
-  }
-  return platform
-}
-
-/** The signature's expiry: completion (whole seconds) plus the validity in UTC calendar units. */
-function signatureExpiry(completedAtMs: number, validity: SignatureValidity): Date {
-  const start = new Date(Math.floor(completedAtMs / 1000) * 1000)
-  if (validity.type === 'DAYS') return new Date(start.getTime() + validity.value * 86_400_000)
-  return addMonths(start, validity.type === 'YEARS' ? validity.value * 12 : validity.value)
-}
-
-/** Calendar months; a day the target month lacks clamps to its last day (Jan 31 + 1 → Feb 28). */
-function addMonths(start: Date, months: number): Date {
-  const target = new Date(start)
-  target.setUTCDate(1)
-  target.setUTCMonth(target.getUTCMonth() + months)
-  const year = target.getUTCFullYear()
-  const lastDay = new Date(Date.UTC(year, target.getUTCMonth() + 1, 0)).getUTCDate()
-  target.setUTCDate(Math.min(start.getUTCDate(), lastDay))
-  return target
-}
-
-// ---- S3 -----------------------------------------------------------------------------------------
-
-function isMissing(error: unknown): boolean {
-  const status = error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined
-  return status === 404 || status === 400
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message || error.name : String(error)
-}
-
-/** Signed objects are uploaded in parts this big; moto handles a large single PUT poorly. */
-const PART_SIZE = 8 * 1024 * 1024
-
-// ---- HTTP ---------------------------------------------------------------------------------------
-
-async function readJson(request: IncomingMessage): Promise<unknown> {
-  const text = (await readBody(request)).toString('utf8')
-  if (text.trim() === '') return {}
-  try {
-    return JSON.parse(text)
-  } catch {
-    throw new ServiceError('ValidationException', 'The request body is not valid JSON')
-  }
-}
-
-function send(response: ServerResponse, status: number, body: object, errorType?: string): void {
-  response.writeHead(status, {
-    'content-type': 'application/json',
-    'x-amzn-requestid': randomUUID(),
-    ...(errorType ? { 'x-amzn-errortype': errorType } : {})
-  })
-  response.end(JSON.stringify(body))
-}
-
-function epochSeconds(ms: number): number {
-  return ms / 1000
-}
-
-/** mulberry32: tiny, seedable, good enough to spread throttles. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-/** Every object being signed listens on it: many at once are normal, not a leak. */
-function newLifetime(): AbortController {
-  const controller = new AbortController()
-  setMaxListeners(64, controller.signal)
-  return controller
-}
-
-function noFaults(): SignerFaults {
-  return {
-    describeThrottleRate: 0,
-    startErrors: [],
-    neverComplete: false,
-    failNextJob: null,
-    deny: new Set()
-  }
-}
-
-// ---- The service --------------------------------------------------------------------------------
-
 class LocalSignerService implements SignerService {
   jobDurationMs: number
   readonly faults = noFaults()
@@ -560,11 +156,15 @@ class LocalSignerService implements SignerService {
   private readonly region: string
   /** The caller's account: moto's, which owns the buckets. */
   private readonly accountId = MOTO_ACCOUNT
-  private random: () => number
+  private random = throttleRandom()
   private readonly s3: S3Client
   private readonly server: Server
   private readonly profiles = new Map<string, StoredProfile>()
-  private readonly jobsByToken = new Map<string, LocalSigningJob>()
+  /** Each token's job and the request that created it, which a reuse is compared with. */
+  private readonly startsByToken = new Map<string, { job: LocalSigningJob; input: StartInput }>()
+  private readonly buckets = new Map<Operation, TokenBucket>()
+  /** Requests the `hang` knob holds open. */
+  private readonly held = new Set<ServerResponse>()
   private readonly timers = new Set<NodeJS.Timeout>()
   private readonly completions = new Set<Promise<void>>()
   // Replaced on reset, so completions of cleared jobs stop and leave no trace.
@@ -581,7 +181,6 @@ class LocalSignerService implements SignerService {
   constructor(options: SignerServiceOptions) {
     this.region = options.region ?? 'us-east-1'
     this.jobDurationMs = options.jobDurationMs ?? 0
-    this.random = seededRandom(THROTTLE_SEED)
     this.s3 = motoClient(options.s3Endpoint, { region: this.region })
     this.server = createServer((request, response) => void this.serve(request, response))
   }
@@ -610,16 +209,20 @@ class LocalSignerService implements SignerService {
 
   reset(): void {
     this.cancelCompletions()
+    for (const response of this.held) response.destroy()
+    this.held.clear()
     this.jobs.length = 0
     this.requests.length = 0
-    this.jobsByToken.clear()
+    this.startsByToken.clear()
+    this.buckets.clear()
     Object.assign(this.faults, noFaults())
-    this.random = seededRandom(THROTTLE_SEED)
+    this.random = throttleRandom()
   }
 
   async stop(): Promise<void> {
     this.cancelCompletions()
     await Promise.allSettled(this.completions)
+    // Closes hung requests' connections too.
     await closeServer(this.server)
     this.s3.destroy()
   }
@@ -638,15 +241,25 @@ class LocalSignerService implements SignerService {
     const url = new URL(request.url ?? '/', 'http://localhost')
     const match = this.route(request.method ?? 'GET', url.pathname)
     const call: Call = { label: '', query: url.searchParams, body: {} }
-    const operation = match?.route.operation ?? 'UnknownOperation'
+    const log = (status: number): void => {
+      const operation = match?.route.operation ?? 'UnknownOperation'
+      this.requests.push({ operation, atMs, status, ...(call.jobId ? { jobId: call.jobId } : {}) })
+    }
     let status: number
     try {
       if (!match) throw new ServiceError('UnknownOperationException', 'Unknown operation')
+      const { operation } = match.route
       call.label = decodeLabel(match.raw)
       if (match.route.label === 'jobId') call.jobId = call.label
       call.body = await readJson(request)
+      if (this.faults.hang.has(operation)) {
+        this.hold(response)
+        log(0)
+        return
+      }
+      this.takeQuota(operation)
       this.checkAccess(operation)
-      const body = await this.handlers[match.route.operation](call)
+      const body = await this.handlers[operation](call)
       status = 200
       send(response, status, body)
     } catch (error) {
@@ -657,7 +270,7 @@ class LocalSignerService implements SignerService {
       status = ERROR_STATUS[failure.type]
       send(response, status, { message: failure.message, code: failure.type }, failure.type)
     }
-    this.requests.push({ operation, atMs, status, ...(call.jobId ? { jobId: call.jobId } : {}) })
+    log(status)
   }
 
   private route(method: string, pathname: string): { route: Route; raw: string } | undefined {
@@ -666,6 +279,26 @@ class LocalSignerService implements SignerService {
       if (found) return { route, raw: found[1] ?? '' }
     }
     return undefined
+  }
+
+  /** Leaves the request unanswered; stop() and reset() drop its connection. */
+  private hold(response: ServerResponse): void {
+    this.held.add(response)
+    response.once('close', () => this.held.delete(response))
+  }
+
+  /** Spends a token from the operation's quota, if it has one; an empty bucket throttles. */
+  private takeQuota(operation: Operation): void {
+    const quota = this.faults.quotas[operation]
+    if (!quota) return
+    let bucket = this.buckets.get(operation)
+    if (bucket?.quota !== quota) {
+      bucket = new TokenBucket(quota, Date.now())
+      this.buckets.set(operation, bucket)
+    }
+    if (!bucket.take(Date.now())) {
+      throw new ServiceError(quota.error ?? 'TooManyRequestsException', 'Rate exceeded')
+    }
   }
 
   private checkAccess(operation: string): void {
@@ -777,7 +410,7 @@ class LocalSignerService implements SignerService {
   }
 
   private async findOrCreateJob(input: StartInput): Promise<LocalSigningJob> {
-    const known = this.jobsByToken.get(input.clientRequestToken)
+    const known = this.jobForToken(input)
     if (known) return known
     const profile = this.findProfile(input.profileOwner ?? this.accountId, input.profileName)
     if (profile.status !== 'Active') {
@@ -786,54 +419,25 @@ class LocalSignerService implements SignerService {
         `Signing profile ${profile.name} is not active (status ${profile.status})`
       )
     }
-    await this.checkSource(input.source)
-    await this.checkDestination(input.destination.bucketName)
+    await checkSource(this.s3, input.source)
+    await checkDestination(this.s3, input.destination.bucketName)
     // A retry with the same token may have created the job while this one awaited S3.
-    return this.jobsByToken.get(input.clientRequestToken) ?? this.createJob(input, profile)
+    return this.jobForToken(input) ?? this.createJob(input, profile)
   }
 
-  private async checkSource(source: StartInput['source']): Promise<void> {
-    const location = `s3://${source.bucketName}/${source.key}`
-    const versioning = await this.s3
-      .send(new GetBucketVersioningCommand({ Bucket: source.bucketName }))
-      .catch(error => {
-        if (!isMissing(error)) throw error
-        throw new ServiceError(
-          'ValidationException',
-          `Source bucket ${source.bucketName} does not exist`
-        )
-      })
-    if (versioning.Status !== 'Enabled') {
+  /** The job an earlier call with this token created, if any, as `faults.tokenReuse` says. */
+  private jobForToken(input: StartInput): LocalSigningJob | undefined {
+    const earlier = this.startsByToken.get(input.clientRequestToken)
+    if (!earlier || this.faults.tokenReuse === 'first-response') return earlier?.job
+    const differences = startInputDifferences(earlier.input, input)
+    if (differences.length > 0) {
       throw new ServiceError(
         'ValidationException',
-        `Source bucket ${source.bucketName} must have versioning enabled`
+        `clientRequestToken ${input.clientRequestToken} was already used with different ` +
+          `parameters (${differences.join(', ')} differ)`
       )
     }
-    await this.s3
-      .send(
-        new HeadObjectCommand({
-          Bucket: source.bucketName,
-          Key: source.key,
-          VersionId: source.version
-        })
-      )
-      .catch(error => {
-        if (!isMissing(error)) throw error
-        throw new ServiceError(
-          'ValidationException',
-          `Version ${source.version} of ${location} does not exist`
-        )
-      })
-  }
-
-  private async checkDestination(bucketName: string): Promise<void> {
-    await this.s3.send(new HeadBucketCommand({ Bucket: bucketName })).catch(error => {
-      if (!isMissing(error)) throw error
-      throw new ServiceError(
-        'ValidationException',
-        `Destination bucket ${bucketName} does not exist`
-      )
-    })
+    return earlier.job
   }
 
   private createJob(input: StartInput, profile: StoredProfile): LocalSigningJob {
@@ -852,8 +456,8 @@ class LocalSignerService implements SignerService {
       describeCount: 0
     }
     this.jobs.push(job)
-    this.jobsByToken.set(job.clientRequestToken, job)
-    profileVersionByJob.set(job.jobId, job.profileVersion)
+    this.startsByToken.set(job.clientRequestToken, { job, input })
+    rememberProfileVersion(job.jobId, job.profileVersion)
     const injectedFailure = this.faults.failNextJob
     this.faults.failNextJob = null
     if (!this.faults.neverComplete) this.scheduleCompletion(job, injectedFailure)
@@ -878,8 +482,8 @@ class LocalSignerService implements SignerService {
   ): Promise<void> {
     let failure: string | null
     try {
-      failure = (await this.signingObstacle(job, signal)) ?? injectedFailure
-      if (!failure) await this.writeSigned(job, signal)
+      failure = (await signingObstacle(this.s3, job, signal)) ?? injectedFailure
+      if (!failure) await writeSigned(this.s3, job, signal)
     } catch (error) {
       failure = `Signing failed: ${describeError(error)}`
     }
@@ -894,49 +498,6 @@ class LocalSignerService implements SignerService {
     job.signedObject = { bucketName: job.destination.bucketName, key: signedKey(job) }
     job.signatureExpiresAt = signatureExpiry(completedAtMs, job.validity)
     job.status = 'Succeeded'
-  }
-
-  /** Why the source version cannot be signed, if it cannot; reads only its tail. */
-  private async signingObstacle(job: LocalSigningJob, signal: AbortSignal): Promise<string | null> {
-    const object = { Bucket: job.source.bucketName, Key: job.source.key }
-    const version = { ...object, VersionId: job.source.version }
-    const head = await this.s3.send(new HeadObjectCommand(version), { abortSignal: signal })
-    const size = head.ContentLength ?? 0
-    if (size === 0) return 'Signing failed: the file is empty'
-    const tail = await this.s3.send(
-      new GetObjectCommand({ ...version, Range: `bytes=-${Math.min(size, SIGNATURE_TAIL_BYTES)}` }),
-      { abortSignal: signal }
-    )
-    const tailBytes = (await tail.Body?.transformToByteArray()) ?? new Uint8Array()
-    return readSignature(tailBytes) ? 'Signing failed: the file is already signed' : null
-  }
-
-  /** Streams the source version through the signer into a multipart upload. */
-  private async writeSigned(job: LocalSigningJob, signal: AbortSignal): Promise<void> {
-    const source = await this.s3.send(
-      new GetObjectCommand({
-        Bucket: job.source.bucketName,
-        Key: job.source.key,
-        VersionId: job.source.version
-      }),
-      { abortSignal: signal }
-    )
-    if (!(source.Body instanceof Readable)) throw new Error('S3 returned no readable body')
-    const signed = appendSignature(job)
-    // A failing source destroys `signed`, which makes the upload below fail with the cause.
-    pipeline(addAbortSignal(signal, source.Body), signed, () => {})
-    const upload = new Upload({
-      client: this.s3,
-      params: { Bucket: job.destination.bucketName, Key: signedKey(job), Body: signed },
-      partSize: PART_SIZE
-    })
-    const abort = (): void => void upload.abort()
-    signal.addEventListener('abort', abort, { once: true })
-    try {
-      await upload.done()
-    } finally {
-      signal.removeEventListener('abort', abort)
-    }
   }
 
   private async describeSigningJob(call: Call): Promise<object> {
@@ -980,19 +541,38 @@ function profileKey(owner: string, name: string): string {
   return `${owner}/${name}`
 }
 
-/** `{prefix}{jobId}{ext}`, keeping the source key's extension as Signer does. */
-function signedKey(job: LocalSigningJob): string {
-  return `${job.destination.prefix}${job.jobId}${posix.extname(job.source.key)}`
+function injectedInternalError(): ServiceError {
+  return new ServiceError('InternalServiceErrorException', 'Injected internal error')
 }
 
-function decodeLabel(raw: string): string {
+/** Every object being signed listens on it: many at once are normal, not a leak. */
+function newLifetime(): AbortController {
+  const controller = new AbortController()
+  setMaxListeners(64, controller.signal)
+  return controller
+}
+
+// ---- HTTP ---------------------------------------------------------------------------------------
+
+async function readJson(request: IncomingMessage): Promise<unknown> {
+  const text = (await readBody(request)).toString('utf8')
+  if (text.trim() === '') return {}
   try {
-    return decodeURIComponent(raw)
+    return JSON.parse(text)
   } catch {
-    throw new ServiceError('ValidationException', `The path segment ${raw} is not valid`)
+    throw new ServiceError('ValidationException', 'The request body is not valid JSON')
   }
 }
 
-function injectedInternalError(): ServiceError {
-  return new ServiceError('InternalServiceErrorException', 'Injected internal error')
+function send(response: ServerResponse, status: number, body: object, errorType?: string): void {
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'x-amzn-requestid': randomUUID(),
+    ...(errorType ? { 'x-amzn-errortype': errorType } : {})
+  })
+  response.end(JSON.stringify(body))
+}
+
+function epochSeconds(ms: number): number {
+  return ms / 1000
 }
