@@ -92,6 +92,52 @@ describe('S3 fault proxy in front of moto', () => {
     expect(await errorName(put(client, 'match.txt'))).toBe('InternalError')
     await put(client, 'match.txt')
   })
+
+  it('hangs a request until the SDK times out, and its retry goes through', async () => {
+    const mark = proxy.requests.length
+    proxy.failNext(1, 'hang', { method: 'PUT' })
+    await put(s3({ maxAttempts: 2, requestHandler: { socketTimeout: 2000 } }), 'hang.txt')
+
+    expect(statusesAfter(mark)).toEqual(['hung', 200])
+  })
+
+  it('answers other requests while one hangs, until its caller aborts', async () => {
+    const client = s3({ maxAttempts: 1 })
+    await put(client, 'held.txt')
+    const mark = proxy.requests.length
+    proxy.failNext(1, 'hang', { method: 'GET' })
+    const abort = new AbortController()
+    const held = errorName(
+      client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'held.txt' }), {
+        abortSignal: abort.signal
+      })
+    )
+    await until(() => proxy.requests.length > mark)
+
+    await put(client, 'meanwhile.txt')
+    abort.abort()
+
+    expect(await held).toBe('AbortError')
+    expect(statusesAfter(mark)).toEqual(['hung', 200])
+  })
+
+  it('stops promptly while a request hangs', async () => {
+    const own = await startS3FaultProxy(moto.endpoint)
+    own.failNext(1, 'hang')
+    const client = motoClient(own.endpoint, { maxAttempts: 1 })
+    const held = errorName(client.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'x' })))
+    await until(() => own.requests.length === 1)
+
+    let timer: NodeJS.Timeout | undefined
+    const stillOpen = new Promise(resolve => (timer = setTimeout(resolve, 5000, 'still open')))
+    const outcome = await Promise.race([own.stop().then(() => 'stopped'), stillOpen])
+    clearTimeout(timer)
+    client.destroy()
+
+    expect(outcome).toBe('stopped')
+    expect(await held).not.toBe('resolved')
+    expect(own.requests.map(r => r.status)).toEqual(['hung'])
+  })
 })
 
 describe('S3 fault proxy streaming', () => {

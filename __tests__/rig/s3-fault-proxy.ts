@@ -10,15 +10,22 @@ import {
 import { MOTO_ACCOUNT } from './moto.js'
 import { closeServer, listenOnLoopback } from './net.js'
 
-export type S3Fault = 'reset' | 'internal-error' | 'slow-down'
+/** 'hang' reads the request and never answers, until the client gives up or the proxy stops. */
+export type S3Fault = 'reset' | 'internal-error' | 'slow-down' | 'hang'
 
 export interface ProxiedRequest {
   method: string
   /** Path and query as the client sent them. */
   path: string
-  /** The status the client got, or 'reset' when its connection was torn down instead. */
-  status: number | 'reset'
-  /** When the request arrived (`Date.now()`, as the Signer service logs). Entries are in the order answered. */
+  /**
+   * The status the client got; 'reset' when its connection was torn down instead, 'hung' when
+   * the request was read and left unanswered.
+   */
+  status: number | 'reset' | 'hung'
+  /**
+   * When the request arrived (`Date.now()`, as the Signer service logs). Entries are in the order
+   * answered; a hung request's once it has been read.
+   */
   atMs: number
   headers: IncomingHttpHeaders
 }
@@ -58,7 +65,7 @@ const HOP_BY_HOP = new Set([
   'expect'
 ])
 
-type S3ErrorAnswer = Exclude<S3Fault, 'reset'> | 'access-denied'
+type S3ErrorAnswer = Exclude<S3Fault, 'reset' | 'hang'> | 'access-denied'
 
 const S3_ERRORS: Record<S3ErrorAnswer, { status: number; code: string; message: string }> = {
   'access-denied': { status: 403, code: 'AccessDenied', message: 'Access Denied' },
@@ -91,7 +98,7 @@ export async function startS3FaultProxy(target: string): Promise<S3FaultProxy> {
 
   const server = createServer((req, res) => {
     const atMs = Date.now()
-    const log = (status: number | 'reset'): void => {
+    const log = (status: ProxiedRequest['status']): void => {
       requests.push({
         method: req.method ?? '',
         path: req.url ?? '',
@@ -104,13 +111,17 @@ export async function startS3FaultProxy(target: string): Promise<S3FaultProxy> {
     req.on('error', () => {})
     res.on('error', () => {})
     const expectedOwner = req.headers['x-amz-expected-bucket-owner']
-    const fault: S3ErrorAnswer | 'reset' | undefined =
+    const fault: S3ErrorAnswer | 'reset' | 'hang' | undefined =
       expectedOwner !== undefined && expectedOwner !== MOTO_ACCOUNT
         ? 'access-denied'
         : takeFault(req)
     if (fault === 'reset') {
       log('reset')
       req.socket.resetAndDestroy()
+    } else if (fault === 'hang') {
+      // Read it all, so the client is left waiting for the answer; stop() closes the connection.
+      req.resume()
+      req.once('end', () => log('hung'))
     } else if (fault) {
       // Drain the body first so the connection stays usable for the SDK's retry.
       req.resume()
