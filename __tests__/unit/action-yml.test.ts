@@ -3,6 +3,7 @@
  * code's copy of it. These tests fail when the two disagree, in either direction.
  */
 import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from '@jest/globals'
 import { DEFAULTS, Input, readInputs } from '../../src/github/inputs.js'
@@ -10,6 +11,7 @@ import { Output } from '../../src/github/outputs.js'
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const ACTION_YML = fileURLToPath(new URL('../../action.yml', import.meta.url))
+const ENV_EXAMPLE = fileURLToPath(new URL('../../.env.example', import.meta.url))
 
 interface Declared {
   description?: string
@@ -57,6 +59,14 @@ describe('action.yml and the source agree', () => {
       .filter(([, input]) => input.required === 'true' && input.default !== undefined)
       .map(([name]) => name)
     expect(requiredWithDefault).toEqual([])
+  })
+
+  it('lists every input, and only those, in .env.example (for npm run local-action)', () => {
+    const listed = [...readFileSync(ENV_EXAMPLE, 'utf8').matchAll(/^INPUT_([^=\s]+)=/gm)].map(
+      match => match[1] ?? ''
+    )
+    // The runner's name for an input: upper case, hyphens kept.
+    expect(sorted(listed)).toEqual(sorted(Object.keys(action.inputs).map(n => n.toUpperCase())))
   })
 
   it("reads an empty input as action.yml's default, so a run outside the runner behaves the same", () => {
