@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import { errorMessage } from './errors.js'
 import { readInputs } from './github/inputs.js'
+import * as log from './github/log.js'
 import { readRunContext } from './github/run-context.js'
 import { signArtifacts } from './sign-artifacts.js'
 
@@ -12,6 +13,6 @@ export async function run(): Promise<void> {
       readRunContext()
     )
   } catch (error) {
-    core.setFailed(errorMessage(error))
+    log.setFailed(errorMessage(error))
   }
 }

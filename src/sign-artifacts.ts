@@ -1,10 +1,10 @@
-import * as core from '@actions/core'
+import * as log from './github/log.js'
 import { createClients } from './aws/clients.js'
 import { checkSizes, preflight } from './aws/preflight.js'
 import { ActionError, errorMessage } from './errors.js'
 import { uploadSignedArtifact, type UploadedArtifact } from './github/artifact.js'
 import type { Inputs } from './github/inputs.js'
-import { Output, setOutputs } from './github/outputs.js'
+import { setArtifactOutputs, setOutputs } from './github/outputs.js'
 import type { RunContext } from './github/run-context.js'
 import { writeSummary } from './github/step-summary.js'
 import { findArtifactFiles } from './pipeline/find-files.js'
@@ -13,7 +13,7 @@ import { signAll } from './pipeline/sign-all.js'
 /** inputs → files → preflight → sign every file → outputs, artifact, summary. */
 export async function signArtifacts(inputs: Inputs, context: RunContext): Promise<void> {
   const files = await findArtifactFiles(inputs.patterns, inputs.workspace, inputs.outputDir)
-  core.info(
+  log.info(
     `Signing ${files.length} file${files.length === 1 ? '' : 's'} with profile '${inputs.profileName}' in ${inputs.region}`
   )
   const clients = createClients({
@@ -21,25 +21,25 @@ export async function signArtifacts(inputs: Inputs, context: RunContext): Promis
     budgetMs: inputs.timeoutSeconds * 1000
   })
 
-  const findings = await core.group('Preflight', async () => {
+  const findings = await log.group('Preflight', async () => {
     const found = await preflight(clients, inputs)
     if (!found.skipped.includes('s3:GetBucketVersioning')) {
-      core.info(`Source bucket '${inputs.sourceBucket}' is versioned`)
+      log.info(`Source bucket '${inputs.sourceBucket}' is versioned`)
     }
     if (found.platformId) {
-      core.info(`Profile '${inputs.profileName}' is Active on platform ${found.platformId}`)
+      log.info(`Profile '${inputs.profileName}' is Active on platform ${found.platformId}`)
     }
     return found
   })
   if (findings.skipped.length > 0) {
-    core.warning(
+    log.warning(
       `Skipped preflight checks the role may not call (${findings.skipped.join(', ')}); AWS Signer still enforces a versioned source bucket and an Active profile.`
     )
   }
   checkSizes(files, findings)
 
   const results = await signAll(files, { inputs, context, clients }, inputs.maxConcurrency)
-  setOutputs(results)
+  await setOutputs(results)
   const signed = results.filter(result => result.status === 'signed')
   const failures = results
     .filter(result => result.status === 'failed')
@@ -53,9 +53,8 @@ export async function signArtifacts(inputs: Inputs, context: RunContext): Promis
         name: inputs.artifactName,
         context
       })
-      core.setOutput(Output.ArtifactId, artifact.id)
-      core.setOutput(Output.ArtifactUrl, artifact.url)
-      core.info(
+      setArtifactOutputs(artifact)
+      log.info(
         `Uploaded ${signed.length} signed file(s) as artifact '${artifact.name}': ${artifact.url}`
       )
     } catch (error) {
@@ -75,7 +74,7 @@ function failIfAny(failures: string[], files: number, signed: number): void {
   const [first] = failures
   if (first === undefined) return
   if (failures.length === 1 && (files === 1 || signed === files)) throw new ActionError(first)
-  failures.forEach(failure => core.error(failure))
+  failures.forEach(failure => log.error(failure))
   throw new ActionError(
     `${files - signed} of ${files} files failed to sign` +
       (signed > 0 ? `; the ${signed} signed file(s) are in place and listed in 'results'.` : '.')

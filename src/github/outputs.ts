@@ -1,5 +1,10 @@
+import { randomBytes } from 'node:crypto'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import * as core from '@actions/core'
 import type { FileResult } from '../pipeline/sign-one-file.js'
+import * as log from './log.js'
 
 export enum Output {
   JobId = 'job-id',
@@ -7,12 +12,22 @@ export enum Output {
   SignedPath = 'signed-path',
   SignedObject = 'signed-object',
   Results = 'results',
+  ResultsFile = 'results-file',
   ArtifactId = 'artifact-id',
   ArtifactUrl = 'artifact-url'
 }
 
-/** The single-value outputs describe the first file; `results` describes every file. */
-export function setOutputs(results: FileResult[]): void {
+/** GitHub refuses a step output above 1 MB. */
+export const OUTPUT_LIMIT_BYTES = 1_000_000
+
+/**
+ * The single-value outputs describe the first file; `results` describes every file that fits in
+ * an output, and the file at `results-file` every file.
+ */
+export async function setOutputs(
+  results: FileResult[],
+  env: NodeJS.ProcessEnv = process.env
+): Promise<void> {
   const first = results[0]
   if (first) {
     core.setOutput(Output.JobId, first.jobId)
@@ -20,5 +35,45 @@ export function setOutputs(results: FileResult[]): void {
     core.setOutput(Output.SignedPath, first.signedPath)
     core.setOutput(Output.SignedObject, first.signedObject)
   }
-  core.setOutput(Output.Results, JSON.stringify(results))
+  const resultsFile = await writeResultsFile(results, env)
+  core.setOutput(Output.ResultsFile, resultsFile)
+  const { json, count } = firstThatFit(results, OUTPUT_LIMIT_BYTES)
+  if (count < results.length) {
+    log.warning(
+      `The '${Output.Results}' output holds the first ${count} of ${results.length} files: GitHub limits an output to 1 MB. Every file is in ${resultsFile} ('${Output.ResultsFile}').`
+    )
+  }
+  core.setOutput(Output.Results, json)
+}
+
+export function setArtifactOutputs(artifact: { id: string; url: string }): void {
+  core.setOutput(Output.ArtifactId, artifact.id)
+  core.setOutput(Output.ArtifactUrl, artifact.url)
+}
+
+/** Under RUNNER_TEMP, which the runner empties after the job; a name of its own per step. */
+async function writeResultsFile(results: FileResult[], env: NodeJS.ProcessEnv): Promise<string> {
+  const directory = env.RUNNER_TEMP || tmpdir()
+  await mkdir(directory, { recursive: true })
+  const file = path.join(directory, `aws-signer-results-${randomBytes(6).toString('hex')}.json`)
+  await writeFile(file, JSON.stringify(results, null, 2))
+  return file
+}
+
+/** The longest prefix of `results` whose JSON fits in `limit` bytes. */
+export function firstThatFit(
+  results: FileResult[],
+  limit: number
+): { json: string; count: number } {
+  const whole = JSON.stringify(results)
+  if (Buffer.byteLength(whole) <= limit) return { json: whole, count: results.length }
+  let bytes = 2 // []
+  let count = 0
+  for (const result of results) {
+    const entry = Buffer.byteLength(JSON.stringify(result)) + (count > 0 ? 1 : 0)
+    if (bytes + entry > limit) break
+    bytes += entry
+    count++
+  }
+  return { json: JSON.stringify(results.slice(0, count)), count }
 }

@@ -1,4 +1,4 @@
-import * as core from '@actions/core'
+import * as log from '../github/log.js'
 import type { ArtifactFile } from './find-files.js'
 import { signFile, type FileResult, type SigningSetup } from './sign-one-file.js'
 
@@ -22,24 +22,22 @@ export async function signAll(
       const file = files[index] as ArtifactFile
       // Groups cannot interleave in the log: one file logs live, several log a group each when done.
       const lines: string[] = []
-      if (live) core.startGroup(`Signing ${file.path}`)
-      const result = await signFile(file, setup, line =>
-        live ? core.info(line) : lines.push(line)
-      )
+      if (live) log.startGroup(`Signing ${file.path}`)
+      const result = await signFile(file, setup, line => (live ? log.info(line) : lines.push(line)))
       results[index] = result
       done++
       if (live) {
-        core.endGroup()
+        log.endGroup()
       } else {
-        core.startGroup(
+        log.startGroup(
           `${result.status === 'signed' ? 'Signed' : 'Failed'} ${file.path} (${result.seconds} s)`
         )
-        lines.forEach(line => core.info(line))
-        if (result.error) core.info(result.error)
-        core.endGroup()
+        lines.forEach(line => log.info(line))
+        if (result.error) log.info(result.error)
+        log.endGroup()
       }
       const signed = results.filter(r => r?.status === 'signed').length
-      core.info(
+      log.info(
         `${signed}/${files.length} signed${done > signed ? `, ${done - signed} failed` : ''}`
       )
     }

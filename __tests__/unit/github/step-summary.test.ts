@@ -1,0 +1,66 @@
+import { readFileSync, writeFileSync } from 'node:fs'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import * as core from '@actions/core'
+import { SUMMARY_LIMIT_BYTES, writeSummary } from '../../../src/github/step-summary.js'
+import { FAILED, SIGNED, manyResults, runnerFiles } from './fixtures.js'
+
+let files: ReturnType<typeof runnerFiles>
+
+// @actions/core keeps the summary file's path once it has read it: one file for all tests.
+beforeAll(() => {
+  files = runnerFiles()
+})
+beforeEach(() => {
+  core.summary.emptyBuffer()
+  writeFileSync(files.summary, '')
+})
+afterAll(() => {
+  files.remove()
+})
+
+const summary = () => readFileSync(files.summary, 'utf8')
+
+describe('writeSummary', () => {
+  it('writes a heading, a count and one row per file', async () => {
+    await writeSummary([SIGNED, FAILED], undefined)
+    const html = summary()
+    expect(html).toContain('<h3>AWS Signer</h3>')
+    expect(html).toContain('1 of 2 files signed.')
+    expect(html).toContain(
+      '<tr><td>signed/a.zip</td><td>job-a</td><td>2030-01-01T00:00:00.000Z</td><td>s3://signed-bucket/signed/job-a</td><td>12.3</td><td>✅ signed</td></tr>'
+    )
+    expect(html).toContain(
+      '<tr><td>build/b.zip</td><td>—</td><td>—</td><td>—</td><td>0.4</td><td>❌ AccessDenied: no</td></tr>'
+    )
+  })
+
+  it('uses the singular for one file and links the artifact', async () => {
+    await writeSummary([SIGNED], { name: 'signed-build', url: 'https://example/a/1' })
+    expect(summary()).toContain('1 of 1 file signed.')
+    expect(summary()).toContain('<a href="https://example/a/1">Artifact signed-build</a>')
+  })
+
+  it('shows markup in names and messages as text', async () => {
+    const hostile = {
+      ...FAILED,
+      path: 'dist/<img src=x onerror=alert(1)>.zip',
+      error: 'ValidationException: <script>alert("x")</script> & more'
+    }
+    await writeSummary([hostile], { name: 'a"><b>', url: 'https://example/"><i>' })
+    const html = summary()
+    expect(html).not.toMatch(/<img|<script|<b>|<i>/)
+    expect(html).toContain('dist/&lt;img src=x onerror=alert(1)&gt;.zip')
+    expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more')
+  })
+
+  it('stays under GitHub’s 1 MiB with many files, and says how many more there are', async () => {
+    await writeSummary(manyResults(12_000), undefined)
+    const html = summary()
+    expect(Buffer.byteLength(html)).toBeLessThan(SUMMARY_LIMIT_BYTES)
+    const rows = html.match(/<tr><td>/g)?.length ?? 0
+    expect(rows).toBeGreaterThan(1000)
+    expect(rows).toBeLessThan(12_000)
+    expect(html).toContain(`… and ${12_000 - rows} more files`)
+    expect(html).toContain('results-file')
+  })
+})
