@@ -1,0 +1,242 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from '@jest/globals'
+import {
+  README_EXAMPLE,
+  README_FILE,
+  TEMPLATE_FILE,
+  exampleStackValues,
+  loadTemplate,
+  readmePolicyBlock,
+  readmePolicyJson,
+  resolve,
+  rolePolicyDocument,
+  type Template
+} from '../../scripts/iam-policy.js'
+
+const template = loadTemplate(TEMPLATE_FILE)
+const examplePolicy = resolve(
+  rolePolicyDocument(template),
+  template,
+  exampleStackValues(README_EXAMPLE, template)
+) as { Statement: { Sid: string; Action: string[]; Resource: string | string[] }[] }
+
+describe('the README policy', () => {
+  it(`is the template role's policy with the README's example names (else run scripts/iam-policy.ts)`, async () => {
+    const { text } = readmePolicyBlock(readFileSync(README_FILE, 'utf8'))
+    expect(text).toBe(await readmePolicyJson(template))
+  })
+
+  it('grants exactly what the action calls, on the narrowest resources IAM offers', () => {
+    const bucket = 'arn:aws:s3:::my-versioned-bucket'
+    const profile = 'arn:aws:signer:us-east-1:111122223333:/signing-profiles/release_profile'
+    expect(examplePolicy).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'UploadUnsigned',
+          Effect: 'Allow',
+          Action: ['s3:PutObject', 's3:GetObjectVersion', 's3:AbortMultipartUpload'],
+          Resource: `${bucket}/unsigned/*`
+        },
+        {
+          Sid: 'SignedObjects',
+          Effect: 'Allow',
+          Action: ['s3:PutObject', 's3:GetObject'],
+          Resource: `${bucket}/signed/*`
+        },
+        { Sid: 'Sign', Effect: 'Allow', Action: ['signer:StartSigningJob'], Resource: profile },
+        {
+          Sid: 'WaitForJobs',
+          Effect: 'Allow',
+          Action: ['signer:DescribeSigningJob'],
+          Resource: 'arn:aws:signer:us-east-1:111122223333:/signing-jobs/*'
+        },
+        {
+          Sid: 'OptionalPreflight',
+          Effect: 'Allow',
+          Action: ['s3:GetBucketVersioning', 'signer:GetSigningProfile'],
+          Resource: [bucket, profile]
+        },
+        {
+          Sid: 'OptionalPlatformLimits',
+          Effect: 'Allow',
+          Action: ['signer:GetSigningPlatform'],
+          Resource: '*'
+        },
+        {
+          Sid: 'OptionalDeleteUnsigned',
+          Effect: 'Allow',
+          Action: ['s3:DeleteObjectVersion'],
+          Resource: `${bucket}/unsigned/*`
+        }
+      ]
+    })
+  })
+
+  it('grants every AWS call that src/ makes', () => {
+    const calls = sdkCalls('src')
+    expect(calls).toContain('StartSigningJobCommand')
+    expect(ungranted(calls, examplePolicy)).toEqual([])
+  })
+
+  it('would notice a call it does not know, or one the policy does not grant', () => {
+    const directory = mkdtempSync(path.join(tmpdir(), 'src-'))
+    try {
+      writeFileSync(
+        path.join(directory, 'calls.ts'),
+        'new ListObjectVersionsCommand({}); new DeleteObjectCommand({}); new Upload({})'
+      )
+      const withoutDelete = {
+        Statement: examplePolicy.Statement.filter(s => s.Sid !== 'OptionalDeleteUnsigned')
+      }
+      expect(ungranted(sdkCalls(directory), withoutDelete)).toEqual([
+        `ListObjectVersionsCommand: add its IAM action to this test and to ${TEMPLATE_FILE}`,
+        'DeleteObjectCommand: s3:DeleteObjectVersion'
+      ])
+    } finally {
+      rmSync(directory, { recursive: true, force: true })
+    }
+  })
+})
+
+/**
+ * The IAM actions each SDK call needs. lib-storage's Upload sends PutObject, or
+ * Create/UploadPart/CompleteMultipartUpload (all s3:PutObject), and aborts a failed upload.
+ */
+const ACTIONS_OF_CALLS: Record<string, string[]> = {
+  Upload: ['s3:PutObject', 's3:AbortMultipartUpload'],
+  PutObjectCommand: ['s3:PutObject'],
+  GetObjectCommand: ['s3:GetObject'],
+  HeadObjectCommand: ['s3:GetObject'],
+  GetBucketVersioningCommand: ['s3:GetBucketVersioning'],
+  // delete-unsigned deletes the uploaded version by its VersionId.
+  DeleteObjectCommand: ['s3:DeleteObjectVersion'],
+  StartSigningJobCommand: ['signer:StartSigningJob'],
+  DescribeSigningJobCommand: ['signer:DescribeSigningJob'],
+  GetSigningProfileCommand: ['signer:GetSigningProfile'],
+  GetSigningPlatformCommand: ['signer:GetSigningPlatform']
+}
+
+/** The AWS SDK calls that the .ts files under `directory` make. */
+function sdkCalls(directory: string): string[] {
+  const calls = new Set<string>()
+  const files = readdirSync(directory, { withFileTypes: true, recursive: true }).filter(
+    entry => entry.isFile() && entry.name.endsWith('.ts')
+  )
+  for (const file of files) {
+    const source = readFileSync(path.join(file.parentPath, file.name), 'utf8')
+    for (const [call] of source.matchAll(/\b[A-Z]\w*Command\b/g)) calls.add(call)
+    if (/\bnew Upload\(/.test(source)) calls.add('Upload')
+  }
+  return [...calls]
+}
+
+/** Each call whose IAM actions `policy` does not grant, or that has no known actions. */
+function ungranted(calls: string[], policy: { Statement: { Action: string[] }[] }): string[] {
+  const granted = new Set(policy.Statement.flatMap(statement => statement.Action))
+  return calls.flatMap(call => {
+    const actions = ACTIONS_OF_CALLS[call]
+    if (!actions) return [`${call}: add its IAM action to this test and to ${TEMPLATE_FILE}`]
+    return actions.filter(action => !granted.has(action)).map(action => `${call}: ${action}`)
+  })
+}
+
+describe('loadTemplate', () => {
+  const directory = mkdtempSync(path.join(tmpdir(), 'cfn-yaml-'))
+  afterAll(() => rmSync(directory, { recursive: true, force: true }))
+  const load = (yaml: string) => {
+    const file = path.join(directory, 'template.yml')
+    writeFileSync(file, yaml)
+    return loadTemplate(file)
+  }
+
+  it('expands the short-form tags into the JSON form', () => {
+    const loaded = load(
+      [
+        'Resources:',
+        '  A:',
+        '    Type: X',
+        '    Properties:',
+        '      Ref: !Ref P',
+        '      Att: !GetAtt B.Arn.Deep',
+        "      Sub: !Sub ['${x}', { x: !Ref AWS::Region }]",
+        "      If: !If [C, !Join ['-', [!Select [0, !Split [',', a]], b]], !Ref AWS::NoValue]",
+        '      Logic: !And [!Equals [a, b], !Or [!Not [!Condition C], !Condition D]]',
+        '      Version: 2012-10-17',
+        '      Flag: true'
+      ].join('\n')
+    )
+    expect(loaded.Resources.A?.Properties).toEqual({
+      Ref: { Ref: 'P' },
+      Att: { 'Fn::GetAtt': ['B', 'Arn.Deep'] },
+      Sub: { 'Fn::Sub': ['${x}', { x: { Ref: 'AWS::Region' } }] },
+      If: {
+        'Fn::If': [
+          'C',
+          { 'Fn::Join': ['-', [{ 'Fn::Select': [0, { 'Fn::Split': [',', 'a'] }] }, 'b']] },
+          { Ref: 'AWS::NoValue' }
+        ]
+      },
+      Logic: {
+        'Fn::And': [
+          { 'Fn::Equals': ['a', 'b'] },
+          { 'Fn::Or': [{ 'Fn::Not': [{ Condition: 'C' }] }, { Condition: 'D' }] }
+        ]
+      },
+      Version: '2012-10-17',
+      Flag: true
+    })
+  })
+
+  it('refuses an unknown tag and a duplicate key, as CloudFormation does', () => {
+    expect(() => load('Resources: !Refs A\n')).toThrow('unknown tag !Refs')
+    expect(() => load('Resources:\n  A: 1\n  A: 2\n')).toThrow("duplicate key 'A'")
+  })
+})
+
+describe('resolve', () => {
+  const tiny: Template = {
+    Parameters: { Name: { Type: 'String', Default: '' }, Days: { Type: 'Number', Default: 7 } },
+    Conditions: { HasName: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'Name' }, ''] }] } },
+    Resources: { Bucket: { Type: 'AWS::S3::Bucket' } }
+  }
+  const values = {
+    partition: 'aws-cn',
+    region: 'cn-north-1',
+    accountId: '123456789012',
+    refs: { Bucket: 'b' },
+    attributes: { 'Bucket.Arn': 'arn:aws-cn:s3:::b' }
+  }
+  const value = {
+    Arn: { 'Fn::Sub': '${Bucket.Arn}/${AWS::Region}/${!Literal}/${Days}' },
+    Name: { 'Fn::If': ['HasName', { Ref: 'Name' }, { Ref: 'AWS::NoValue' }] },
+    List: [{ 'Fn::If': ['HasName', 'named', { Ref: 'AWS::NoValue' }] }, 'x']
+  }
+
+  it('evaluates references, !Sub, conditions and AWS::NoValue with the given values and defaults', () => {
+    expect(resolve(value, tiny, values)).toEqual({
+      Arn: 'arn:aws-cn:s3:::b/cn-north-1/${Literal}/7',
+      List: ['x']
+    })
+    expect(resolve(value, tiny, { ...values, parameters: { Name: 'n', Days: '9' } })).toEqual({
+      Arn: 'arn:aws-cn:s3:::b/cn-north-1/${Literal}/9',
+      Name: 'n',
+      List: ['named', 'x']
+    })
+  })
+
+  it('throws, naming what it cannot evaluate', () => {
+    expect(() => resolve({ Ref: 'Profile' }, tiny, values)).toThrow('no value for Ref Profile')
+    expect(() => resolve({ 'Fn::GetAtt': ['Bucket', 'DomainName'] }, tiny, values)).toThrow(
+      'no value for Fn::GetAtt Bucket.DomainName'
+    )
+    expect(() => resolve({ 'Fn::If': ['Nope', 1, 2] }, tiny, values)).toThrow(
+      'unknown condition Nope'
+    )
+    expect(() => resolve({ 'Fn::ImportValue': 'x' }, tiny, values)).toThrow(
+      'Fn::ImportValue is not evaluated here'
+    )
+  })
+})
