@@ -1,0 +1,104 @@
+/**
+ * Issue 8 §5 for `npm run bench`: the legs of one matrix run, started at once in one account,
+ * against the local Signer with per-operation request quotas shared by every caller.
+ */
+import { randomInt } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import type { Rig } from '../__tests__/rig/rig.js'
+import {
+  checkOneDrawPerJob,
+  drawJobLengths,
+  isSignedCopy,
+  signerCallsBetween,
+  spawnLikeRunner,
+  writeRandomFile
+} from './bench-measure.js'
+import { MiB, QUOTA } from './bench-scenarios.js'
+import { peakInWindow } from './bench-stats.js'
+
+export interface QuotaRun {
+  files: number
+  filesSigned: number
+  jobsCreated: number
+  legsFailed: number
+  /** From the first leg's spawn to the last leg's exit. */
+  totalMs: number
+  /** Answers 429 to StartSigningJob and to DescribeSigningJob. */
+  startThrottled: number
+  describeThrottled: number
+  /** Most DescribeSigningJob arrivals in any second, answered or not. */
+  describePeakPerSecond: number
+  /** The first error of each failed leg, on one line. */
+  legErrors: string[]
+}
+
+export async function runQuotaOnce(rig: Rig): Promise<QuotaRun> {
+  const workspaces = Array.from({ length: QUOTA.legs }, () =>
+    mkdtempSync(path.join(tmpdir(), 'bench-leg-'))
+  )
+  try {
+    const files = Array.from({ length: QUOTA.filesPerLeg }, (_, i) => ({
+      name: `function-${i + 1}.zip`,
+      bytes: MiB
+    }))
+    // Each leg builds its own bytes under the same names, as legs of a matrix do.
+    for (const workspace of workspaces) {
+      for (const file of files)
+        writeRandomFile(path.join(workspace, 'build', file.name), file.bytes)
+    }
+    rig.signer.reset()
+    const draws = drawJobLengths(rig.signer, QUOTA.jobMs, 0)
+    // New Quota objects start full buckets.
+    rig.signer.faults.quotas = {
+      StartSigningJob: { perSecond: QUOTA.quotas.StartSigningJob },
+      DescribeSigningJob: { perSecond: QUOTA.quotas.DescribeSigningJob }
+    }
+    // One run of one workflow: the legs share GITHUB_RUN_ID, GITHUB_RUN_ATTEMPT and GITHUB_JOB.
+    const runEnv = {
+      GITHUB_RUN_ID: String(1_000_000_000 + randomInt(1_000_000_000)),
+      GITHUB_RUN_ATTEMPT: '1',
+      GITHUB_JOB: 'sign'
+    }
+    const legs = await Promise.all(
+      workspaces.map(workspace =>
+        spawnLikeRunner(rig, workspace, {
+          inputs: { path: 'build/*', 'max-concurrency': String(QUOTA.maxConcurrency) },
+          env: runEnv,
+          timeoutMs: QUOTA.legTimeoutMs
+        })
+      )
+    )
+    checkOneDrawPerJob(rig.signer, draws)
+    const startMs = Math.min(...legs.map(leg => leg.spawnedAtMs))
+    const endMs = Math.max(...legs.map(leg => leg.spawnedAtMs + leg.durationMs))
+    const signed = workspaces.flatMap(workspace =>
+      files.filter(file => isSignedCopy(path.join(workspace, 'signed', file.name), file.bytes))
+    )
+    const failed = legs.filter(leg => leg.exitCode !== 0 || leg.timedOut)
+    const throttled = (operation: string): number =>
+      signerCallsBetween(rig, operation, startMs, endMs).filter(call => call.status === 429).length
+    return {
+      files: QUOTA.legs * files.length,
+      filesSigned: signed.length,
+      jobsCreated: rig.signer.jobs.length,
+      legsFailed: failed.length,
+      totalMs: endMs - startMs,
+      startThrottled: throttled('StartSigningJob'),
+      describeThrottled: throttled('DescribeSigningJob'),
+      describePeakPerSecond: peakInWindow(
+        signerCallsBetween(rig, 'DescribeSigningJob', startMs, endMs).map(call => call.atMs),
+        1000
+      ),
+      legErrors: failed.map(leg =>
+        leg.timedOut
+          ? `killed after ${QUOTA.legTimeoutMs / 1000} s`
+          : (leg.errors[0] ?? leg.stderr.trim().split('\n').at(-1) ?? `exit ${leg.exitCode}`)
+      )
+    }
+  } finally {
+    rig.signer.reset()
+    for (const workspace of workspaces) rmSync(workspace, { recursive: true, force: true })
+  }
+}
