@@ -1,5 +1,5 @@
-import { removePartialFilesOnSignal } from './aws/download.js'
+import { undoOnSignal } from './cancellation.js'
 import { run } from './main.js'
 
-removePartialFilesOnSignal()
+undoOnSignal()
 await run()

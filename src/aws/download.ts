@@ -5,7 +5,9 @@ import path from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
+import { onCancel } from '../cancellation.js'
 import { ActionError, errorMessage, isAccessDenied } from '../errors.js'
+import { linkLeaving } from '../pipeline/paths.js'
 
 export interface SignedObjectLocation {
   bucket: string
@@ -18,25 +20,30 @@ export interface DownloadedFile {
   size: number
 }
 
-/** Temporary files being written now; removed if the process is cancelled mid-download. */
-const inFlight = new Set<string>()
+export interface DownloadTarget {
+  path: string
+  /** The directory it must stay inside (output-dir), whatever links lie between. */
+  root: string
+}
 
 /**
  * Streams the signed object to a temporary file beside the target, checks its length, then
- * renames it into place: the target path never holds a partial file.
+ * renames it into place: the target path never holds a partial file. A symbolic link between
+ * `root` and the target that leads out of `root` is refused before anything is written.
  */
 export async function downloadSignedObject(
   s3: S3Client,
   object: SignedObjectLocation,
-  targetPath: string
+  target: DownloadTarget
 ): Promise<DownloadedFile> {
-  await mkdir(path.dirname(targetPath), { recursive: true })
-  const temporary = path.join(
-    path.dirname(targetPath),
-    `.${path.basename(targetPath)}.${randomBytes(6).toString('hex')}.partial`
-  )
+  const directory = path.dirname(target.path)
+  refuseLinkOut(directory, target.root)
+  await mkdir(directory, { recursive: true })
+  refuseLinkOut(directory, target.root)
+  // Short, so that a name near the 255-byte limit still has room beside it.
+  const temporary = path.join(directory, `.aws-signer-${randomBytes(6).toString('hex')}.partial`)
   const where = `s3://${object.bucket}/${object.key}`
-  inFlight.add(temporary)
+  const forget = onCancel(() => removeQuietly(temporary))
   let writer: WriteStream | undefined
   try {
     const answer = await s3.send(
@@ -60,7 +67,7 @@ export async function downloadSignedObject(
     if (answer.ContentLength !== undefined && size !== answer.ContentLength) {
       throw new Error(`received ${size} of ${answer.ContentLength} bytes`)
     }
-    await rename(temporary, targetPath)
+    await rename(temporary, target.path)
     return { sha256: hash.digest('hex'), size }
   } catch (error) {
     const hint = isAccessDenied(error)
@@ -75,7 +82,16 @@ export async function downloadSignedObject(
     if (opened && !opened.closed)
       await new Promise<void>(resolve => opened.once('close', () => resolve()))
     removeQuietly(temporary)
-    inFlight.delete(temporary)
+    forget()
+  }
+}
+
+function refuseLinkOut(directory: string, root: string): void {
+  const link = linkLeaving(directory, root)
+  if (link) {
+    throw new ActionError(
+      `Refusing to write into ${link.path}: it is a symbolic link to ${link.target}, outside '${root}'. Signed files are written only inside output-dir; remove the link.`
+    )
   }
 }
 
@@ -84,15 +100,5 @@ function removeQuietly(file: string): void {
     unlinkSync(file)
   } catch {
     // Already renamed into place, or never created.
-  }
-}
-
-/** On cancellation the runner sends SIGINT, then SIGTERM: leave no temporary file behind. */
-export function removePartialFilesOnSignal(): void {
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      inFlight.forEach(removeQuietly)
-      process.exit(1)
-    })
   }
 }

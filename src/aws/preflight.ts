@@ -31,7 +31,10 @@ export async function preflight(
     try {
       return await call()
     } catch (error) {
-      if (!isAccessDenied(error)) throw error
+      if (error instanceof ActionError) throw error
+      if (!isAccessDenied(error)) {
+        throw new ActionError(`Preflight ${api} failed: ${errorMessage(error)}`)
+      }
       skipped.push(api)
       return undefined
     }
@@ -66,6 +69,12 @@ async function checkVersioning(clients: AwsClients, inputs: PreflightInputs): Pr
     )
     status = answer.Status
   } catch (error) {
+    if (isAccessDenied(error) && inputs.expectedBucketOwner) {
+      // S3 answers a bucket owned by another account with AccessDenied too: not a skipped check.
+      throw new ActionError(
+        `The owner check of source bucket '${bucket}' failed: S3 answered GetBucketVersioning with ExpectedBucketOwner ${inputs.expectedBucketOwner} by ${errorMessage(error)}. Either the bucket is not owned by account ${inputs.expectedBucketOwner} (check 'expected-bucket-owner' and 'source-bucket'), or the role lacks s3:GetBucketVersioning, which the owner check needs.`
+      )
+    }
     if (isAccessDenied(error)) throw error
     if (isNotFound(error)) {
       throw new ActionError(

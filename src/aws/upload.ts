@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
+import { onCancel } from '../cancellation.js'
 import { ActionError, errorMessage, isAccessDenied } from '../errors.js'
 
 export interface UploadRequest {
@@ -34,6 +35,8 @@ export async function uploadFile(s3: S3Client, request: UploadRequest): Promise<
     }
   })
   let versionId: string | undefined
+  // Cancelled mid-upload: abort it, so no incomplete multipart upload is left to be billed.
+  const forget = onCancel(() => upload.abort())
   try {
     versionId = (await upload.done()).VersionId
   } catch (error) {
@@ -41,6 +44,8 @@ export async function uploadFile(s3: S3Client, request: UploadRequest): Promise<
     throw new ActionError(
       `Uploading to s3://${request.bucket}/${request.key} failed: ${errorMessage(error)}${hint}`
     )
+  } finally {
+    forget()
   }
   // An unversioned bucket answers no version, or the string "null": neither can be signed.
   if (!versionId || versionId === 'null') {

@@ -3,7 +3,8 @@ import path from 'node:path'
 import * as glob from '@actions/glob'
 import { InputError } from '../errors.js'
 import { Input } from '../github/inputs.js'
-import { isInside, toPosix } from './paths.js'
+import { hasControlCharacter, singleLine } from '../safe-text.js'
+import { isInside, linkLeaving, toPosix } from './paths.js'
 
 /** One file to sign and where its signed copy goes. */
 export interface ArtifactFile {
@@ -46,7 +47,7 @@ export async function findArtifactFiles(
     if (!isInside(workspace, real)) {
       throw new InputError(
         Input.Path,
-        `'${path.relative(workspace, match)}' resolves to ${real}, outside the workspace; only files inside ${workspace} are signed.`
+        `'${singleLine(path.relative(workspace, match))}' resolves to ${singleLine(real)}, outside the workspace; only files inside ${workspace} are signed.`
       )
     }
     if (!isInside(outputDir, match) && !matches.has(real)) matches.set(real, match)
@@ -57,7 +58,51 @@ export async function findArtifactFiles(
       `no files matched ${patterns.map(p => `'${p}'`).join(', ')} in ${workspace}. Patterns are relative to the workspace; check that an earlier step built the files there.`
     )
   }
-  return mapToOutputs([...matches.values()].sort(), workspace, outputDir, platform)
+  const files = [...matches.values()].sort()
+  refuseControlCharacters(files, workspace)
+  refuseSpecialFiles(files, workspace)
+  const mapped = mapToOutputs(files, workspace, outputDir, platform)
+  refuseLinksOut(mapped, outputDir)
+  return mapped
+}
+
+/** A symbolic link inside output-dir that leads out of it would carry a signed file elsewhere. */
+function refuseLinksOut(files: ArtifactFile[], outputDir: string): void {
+  for (const file of files) {
+    const link = linkLeaving(path.dirname(file.outputPath), outputDir)
+    if (link) {
+      throw new InputError(
+        Input.OutputDir,
+        `${singleLine(link.path)} is a symbolic link to ${singleLine(link.target)}, outside the output directory ${outputDir}; the signed '${file.signedPath}' would be written there. Remove the link: signed files are written only inside output-dir.`
+      )
+    }
+  }
+}
+
+/**
+ * A line break in a name could end a log line and start a workflow command (`::set-output`,
+ * `::stop-commands::`); such names are refused before any request, shown escaped.
+ */
+function refuseControlCharacters(files: string[], workspace: string): void {
+  const unsafe = files
+    .map(file => toPosix(path.relative(workspace, file)))
+    .filter(hasControlCharacter)
+  if (unsafe.length === 0) return
+  throw new InputError(
+    Input.Path,
+    `${unsafe.map(name => `'${singleLine(name)}'`).join(', ')} ${unsafe.length === 1 ? 'has' : 'have'} a control character (a line break, tab or other) in the path, which could forge workflow commands in the log. Rename ${unsafe.length === 1 ? 'it' : 'them'}, or leave ${unsafe.length === 1 ? 'it' : 'them'} out with a '!' pattern.`
+  )
+}
+
+/** A FIFO, socket or device would block or never end the read: only regular files are signed. */
+function refuseSpecialFiles(files: string[], workspace: string): void {
+  const special = files.filter(file => !statSync(file).isFile())
+  if (special.length === 0) return
+  const names = special.map(file => `'${toPosix(path.relative(workspace, file))}'`).join(', ')
+  throw new InputError(
+    Input.Path,
+    `${names} ${special.length === 1 ? 'is not a regular file' : 'are not regular files'} (a FIFO, socket or device); only regular files are signed. Leave ${special.length === 1 ? 'it' : 'them'} out with a '!' pattern.`
+  )
 }
 
 /**

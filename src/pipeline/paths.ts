@@ -1,4 +1,4 @@
-import { existsSync, realpathSync } from 'node:fs'
+import { existsSync, lstatSync, realpathSync } from 'node:fs'
 import path from 'node:path'
 
 /** The real path of the deepest existing ancestor, with the rest appended: catches symlinks that leave. */
@@ -17,4 +17,26 @@ export function isInside(parent: string, child: string): boolean {
 /** Workspace-relative paths are shown and reported with '/' on every OS. */
 export function toPosix(value: string): string {
   return value.split(path.sep).join('/')
+}
+
+/**
+ * The first symbolic link on the way from `root` down to `directory` (which may not exist yet)
+ * that leads out of `root`, if any: a link planted inside output-dir, say by the files of a pull
+ * request, must not carry a signed file elsewhere.
+ */
+export function linkLeaving(
+  directory: string,
+  root: string
+): { path: string; target: string } | undefined {
+  const realRoot = realpathOfExisting(root)
+  if (isInside(realRoot, realpathOfExisting(directory))) return undefined
+  let current = root
+  for (const part of path.relative(root, directory).split(path.sep)) {
+    current = path.join(current, part)
+    const link = lstatSync(current, { throwIfNoEntry: false })?.isSymbolicLink()
+    if (link && !isInside(realRoot, realpathOfExisting(current))) {
+      return { path: current, target: realpathOfExisting(current) }
+    }
+  }
+  return { path: directory, target: realpathOfExisting(directory) }
 }

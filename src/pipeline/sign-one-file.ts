@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs'
 import type { AwsClients } from '../aws/clients.js'
 import { downloadSignedObject } from '../aws/download.js'
 import { ActionError, errorMessage } from '../errors.js'
+import { warning } from '../github/log.js'
 import type { ArtifactFile } from './find-files.js'
 import type { Inputs } from '../github/inputs.js'
 import { sourceObjectKey, traceMetadata } from './object-keys.js'
@@ -85,6 +86,11 @@ export async function signFile(
     })
     result.profileVersion = job.profileVersion ?? ''
     result.signatureExpiresAt = job.signatureExpiresAt?.toISOString() ?? ''
+    if (!job.signatureExpiresAt) {
+      warning(
+        `Signing job ${result.jobId} for ${file.path} succeeded without a signatureExpiresAt: its signature expiry is unknown and left empty in the outputs. See aws signer describe-signing-job --job-id ${result.jobId}`
+      )
+    }
 
     // Signer decides the key of the signed object; read it, never guess it.
     const signed = job.signedObject?.s3
@@ -99,7 +105,7 @@ export async function signFile(
         key: signed.key,
         expectedBucketOwner: inputs.expectedBucketOwner
       },
-      file.outputPath
+      { path: file.outputPath, root: inputs.outputDir }
     )
     log(`downloaded ${result.signedObject} to ${file.signedPath} (${download.size} bytes)`)
     result.sha256 = download.sha256

@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto'
 import {
+  existsSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
   realpathSync,
   rmSync,
+  symlinkSync,
   writeFileSync
 } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -14,6 +17,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { GetObjectCommand, type GetObjectCommandOutput, S3Client } from '@aws-sdk/client-s3'
 import { mockClient } from 'aws-sdk-client-mock'
 import { downloadSignedObject } from '../../../src/aws/download.js'
+import { undoAll } from '../../../src/cancellation.js'
 import { ActionError } from '../../../src/errors.js'
 import { rejectionOf, sdkError } from '../helpers.js'
 
@@ -72,7 +76,7 @@ describe('downloadSignedObject', () => {
       Body: body(Readable.from([content.subarray(0, 5000), content.subarray(5000)])),
       ContentLength: content.length
     })
-    const result = await downloadSignedObject(s3, OBJECT, target)
+    const result = await downloadSignedObject(s3, OBJECT, { path: target, root })
     expect(result).toEqual({
       sha256: createHash('sha256').update(content).digest('hex'),
       size: content.length
@@ -83,7 +87,11 @@ describe('downloadSignedObject', () => {
 
   it('asks for the bucket, key and expected owner', async () => {
     s3Mock.on(GetObjectCommand).resolves({ Body: body(Readable.from([Buffer.from('x')])) })
-    await downloadSignedObject(s3, { ...OBJECT, expectedBucketOwner: '111122223333' }, target)
+    await downloadSignedObject(
+      s3,
+      { ...OBJECT, expectedBucketOwner: '111122223333' },
+      { path: target, root }
+    )
     const sent = s3Mock.commandCalls(GetObjectCommand)
     expect(sent).toHaveLength(1)
     expect(sent[0]?.args[0].input).toEqual({
@@ -95,16 +103,16 @@ describe('downloadSignedObject', () => {
 
   it('accepts an answer without ContentLength', async () => {
     s3Mock.on(GetObjectCommand).resolves({ Body: body(Readable.from([Buffer.from('abc')])) })
-    const result = await downloadSignedObject(s3, OBJECT, target)
+    const result = await downloadSignedObject(s3, OBJECT, { path: target, root })
     expect(result.size).toBe(3)
     expect(readFileSync(target, 'utf8')).toBe('abc')
   })
 
   it('replaces an existing target', async () => {
     s3Mock.on(GetObjectCommand).resolves({ Body: body(Readable.from([Buffer.from('old')])) })
-    await downloadSignedObject(s3, OBJECT, target)
+    await downloadSignedObject(s3, OBJECT, { path: target, root })
     s3Mock.on(GetObjectCommand).resolves({ Body: body(Readable.from([Buffer.from('new')])) })
-    await downloadSignedObject(s3, OBJECT, target)
+    await downloadSignedObject(s3, OBJECT, { path: target, root })
     expect(readFileSync(target, 'utf8')).toBe('new')
     expect(readdirSync(path.dirname(target))).toEqual(['function.zip'])
   })
@@ -114,7 +122,7 @@ describe('downloadSignedObject', () => {
       Body: body(Readable.from([Buffer.from('0123456789')])),
       ContentLength: 20
     })
-    const error = await failure(downloadSignedObject(s3, OBJECT, target))
+    const error = await failure(downloadSignedObject(s3, OBJECT, { path: target, root }))
     expect(error.message).toBe(
       'Downloading the signed object s3://signed-bucket/signed/job-1.zip failed: received 10 of 20 bytes'
     )
@@ -127,7 +135,7 @@ describe('downloadSignedObject', () => {
       Body: body(failingStream([Buffer.alloc(64 * 1024, 1), Buffer.alloc(64 * 1024, 2)])),
       ContentLength: 1024 * 1024
     })
-    const error = await failure(downloadSignedObject(s3, OBJECT, target))
+    const error = await failure(downloadSignedObject(s3, OBJECT, { path: target, root }))
     expect(error.message).toContain('s3://signed-bucket/signed/job-1.zip')
     expect(error.message).toContain('read ECONNRESET')
     await settle()
@@ -138,7 +146,7 @@ describe('downloadSignedObject', () => {
     // The write stream may still be opening its file when the pipeline fails.
     for (let attempt = 0; attempt < 50; attempt++) {
       s3Mock.on(GetObjectCommand).resolves({ Body: body(failingStream([])), ContentLength: 5 })
-      await failure(downloadSignedObject(s3, OBJECT, target))
+      await failure(downloadSignedObject(s3, OBJECT, { path: target, root }))
     }
     await settle()
     expect(readdirSync(path.dirname(target))).toEqual([])
@@ -146,9 +154,9 @@ describe('downloadSignedObject', () => {
 
   it('keeps an earlier target in place when a new download fails', async () => {
     s3Mock.on(GetObjectCommand).resolves({ Body: body(Readable.from([Buffer.from('old')])) })
-    await downloadSignedObject(s3, OBJECT, target)
+    await downloadSignedObject(s3, OBJECT, { path: target, root })
     s3Mock.on(GetObjectCommand).resolves({ Body: body(failingStream([Buffer.from('ne')])) })
-    await failure(downloadSignedObject(s3, OBJECT, target))
+    await failure(downloadSignedObject(s3, OBJECT, { path: target, root }))
     await settle()
     expect(readFileSync(target, 'utf8')).toBe('old')
     expect(readdirSync(path.dirname(target))).toEqual(['function.zip'])
@@ -156,7 +164,7 @@ describe('downloadSignedObject', () => {
 
   it('fails on an answer without a body', async () => {
     s3Mock.on(GetObjectCommand).resolves({})
-    const error = await failure(downloadSignedObject(s3, OBJECT, target))
+    const error = await failure(downloadSignedObject(s3, OBJECT, { path: target, root }))
     expect(error.message).toContain('the response had no body')
     expect(readdirSync(path.dirname(target))).toEqual([])
   })
@@ -165,7 +173,7 @@ describe('downloadSignedObject', () => {
     s3Mock
       .on(GetObjectCommand)
       .rejects(sdkError('NoSuchKey', 404, 'The specified key does not exist.'))
-    const error = await failure(downloadSignedObject(s3, OBJECT, target))
+    const error = await failure(downloadSignedObject(s3, OBJECT, { path: target, root }))
     expect(error.message).toBe(
       'Downloading the signed object s3://signed-bucket/signed/job-1.zip failed: NoSuchKey: The specified key does not exist.'
     )
@@ -174,7 +182,7 @@ describe('downloadSignedObject', () => {
 
   it('names the permission when GetObject is denied', async () => {
     s3Mock.on(GetObjectCommand).rejects(sdkError('AccessDenied', 403, 'Access Denied'))
-    const error = await failure(downloadSignedObject(s3, OBJECT, target))
+    const error = await failure(downloadSignedObject(s3, OBJECT, { path: target, root }))
     expect(error.message).toBe(
       'Downloading the signed object s3://signed-bucket/signed/job-1.zip failed: AccessDenied: Access Denied' +
         ' (the role needs s3:GetObject on the destination: s3://signed-bucket/signed/job-1.zip)'
@@ -184,14 +192,67 @@ describe('downloadSignedObject', () => {
   it('does not touch other files in the directory', async () => {
     const neighbour = path.join(path.dirname(target), 'other.zip')
     s3Mock.on(GetObjectCommand).resolves({ Body: body(Readable.from([Buffer.from('x')])) })
-    await downloadSignedObject(s3, OBJECT, target)
+    await downloadSignedObject(s3, OBJECT, { path: target, root })
     writeFileSync(neighbour, 'keep')
     s3Mock.on(GetObjectCommand).resolves({
       Body: body(Readable.from([Buffer.from('short')])),
       ContentLength: 6
     })
-    await failure(downloadSignedObject(s3, OBJECT, path.join(path.dirname(target), 'b.zip')))
+    await failure(
+      downloadSignedObject(s3, OBJECT, { path: path.join(path.dirname(target), 'b.zip'), root })
+    )
     await settle()
     expect(readdirSync(path.dirname(target)).sort()).toEqual(['function.zip', 'other.zip'])
   })
+
+  it('refuses a symbolic link inside the root that leads out of it, before any request', async () => {
+    const outside = realpathSync(mkdtempSync(path.join(tmpdir(), 'outside-')))
+    try {
+      mkdirSync(path.join(root, 'signed'))
+      symlinkSync(outside, path.join(root, 'signed', 'nested'))
+      const error = await failure(downloadSignedObject(s3, OBJECT, { path: target, root }))
+      expect(error.message).toBe(
+        `Refusing to write into ${path.join(root, 'signed', 'nested')}: it is a symbolic link to ${outside}, outside '${root}'. Signed files are written only inside output-dir; remove the link.`
+      )
+      expect(s3Mock.commandCalls(GetObjectCommand)).toHaveLength(0)
+      expect(readdirSync(outside)).toEqual([])
+    } finally {
+      rmSync(outside, { recursive: true, force: true })
+    }
+  })
+
+  it('follows a symbolic link that stays inside the root', async () => {
+    mkdirSync(path.join(root, 'signed', 'real'), { recursive: true })
+    symlinkSync(path.join(root, 'signed', 'real'), path.join(root, 'signed', 'nested'))
+    s3Mock.on(GetObjectCommand).resolves({ Body: body(Readable.from([Buffer.from('x')])) })
+    await downloadSignedObject(s3, OBJECT, { path: target, root })
+    expect(readFileSync(path.join(root, 'signed', 'real', 'function.zip'), 'utf8')).toBe('x')
+  })
+
+  it('writes a file whose name takes all 255 bytes a name may have', async () => {
+    const longName = path.join(root, `${'n'.repeat(251)}.zip`)
+    s3Mock.on(GetObjectCommand).resolves({ Body: body(Readable.from([Buffer.from('x')])) })
+    await downloadSignedObject(s3, OBJECT, { path: longName, root })
+    expect(readFileSync(longName, 'utf8')).toBe('x')
+  })
+
+  it('removes its temporary file when the step is cancelled mid-download', async () => {
+    const stalled = new Readable({ read() {} })
+    stalled.push(Buffer.alloc(1000, 1))
+    s3Mock.on(GetObjectCommand).resolves({ Body: body(stalled) })
+    const download = downloadSignedObject(s3, OBJECT, { path: target, root })
+    const partial = () =>
+      existsSync(path.dirname(target)) &&
+      readdirSync(path.dirname(target)).some(name => name.endsWith('.partial'))
+    await waitFor(partial)
+    await undoAll(1000)
+    expect(readdirSync(path.dirname(target))).toEqual([])
+    stalled.destroy(new Error('cancelled'))
+    await failure(download)
+  })
 })
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise(r => setTimeout(r, 5))
+  if (!condition()) throw new Error('the condition never held')
+}

@@ -4,90 +4,79 @@ import { POLL, nextPollDelayMs } from '../../../src/aws/poll-schedule.js'
 const RANDOMS = [0, 0.001, 0.1, 0.25, 0.5, 0.75, 0.9, 0.999, 1]
 const fixed = (value: number) => () => value
 
-/** The interval before jitter: a twelfth of the time waited, kept within 0.5 s and 10 s. */
-const base = (elapsed: number) => Math.min(10_000, Math.max(500, elapsed / 12))
+/** The looks of one job without jitter (random 0), from its start. */
+function looks(count: number, random = 0): number[] {
+  const at = [0]
+  while (at.length < count) {
+    const last = at.at(-1) as number
+    at.push(last + nextPollDelayMs(last, fixed(random)))
+  }
+  return at
+}
 
 describe('nextPollDelayMs', () => {
-  it('waits at least 500 ms: never more than two polls a second', () => {
-    for (const elapsed of [0, 1, 100, 499, 500, 1000, 3000, 5999, 6000, 6001, 50_000]) {
-      for (const random of RANDOMS) {
-        expect(nextPollDelayMs(elapsed, fixed(random))).toBeGreaterThanOrEqual(500)
-      }
-    }
-    expect(POLL.minMs).toBe(500)
-  })
-
-  it('waits a second after the first, immediate look, then 500 ms', () => {
+  it('looks a second time 1.5 s after the start, also when the first look started late', () => {
     for (const random of RANDOMS) {
-      expect(nextPollDelayMs(0, fixed(random))).toBe(1000)
-      expect(nextPollDelayMs(499, fixed(random))).toBe(1000)
+      expect(nextPollDelayMs(0, fixed(random))).toBe(1500)
+      expect(nextPollDelayMs(300, fixed(random))).toBe(1200)
+      expect(nextPollDelayMs(999, fixed(random))).toBe(501)
       expect(nextPollDelayMs(1000, fixed(random))).toBe(500)
     }
+    expect(POLL.secondLookMs).toBe(1500)
   })
 
-  it('never makes more than two looks a second, counted from the first look', () => {
+  it('then looks every 500 ms up to 10 s, without jitter', () => {
     for (const random of RANDOMS) {
-      let at = 0
-      for (let looks = 1; looks < 200; looks++) {
-        at += nextPollDelayMs(at, fixed(random))
-        expect(looks + 1).toBeLessThanOrEqual(Math.max(2, (at / 1000) * 2))
+      for (const elapsed of [1500, 2000, 4321, 9000, 9999]) {
+        expect(nextPollDelayMs(elapsed, fixed(random))).toBe(500)
       }
+    }
+    expect(looks(19)).toEqual([0, ...Array.from({ length: 18 }, (_, i) => 1500 + 500 * i)])
+  })
+
+  it('from 10 s waits a tenth of the time waited, at most 10 s', () => {
+    expect(nextPollDelayMs(10_000, fixed(0))).toBe(1000)
+    expect(nextPollDelayMs(33_333, fixed(0))).toBe(3333)
+    expect(nextPollDelayMs(100_000, fixed(0))).toBe(10_000)
+    expect(looks(23).slice(18)).toEqual([10_000, 11_000, 12_100, 13_310, 14_641])
+    for (const elapsed of [120_000, 600_000, 21_600_000, Number.MAX_SAFE_INTEGER]) {
+      expect(nextPollDelayMs(elapsed, fixed(0))).toBe(POLL.maxMs)
     }
   })
 
-  it('waits no more than a tenth of the elapsed time once 6 s have passed', () => {
-    for (let elapsed = 6000; elapsed <= 200_000; elapsed += 1733) {
-      for (const random of RANDOMS) {
-        expect(nextPollDelayMs(elapsed, fixed(random))).toBeLessThanOrEqual(elapsed / 10)
-      }
-    }
-  })
-
-  it('stays within 10% below a twelfth of the elapsed time (jitter only shortens)', () => {
-    for (const elapsed of [6000, 12_000, 30_000, 60_000, 90_000, 119_000]) {
+  it('jitters from 10 s on by up to 10%, only shortening, in whole milliseconds', () => {
+    for (let elapsed = 10_000; elapsed <= 300_000; elapsed += 1733) {
+      const base = Math.min(10_000, elapsed / 10)
       for (const random of RANDOMS) {
         const delay = nextPollDelayMs(elapsed, fixed(random))
-        expect(delay).toBeGreaterThanOrEqual(Math.max(500, Math.floor(base(elapsed) * 0.9)))
-        expect(delay).toBeLessThanOrEqual(Math.ceil(base(elapsed)))
+        expect(Number.isInteger(delay)).toBe(true)
+        expect(delay).toBeLessThanOrEqual(base)
+        expect(delay).toBeGreaterThanOrEqual(Math.floor(base * 0.9))
+      }
+    }
+    const spread = [0, 0.1, 0.25, 0.5, 0.75, 0.9, 1]
+    const values = spread.map(random => nextPollDelayMs(60_000, fixed(random)))
+    expect(new Set(values).size).toBe(spread.length)
+    expect(Math.max(...values) - Math.min(...values)).toBe(600)
+    const sampled = Array.from({ length: 200 }, () => nextPollDelayMs(60_000))
+    expect(new Set(sampled).size).toBeGreaterThan(20)
+  })
+
+  it('never waits under 500 ms (two calls a second) nor over a tenth of the time waited from 10 s', () => {
+    for (let elapsed = 0; elapsed <= 200_000; elapsed += 97) {
+      for (const random of RANDOMS) {
+        const delay = nextPollDelayMs(elapsed, fixed(random))
+        expect(delay).toBeGreaterThanOrEqual(POLL.minMs)
+        if (elapsed >= 10_000) expect(delay).toBeLessThanOrEqual(elapsed / 10)
       }
     }
   })
 
-  it('grows with the elapsed time', () => {
+  it('grows with the time waited', () => {
     for (const random of RANDOMS) {
       const delays = [12_000, 24_000, 48_000, 96_000].map(e => nextPollDelayMs(e, fixed(random)))
       expect([...delays].sort((a, b) => a - b)).toEqual(delays)
       expect(new Set(delays).size).toBe(delays.length)
-    }
-  })
-
-  it('is capped at 10 s; jitter only shortens it, by at most 10%', () => {
-    for (const elapsed of [120_000, 600_000, 21_600_000, Number.MAX_SAFE_INTEGER]) {
-      for (const random of RANDOMS) {
-        const delay = nextPollDelayMs(elapsed, fixed(random))
-        expect(delay).toBeLessThanOrEqual(POLL.maxMs)
-        expect(delay).toBeGreaterThanOrEqual(POLL.maxMs * 0.9)
-      }
-    }
-    expect(POLL.maxMs).toBe(10_000)
-  })
-
-  it('spreads values with jitter', () => {
-    const spread = [0, 0.1, 0.25, 0.5, 0.75, 0.9, 1]
-    const values = spread.map(random => nextPollDelayMs(60_000, fixed(random)))
-    expect(new Set(values).size).toBe(spread.length)
-    expect(Math.max(...values) - Math.min(...values)).toBeGreaterThanOrEqual(450)
-    const sampled = Array.from({ length: 200 }, () => nextPollDelayMs(60_000))
-    expect(new Set(sampled).size).toBeGreaterThan(20)
-    for (const value of sampled) {
-      expect(value).toBeGreaterThanOrEqual(4500)
-      expect(value).toBeLessThanOrEqual(5000)
-    }
-  })
-
-  it('returns whole milliseconds', () => {
-    for (const random of RANDOMS) {
-      expect(Number.isInteger(nextPollDelayMs(77_777, fixed(random)))).toBe(true)
     }
   })
 })

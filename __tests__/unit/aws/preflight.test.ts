@@ -155,11 +155,43 @@ describe('preflight', () => {
     expect(error.message).not.toContain("'profile-owner'")
   })
 
-  it('passes on other profile errors as they are', async () => {
+  it('names the check in other profile errors, keeping the service error', async () => {
     allGood()
-    const throttled = sdkError('ThrottlingException', 400)
-    signerMock.on(GetSigningProfileCommand).rejects(throttled)
-    expect(await failure(preflight(clients, INPUTS))).toBe(throttled)
+    signerMock.on(GetSigningProfileCommand).rejects(sdkError('ThrottlingException', 400))
+    expect((await failure(preflight(clients, INPUTS))).message).toBe(
+      'Preflight signer:GetSigningProfile failed: ThrottlingException: ThrottlingException message'
+    )
+  })
+
+  it.each([
+    ['s3:GetBucketVersioning', 'SignatureDoesNotMatch'],
+    ['signer:GetSigningProfile', 'InvalidSignatureException'],
+    ['signer:GetSigningProfile', 'ExpiredTokenException'],
+    ['s3:GetBucketVersioning', 'InvalidAccessKeyId']
+  ])(
+    'fails at once on a refused credential or signature (%s, %s), never skipping',
+    async (api, name) => {
+      allGood()
+      const refused = sdkError(name, 403)
+      if (api === 's3:GetBucketVersioning') s3Mock.on(GetBucketVersioningCommand).rejects(refused)
+      else signerMock.on(GetSigningProfileCommand).rejects(refused)
+      const error = await failure(preflight(clients, INPUTS))
+      expect(error.message).toContain(api === 's3:GetBucketVersioning' ? 'versioning' : api)
+      expect(error.message).toMatch(
+        new RegExp(`${name}: ${name} message — AWS refused the request's credentials .* 'region'`)
+      )
+    }
+  )
+
+  it('says the owner check failed when S3 denies GetBucketVersioning with expected-bucket-owner set', async () => {
+    allGood()
+    s3Mock.on(GetBucketVersioningCommand).rejects(sdkError('AccessDenied', 403, 'Access Denied'))
+    const error = await failure(
+      preflight(clients, { ...INPUTS, expectedBucketOwner: '111122223333' })
+    )
+    expect(error.message).toBe(
+      "The owner check of source bucket 'unsigned-bucket' failed: S3 answered GetBucketVersioning with ExpectedBucketOwner 111122223333 by AccessDenied: Access Denied. Either the bucket is not owned by account 111122223333 (check 'expected-bucket-owner' and 'source-bucket'), or the role lacks s3:GetBucketVersioning, which the owner check needs."
+    )
   })
 
   it('skips the versioning check when access is denied', async () => {

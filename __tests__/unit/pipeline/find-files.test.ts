@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -251,5 +252,41 @@ describe('findArtifactFiles', () => {
     expect(error.message).toContain('would both be written to signed/app.zip')
     const linux = await findArtifactFiles(['build/*.zip'], workspace, outputDir, 'linux')
     expect(linux).toHaveLength(2)
+  })
+
+  it.each([
+    ['a line feed', 'dist/a\n::warning::forged.zip', "'dist/a\\n::warning::forged.zip'"],
+    ['a carriage return', 'dist/a\r::notice::x.zip', "'dist/a\\r::notice::x.zip'"],
+    ['a tab', 'dist/a\tb.zip', "'dist/a\\tb.zip'"],
+    ['an escape', 'dist/a\u001b[31mred.zip', "'dist/a\\u001b[31mred.zip'"]
+  ])('refuses a matched file with %s in its name, shown escaped', async (_, name, shown) => {
+    files(name, 'dist/fine.zip')
+    const error = await rejection(findArtifactFiles(['dist/*.zip'], workspace, outputDir))
+    expect(error.input).toBe('path')
+    expect(error.message).toContain(`${shown} has a control character`)
+    expect(error.message).not.toMatch(/[\r\n\t\u001b]/)
+  })
+
+  it('refuses a FIFO the glob matches, before reading anything', async () => {
+    files('dist/a.zip')
+    execFileSync('mkfifo', [path.join(workspace, 'dist', 'pipe.zip')])
+    const error = await rejection(findArtifactFiles(['dist/*.zip'], workspace, outputDir))
+    expect(error.message).toBe(
+      "Input 'path': 'dist/pipe.zip' is not a regular file (a FIFO, socket or device); only regular files are signed. Leave it out with a '!' pattern."
+    )
+  })
+
+  it('refuses a symbolic link inside output-dir that leads out of it', async () => {
+    files('build/linux/app.zip', 'build/darwin/app.zip')
+    const outside = path.join(root, 'outside')
+    mkdirSync(outside)
+    mkdirSync(outputDir)
+    symlinkSync(outside, path.join(outputDir, 'linux'))
+    const error = await rejection(findArtifactFiles(['build/**/*.zip'], workspace, outputDir))
+    expect(error.input).toBe('output-dir')
+    expect(error.message).toContain(
+      `${path.join(outputDir, 'linux')} is a symbolic link to ${outside}, outside the output directory`
+    )
+    expect(error.message).toContain("the signed 'signed/linux/app.zip' would be written there")
   })
 })

@@ -1,0 +1,150 @@
+/**
+ * A simulated clock for polling schedules: jobs of given lengths, looked at as the poller looks
+ * (the first look at once, each next one `schedule(start of the previous look)` later), and what
+ * that costs (calls) and how late each job's end is noticed (lag).
+ */
+
+/** `nextPollDelayMs`'s signature. */
+export type Schedule = (elapsedMs: number, random: () => number) => number
+
+/**
+ * The schedule before issue 11, the reference the current one is held to: second look at 1 s,
+ * then a twelfth of the time waited within 0.5-10 s, rounded, up to 10% shorter.
+ */
+export function previousPollDelayMs(elapsedMs: number, random: () => number): number {
+  if (elapsedMs < 500) return 1000
+  const base = Math.min(10_000, elapsedMs / 12)
+  return Math.round(Math.max(500, base * (1 - 0.1 * random())))
+}
+
+/** The job lengths the issue asks about, in seconds. */
+export const DURATIONS_S = [1, 3, 10, 30, 60, 120, 300] as const
+
+/** mulberry32: a small seeded PRNG, so that every run draws the same jobs and the same jitter. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
+  }
+}
+
+/** Start times of a job's looks, from its start, up to the first that sees it ended. */
+export function looksUntil(schedule: Schedule, endsAtMs: number, random: () => number): number[] {
+  const looks = [0]
+  let at = 0
+  while (at < endsAtMs) {
+    at += schedule(at, random)
+    looks.push(at)
+  }
+  return looks
+}
+
+/**
+ * Where a job "of D seconds" ends: D plus a uniform part of max(0.5 s, D/10), which is at least
+ * one interval of either schedule near D, so every phase of the looks against the end is drawn.
+ */
+export function jobLengthMs(durationS: number, random: () => number): number {
+  return durationS * 1000 + random() * Math.max(500, durationS * 100)
+}
+
+export interface Outcome {
+  lengthMs: number
+  /** Calls until the job is seen ended, that one included. */
+  calls: number
+  lagMs: number
+  /** The shortest time between two looks. */
+  minGapMs: number
+}
+
+export function pollJob(schedule: Schedule, lengthMs: number, random: () => number): Outcome {
+  const looks = looksUntil(schedule, lengthMs, random)
+  const gaps = looks.slice(1).map((at, i) => at - (looks[i] as number))
+  return {
+    lengthMs,
+    calls: looks.length,
+    lagMs: (looks.at(-1) as number) - lengthMs,
+    minGapMs: Math.min(Infinity, ...gaps)
+  }
+}
+
+export interface Summary {
+  durationS: number
+  draws: number
+  meanLagMs: number
+  worstLagMs: number
+  /** Lag as a share of the job's own length. */
+  meanLagShare: number
+  worstLagShare: number
+  meanCalls: number
+  maxCalls: number
+  minGapMs: number
+  outcomes: Outcome[]
+}
+
+/**
+ * `draws` jobs of about `durationS`. The lengths come from `seed` alone, so two schedules
+ * simulated with the same seed are judged on the same jobs; the jitter has a stream of its own.
+ */
+export function simulate(
+  schedule: Schedule,
+  durationS: number,
+  draws: number,
+  seed: number
+): Summary {
+  const lengths = seededRandom(seed * 1000 + durationS)
+  const jitter = seededRandom(seed * 1000 + durationS + 500)
+  const outcomes = Array.from({ length: draws }, () =>
+    pollJob(schedule, jobLengthMs(durationS, lengths), jitter)
+  )
+  const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / values.length
+  const lags = outcomes.map(o => o.lagMs)
+  const shares = outcomes.map(o => o.lagMs / o.lengthMs)
+  const calls = outcomes.map(o => o.calls)
+  return {
+    durationS,
+    draws,
+    meanLagMs: mean(lags),
+    worstLagMs: Math.max(...lags),
+    meanLagShare: mean(shares),
+    worstLagShare: Math.max(...shares),
+    meanCalls: mean(calls),
+    maxCalls: Math.max(...calls),
+    minGapMs: Math.min(...outcomes.map(o => o.minGapMs)),
+    outcomes
+  }
+}
+
+/** The Markdown table for BENCHMARKS.md: per length, the previous schedule → the current one. */
+export function pollTable(current: Schedule, draws: number, seed: number): string {
+  const seconds = (ms: number) => (ms / 1000).toFixed(2)
+  const percent = (share: number) => `${(share * 100).toFixed(1)}%`
+  const rows = DURATIONS_S.map(durationS => {
+    const [before, after] = [previousPollDelayMs, current].map(schedule =>
+      simulate(schedule, durationS, draws, seed)
+    ) as [Summary, Summary]
+    const end = durationS * 1000 + Math.max(500, durationS * 100)
+    return [
+      `${durationS} s`,
+      `${seconds(durationS * 1000)}-${seconds(end)} s`,
+      `${seconds(before.meanLagMs)} s (${percent(before.meanLagShare)}) → ${seconds(after.meanLagMs)} s (${percent(after.meanLagShare)})`,
+      `${seconds(before.worstLagMs)} s (${percent(before.worstLagShare)}) → ${seconds(after.worstLagMs)} s (${percent(after.worstLagShare)})`,
+      `${before.meanCalls.toFixed(2)} → ${after.meanCalls.toFixed(2)}`,
+      `${(after.meanCalls - before.meanCalls).toFixed(2)}`,
+      `${before.minGapMs} → ${after.minGapMs} ms`
+    ]
+  })
+  const header = [
+    'job',
+    'ends at (uniform)',
+    'mean lag (share of length)',
+    'worst lag (share)',
+    'calls per job (mean)',
+    'calls Δ',
+    'shortest interval'
+  ]
+  return [header, header.map(() => '---'), ...rows].map(row => `| ${row.join(' | ')} |`).join('\n')
+}
