@@ -2,7 +2,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from '
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 
-/** A workspace holding the given files, as a checkout after its build step would. */
+/**
+ * A workspace holding the given files, as a checkout after its build step would. It is made in the
+ * test run's temporary directory, which the run removes at its end (__tests__/jest/).
+ */
 export function workspaceWith(files: Record<string, Buffer | string>): string {
   const workspace = mkdtempSync(path.join(tmpdir(), 'workspace-'))
   for (const [name, content] of Object.entries(files)) {

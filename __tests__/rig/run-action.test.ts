@@ -1,10 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { parseOutputFile, runAction, workflowCommandMessages } from './run-action.js'
+import {
+  REPO_ROOT,
+  WINDOWS_ESSENTIALS,
+  parseOutputFile,
+  runAction,
+  workflowCommandMessages
+} from './run-action.js'
+
+/** The runner starts a node24 action on Node 24, and so does the rig. */
+const NODE_MAJOR = readFileSync(join(REPO_ROOT, '.node-version'), 'utf8').trim()
 
 const CORE_URL = pathToFileURL(
   fileURLToPath(new URL('../../node_modules/@actions/core/lib/core.js', import.meta.url))
@@ -19,6 +28,7 @@ if (mode === 'hang') setInterval(() => {}, 1000)
 else {
   core.setOutput('env', JSON.stringify(process.env))
   core.setOutput('cwd', process.cwd())
+  core.setOutput('node', process.version)
   core.setOutput('multi', 'line one\\nline two')
   appendFileSync(process.env.GITHUB_OUTPUT, 'plain=a=b<<c\\n')
   await core.summary.addHeading('Signed').write()
@@ -71,9 +81,14 @@ describe('runAction', () => {
       expect(env).not.toHaveProperty('RUNNER_OS')
       expect(env).not.toHaveProperty('RIG_MUST_NOT_LEAK')
       expect(
-        Object.keys(env).filter(k => !/^(PATH|HOME|CI|(GITHUB|RUNNER|INPUT|AWS)_.*)$/.test(k))
+        Object.keys(env).filter(
+          k =>
+            !/^(PATH|HOME|CI|(GITHUB|RUNNER|INPUT|AWS)_.*)$/.test(k) &&
+            !(process.platform === 'win32' && WINDOWS_ESSENTIALS.includes(k))
+        )
       ).toEqual([])
       expect(run.outputs.cwd).toBe(workspace)
+      expect(run.outputs.node).toMatch(new RegExp(`^v${NODE_MAJOR}\\.`))
       expect(run.outputs.multi).toBe('line one\nline two')
       expect(run.outputs.plain).toBe('a=b<<c')
       expect(run.summary).toBe('<h1>Signed</h1>\n')

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 
 /** The checkout holding action.yml, found from here whether run by jest or compiled to build/. */
@@ -19,6 +19,20 @@ function repositoryRoot(): string {
 export const REPO_ROOT = repositoryRoot()
 export const DEFAULT_ENTRY = join(REPO_ROOT, 'dist', 'index.js')
 const DEFAULT_ACTION_YML = join(REPO_ROOT, 'action.yml')
+
+let actionNodePath: Promise<string> | undefined
+
+/**
+ * The node the runner would start: the major in .node-version, which action.yml's `runs.using`
+ * names. The tests already run on it; bench and demo may not, and then get the copy that
+ * scripts/project-node.mjs fetches once.
+ */
+export function actionNode(): Promise<string> {
+  actionNodePath ??= import(
+    pathToFileURL(join(REPO_ROOT, 'scripts', 'project-node.mjs')).href
+  ).then((module: { projectNode(): string }) => module.projectNode())
+  return actionNodePath
+}
 
 export interface RunActionOptions {
   /** By action.yml name, e.g. `{ 'profile-name': 'p', path: 'a.zip' }`. */
@@ -119,6 +133,7 @@ async function buildEnv(options: RunActionOptions, files: RunFiles): Promise<Nod
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? tmpdir(),
+    ...windowsEssentials(),
     ...runnerVariables(options.workspace, files),
     ...Object.fromEntries(Object.entries(inputs).map(([name, value]) => [inputVar(name), value]))
   }
@@ -127,6 +142,19 @@ async function buildEnv(options: RunActionOptions, files: RunFiles): Promise<Nod
     else env[name] = value
   }
   return env
+}
+
+/** Windows processes need these: without SystemRoot, for one, a child cannot open a socket. */
+export const WINDOWS_ESSENTIALS = ['SystemRoot', 'ComSpec', 'PATHEXT', 'TEMP', 'TMP', 'USERPROFILE']
+
+function windowsEssentials(): Record<string, string> {
+  if (process.platform !== 'win32') return {}
+  return Object.fromEntries(
+    WINDOWS_ESSENTIALS.flatMap(name => {
+      const value = process.env[name]
+      return value === undefined ? [] : [[name, value]]
+    })
+  )
 }
 
 function runnerVariables(workspace: string, files: RunFiles): Record<string, string> {
@@ -145,9 +173,7 @@ function runnerVariables(workspace: string, files: RunFiles): Record<string, str
     GITHUB_SERVER_URL: 'https://github.com',
     GITHUB_API_URL: 'https://api.github.com',
     RUNNER_TEMP: files.runnerTemp,
-    RUNNER_OS: 'Linux',
-    // GitHub runs the action on node24; this machine's Node 20 would only add the SDK's notice.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true'
+    RUNNER_OS: 'Linux'
   }
 }
 
@@ -173,6 +199,9 @@ async function inputDefaults(actionYml: string): Promise<Record<string, string>>
   return defaults
 }
 
+/** setup-python and Windows name it `python`; Linux and macOS may have only `python3`. */
+const PYTHONS = process.platform === 'win32' ? ['python', 'py'] : ['python3', 'python']
+
 const READ_DEFAULTS_PY = `
 import json, sys, yaml
 doc = yaml.load(open(sys.argv[1], encoding='utf-8'), Loader=yaml.BaseLoader) or {}
@@ -181,15 +210,21 @@ print(json.dumps({k: v['default'] for k, v in inputs.items() if isinstance(v, di
 `
 
 async function readInputDefaults(actionYml: string): Promise<Record<string, string>> {
-  try {
-    const { stdout } = await promisify(execFile)('python3', ['-c', READ_DEFAULTS_PY, actionYml])
-    return JSON.parse(stdout) as Record<string, string>
-  } catch (error) {
-    throw new Error(
-      `could not read the input defaults of ${actionYml} (python3 with PyYAML): ${error}`,
-      { cause: error }
-    )
+  let failure: unknown
+  for (const python of PYTHONS) {
+    try {
+      const { stdout } = await promisify(execFile)(python, ['-c', READ_DEFAULTS_PY, actionYml])
+      return JSON.parse(stdout) as Record<string, string>
+    } catch (error) {
+      failure = error
+      // Only a missing command tries the next name; a Python that fails (no PyYAML) is the answer.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') break
+    }
   }
+  throw new Error(
+    `could not read the input defaults of ${actionYml} (${PYTHONS.join(' or ')} with PyYAML): ${failure}`,
+    { cause: failure }
+  )
 }
 
 type ChildResult = Pick<
@@ -202,8 +237,9 @@ async function runChild(
   env: NodeJS.ProcessEnv,
   preload: string
 ): Promise<ChildResult> {
+  const node = await actionNode()
   const started = Date.now()
-  const child = spawn(process.execPath, ['--require', preload, options.entry ?? DEFAULT_ENTRY], {
+  const child = spawn(node, ['--require', preload, options.entry ?? DEFAULT_ENTRY], {
     cwd: options.workspace,
     env,
     stdio: ['ignore', 'pipe', 'pipe']
