@@ -109,8 +109,9 @@ export function explainNoAnswer(
   if (name !== 'TimeoutError') return error
   const endpoint = request.endpoint ?? 'its endpoint'
   const attempts = ($metadata?.attempts ?? 1) > 1 ? ` (${$metadata?.attempts} attempts)` : ''
+  const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`
   const text = /establish a connection/.test(message ?? '')
-    ? `${request.operation} could not connect to ${endpoint} within ${request.connectMs / 1000} s${attempts}`
-    : `${request.operation} got no answer from ${endpoint} in ${request.silenceMs / 1000} s${attempts}`
+    ? `${request.operation} could not connect to ${endpoint} within ${seconds(request.connectMs)}${attempts}`
+    : `${request.operation} got no answer from ${endpoint} in ${seconds(request.silenceMs)}${attempts}`
   return Object.assign(new Error(text, { cause: error }), { name, $metadata })
 }

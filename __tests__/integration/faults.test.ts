@@ -101,12 +101,16 @@ describe('faults the action rides out, with exactly one signing job per file', (
 })
 
 describe('faults that end the run, saying why and leaving nothing partial', () => {
-  it('names S3 SlowDown when it outlasts the retries', async () => {
-    proxy.failNext(100, 'slow-down', { method: 'PUT' })
+  it('names S3 SlowDown when it outlasts timeout-seconds of retries', async () => {
+    proxy.failNext(1000, 'slow-down', { method: 'PUT' })
 
-    const run = await sign({ path: 'dist/a.zip' })
+    const run = await sign({ path: 'dist/a.zip', 'timeout-seconds': '8' })
 
     expect(run.exitCode).toBe(1)
+    // Throttling is retried, ever more slowly, until timeout-seconds have passed.
+    expect(s3Requests().filter(request => request.status === 503).length).toBeGreaterThan(2)
+    expect(run.durationMs).toBeGreaterThan(5000)
+    expect(run.durationMs).toBeLessThan(20_000)
     expect(run.errors).toContainEqual(
       expect.stringMatching(
         /Uploading to s3:\/\/release-unsigned\/.+ failed: SlowDown: Please reduce your request rate/

@@ -155,14 +155,14 @@ describe('signing one file as the runner runs the action', () => {
   })
 
   it('builds a safe object key from an unsafe file name', async () => {
-    const workspace = workspaceWith({ 'build/my app\t(1)..ünï.zip': zip })
+    const workspace = workspaceWith({ "build/my app's (1)..ünï.zip": zip })
 
     const run = await sign(workspace, { path: 'build/*.zip' })
 
     expect(run.errors).toEqual([])
     expect(rig.signer.jobs[0]!.source.key).toMatch(/^[A-Za-z0-9!_.*'()/-]+$/)
-    expect(rig.signer.jobs[0]!.source.key).toMatch(/\/my_app_\(1\)\.\._n_\.zip$/)
-    expect(run.outputs['signed-path']).toBe('signed/my app\t(1)..ünï.zip')
+    expect(rig.signer.jobs[0]!.source.key).toMatch(/\/my_app's_\(1\)\.\._n_\.zip$/)
+    expect(run.outputs['signed-path']).toBe("signed/my app's (1)..ünï.zip")
   })
 
   it('names the missing file and sends no request', async () => {

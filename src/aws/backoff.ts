@@ -5,3 +5,12 @@ export function retryDelayMs(failures: number, random: () => number = Math.rando
   const ceiling = Math.min(RETRY.maxMs, RETRY.baseMs * 2 ** Math.max(0, failures - 1))
   return Math.round(ceiling / 2 + (ceiling / 2) * random())
 }
+
+/**
+ * Back-off of a throttled request: full jitter, anywhere from 0 to 1 s doubling to 20 s. The
+ * step's shared rate already spaces its requests; this only keeps retries from moving in step.
+ */
+export function throttledDelayMs(failures: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(RETRY.maxMs, RETRY.baseMs * 2 ** Math.max(0, failures - 1))
+  return Math.round(ceiling * random())
+}

@@ -23,9 +23,13 @@ export interface ClientOptions {
 const USER_AGENT: [string, string] = ['aws-signer-action', '1']
 const MAX_ATTEMPTS = 5
 const CONNECT_TIMEOUT_MS = 10_000
-/** A connection silent this long has no answer coming: the request fails and is retried. */
-const MAX_SILENCE_MS = 30_000
-const MIN_SILENCE_MS = 5000
+/**
+ * A connection silent this long has no answer coming: the attempt fails and is retried. A third
+ * of the budget, so a hung attempt leaves room for retries, within 2 s and 30 s.
+ */
+export function silenceLimitMs(budgetMs: number): number {
+  return Math.round(Math.min(30_000, Math.max(2000, budgetMs / 3)))
+}
 
 /**
  * One place that builds the clients. Credentials come from the SDK's default chain (what
@@ -35,7 +39,7 @@ const MIN_SILENCE_MS = 5000
  * step until GitHub's 6-hour limit. Each client paces its requests with one rate for the step.
  */
 export function createClients({ region, budgetMs }: ClientOptions): AwsClients {
-  const silenceMs = Math.max(MIN_SILENCE_MS, Math.min(MAX_SILENCE_MS, budgetMs))
+  const silenceMs = silenceLimitMs(budgetMs)
   const common = {
     region,
     customUserAgent: [USER_AGENT],
@@ -62,7 +66,7 @@ function nameUnansweredRequests(client: S3Client | SignerClient, silenceMs: numb
         return await next(args)
       } catch (error) {
         throw explainNoAnswer(error, {
-          operation: context.commandName ?? 'A request',
+          operation: context.commandName?.replace(/Command$/, '') ?? 'A request',
           endpoint: context.endpointV2?.url.host,
           silenceMs,
           connectMs: CONNECT_TIMEOUT_MS

@@ -1,7 +1,7 @@
 import type { S3ClientConfig } from '@aws-sdk/client-s3'
 import { systemClock, type Clock } from '../clock.js'
 import type { RequestRate } from './request-rate.js'
-import { retryDelayMs } from './backoff.js'
+import { retryDelayMs, throttledDelayMs } from './backoff.js'
 
 // The SDK's retry strategy interface, named through the client's own config type.
 type RetryStrategy = Extract<
@@ -58,7 +58,7 @@ export class PacedRetryStrategy implements RetryStrategy {
     const throttled = error.errorType === 'THROTTLING'
     if (throttled) this.rate.throttled()
     const attempts = previous.retries + 1
-    const delay = retryDelayMs(attempts, this.clock.random)
+    const delay = (throttled ? throttledDelayMs : retryDelayMs)(attempts, this.clock.random)
     const retry =
       (throttled || (error.errorType === 'TRANSIENT' && attempts < this.policy.maxAttempts)) &&
       this.clock.now() + delay <= previous.firstAt + this.policy.budgetMs

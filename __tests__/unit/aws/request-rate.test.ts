@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import type { Clock } from '../../../src/clock.js'
+import { throttledDelayMs } from '../../../src/aws/backoff.js'
 import { RATE, RequestRate } from '../../../src/aws/request-rate.js'
 
 /** Sleeping advances `now` at once; every sleep is recorded. */
@@ -30,8 +31,9 @@ describe('RequestRate', () => {
     rate.throttled()
     expect(rate.perSecond).toBe(4)
     await rate.acquire()
+    expect(clock.time).toBe(250)
     await rate.acquire()
-    expect(clock.sleeps).toEqual([250, 250])
+    expect(clock.time).toBe(500)
   })
 
   it('counts a burst of throttles within a second as one', () => {
@@ -75,46 +77,91 @@ describe('RequestRate', () => {
     clock.time = 300
     rate.throttled()
     expect(rate.perSecond).toBe(0.5)
-    await rate.acquire(clock.time + 500)
-    expect(clock.sleeps).toEqual([500])
-    // The slot at 2300 stays taken: the next request comes two seconds after it.
+    await rate.acquire(800)
+    expect(clock.time).toBe(800)
+    // A request let go at its own deadline takes no slot: the next one comes 2 s after the throttle.
     await rate.acquire()
-    expect(clock.time).toBe(4300)
+    expect(clock.time).toBe(2300)
   })
 
-  it('settles several steps that share one quota near the quota, none starved', async () => {
-    // Six steps, each wanting 4 requests a second, against a service allowing 3 a second.
-    const clock = { time: 0 }
-    const steps = Array.from({ length: 6 }, () => {
-      const own: Clock = {
-        now: () => clock.time,
-        sleep: async () => {},
-        random: () => 0.5
-      }
-      return { rate: new RequestRate(own), nextAt: 0, sent: 0 }
+  it('lets waiting requests go sooner as soon as the rate grows', async () => {
+    const clock = new VirtualClock()
+    const rate = new RequestRate(clock)
+    rate.throttled() // 0.5 a second: a request every 2 s
+    const released: number[] = []
+    const first = rate.acquire().then(() => {
+      released.push(clock.time)
+      rate.succeeded() // 2 s of success since the throttle: 1.5 a second
     })
-    const quota = { perSecond: 3, tokens: 3, at: 0 }
-    const served: number[] = steps.map(() => 0)
-    for (clock.time = 0; clock.time < 120_000; clock.time += 10) {
-      quota.tokens = Math.min(3, quota.tokens + ((clock.time - quota.at) * quota.perSecond) / 1000)
+    const others = [rate.acquire(), rate.acquire()].map(promise =>
+      promise.then(() => released.push(clock.time))
+    )
+    await clock.run([first, ...others])
+    // Without the growth: 2000, 4000, 6000.
+    expect(released.map(Math.round)).toEqual([2000, 2667, 3333])
+  })
+
+  it('lets matrix legs that share one quota finish close to the pace it allows, none starved', async () => {
+    // Four legs of six requests each, all at once, against a service allowing 3 a second.
+    const clock = new VirtualClock()
+    const quota = { tokens: 3, at: 0 }
+    const take = (): boolean => {
+      quota.tokens = Math.min(3, quota.tokens + ((clock.time - quota.at) * 3) / 1000)
       quota.at = clock.time
-      steps.forEach((step, index) => {
-        if (clock.time < step.nextAt) return
-        const interval = step.rate.perSecond === Infinity ? 250 : 1000 / step.rate.perSecond
-        step.nextAt = clock.time + Math.max(250, interval)
-        void step.rate.acquire()
-        if (quota.tokens >= 1) {
-          quota.tokens -= 1
-          served[index] = (served[index] ?? 0) + 1
-          step.rate.succeeded()
-        } else {
-          step.rate.throttled()
-        }
-      })
+      if (quota.tokens < 1) return false
+      quota.tokens -= 1
+      return true
     }
-    const total = served.reduce((a, b) => a + b, 0)
-    // Over two minutes the quota allows 360; the steps get nearly all of it, each a fair part.
-    expect(total).toBeGreaterThan(0.9 * 360)
-    for (const count of served) expect(count).toBeGreaterThan(total / 6 / 2)
+    const served: number[][] = [[], [], [], []]
+    const legs = served.map(async (times, leg) => {
+      const rate = new RequestRate(clock)
+      await Promise.all(
+        Array.from({ length: 6 }, async () => {
+          await rate.acquire()
+          for (let throttles = 1; !take(); throttles++) {
+            rate.throttled()
+            await clock.sleep(throttledDelayMs(throttles, clock.random))
+            await rate.acquire()
+          }
+          rate.succeeded()
+          times.push(clock.time)
+          return leg
+        })
+      )
+    })
+    await clock.run(legs)
+    const last = Math.max(...served.flat())
+    // 24 requests at 3 a second, the first 3 at once: 7 s at the quota's own pace.
+    expect(last).toBeLessThanOrEqual(2 * 7000)
+    for (const times of served) expect(times).toHaveLength(6)
   })
 })
+
+/** Time moves only when every waiter sleeps: to the earliest wake-up. */
+class VirtualClock implements Clock {
+  time = 0
+  private seed = 7
+  private timers: { at: number; wake: () => void }[] = []
+  now = (): number => this.time
+  random = (): number => {
+    this.seed = (this.seed * 1103515245 + 12345) % 2147483648
+    return this.seed / 2147483648
+  }
+  sleep = (ms: number): Promise<void> =>
+    new Promise(wake => this.timers.push({ at: this.time + ms, wake }))
+
+  async run(work: Promise<unknown>[]): Promise<void> {
+    let settled = false
+    const all = Promise.all(work).finally(() => (settled = true))
+    for (let step = 0; step < 1_000_000 && !settled; step++) {
+      await new Promise(resolve => setImmediate(resolve))
+      if (settled) break
+      this.timers.sort((a, b) => a.at - b.at)
+      const next = this.timers.shift()
+      if (!next) throw new Error('blocked on something other than the clock')
+      this.time = Math.max(this.time, next.at)
+      next.wake()
+    }
+    await all
+  }
+}

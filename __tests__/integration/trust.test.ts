@@ -1,0 +1,321 @@
+/**
+ * The action in hostile and unlucky conditions: files a pull request controls, a service that
+ * reuses tokens either way AWS services do, endpoints that stop answering, and matrix legs that
+ * share one account's quota.
+ */
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { DESTINATION_BUCKET, readObject, runSigning, startRig, type Rig } from '../rig/rig.js'
+import type { ActionRun } from '../rig/run-action.js'
+import type { TokenReuse } from '../rig/signer-faults.js'
+import { signedBytesOf } from '../rig/signer-service.js'
+import { filesUnder, workspaceWith, zipBytes } from './workspace.js'
+
+let rig: Rig
+
+beforeAll(async () => {
+  rig = await startRig({ s3Proxy: true })
+})
+afterAll(async () => {
+  await rig?.stop()
+})
+beforeEach(() => {
+  rig.signer.reset()
+  rig.signer.jobDurationMs = 0
+  rig.proxy!.clearFaults()
+})
+
+type Result = { path: string; signedPath: string; jobId: string; status: string; error?: string }
+const resultsOf = (run: ActionRun) => JSON.parse(run.outputs.results ?? '[]') as Result[]
+const startRequests = () =>
+  rig.signer.requests.filter(request => request.operation === 'StartSigningJob')
+
+/** The same run attempt of the same job, as two steps of one job (or a retried step) share. */
+function sameAttempt(): Record<string, string> {
+  return {
+    GITHUB_RUN_ID: String(2_000_000_000 + Math.floor(Math.random() * 1_000_000)),
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_JOB: 'sign'
+  }
+}
+
+/** Workflow commands the runner would act on: every line it sees that starts with '::'. */
+function commandsIn(stdout: string): string[] {
+  return stdout
+    .split(/\r\n|\r|\n/)
+    .map(line => line.trimStart())
+    .filter(line => line.startsWith('::'))
+    .map(line => line.slice(2).split(/[ :]/, 1)[0] ?? '')
+}
+
+describe.each<TokenReuse>(['first-response', 'reject-different'])(
+  'one signing job per distinct request when a reused token gets %s',
+  tokenReuse => {
+    beforeEach(() => {
+      rig.signer.faults.tokenReuse = tokenReuse
+    })
+
+    it('signs identical bytes at two paths as two jobs, each file from its own', async () => {
+      const bytes = zipBytes(7)
+      const workspace = workspaceWith({
+        'build/linux/app.zip': bytes,
+        'build/darwin/app.zip': bytes
+      })
+
+      const run = await runSigning(rig, workspace, {
+        path: 'build/**/*.zip',
+        'max-concurrency': '1'
+      })
+
+      expect(run.errors).toEqual([])
+      expect(run.exitCode).toBe(0)
+      expect(rig.signer.jobs).toHaveLength(2)
+      const keys = rig.signer.jobs.map(job => job.source.key)
+      expect(keys.some(key => key.endsWith('/linux/app.zip'))).toBe(true)
+      expect(keys.some(key => key.endsWith('/darwin/app.zip'))).toBe(true)
+      for (const result of resultsOf(run)) {
+        expect(result.status).toBe('signed')
+        expect(readFileSync(path.join(workspace, result.signedPath))).toEqual(
+          signedBytesOf(bytes, result.jobId)
+        )
+      }
+    })
+
+    it('signs the same file again for a second step of the same run attempt, into its own destination', async () => {
+      const workspace = workspaceWith({ 'build/app.zip': zipBytes(8) })
+      const env = sameAttempt()
+
+      const first = await runSigning(
+        rig,
+        workspace,
+        { path: 'build/app.zip', 'destination-prefix': 'first/', 'output-dir': 'signed-a' },
+        { env }
+      )
+      const second = await runSigning(
+        rig,
+        workspace,
+        { path: 'build/app.zip', 'destination-prefix': 'second/', 'output-dir': 'signed-b' },
+        { env }
+      )
+
+      expect([first.exitCode, second.exitCode]).toEqual([0, 0])
+      expect(rig.signer.jobs.map(job => job.destination.prefix)).toEqual(['first/', 'second/'])
+      const [, again] = rig.signer.jobs
+      expect(second.outputs['job-id']).toBe(again?.jobId)
+      expect(second.outputs['signed-object']).toBe(
+        `s3://${DESTINATION_BUCKET}/second/${again?.jobId}.zip`
+      )
+      const signed = signedBytesOf(zipBytes(8), again!.jobId)
+      expect(await readObject(rig.s3, DESTINATION_BUCKET, `second/${again?.jobId}.zip`)).toEqual(
+        signed
+      )
+      expect(readFileSync(path.join(workspace, 'signed-b', 'app.zip'))).toEqual(signed)
+    })
+
+    it('keeps one job when StartSigningJob is retried after a 500 that came after the job was made', async () => {
+      rig.signer.faults.startErrors.push('after')
+      const workspace = workspaceWith({ 'build/app.zip': zipBytes(9) })
+
+      const run = await runSigning(rig, workspace, { path: 'build/app.zip' })
+
+      expect(run.exitCode).toBe(0)
+      expect(startRequests()).toHaveLength(2)
+      expect(rig.signer.jobs).toHaveLength(1)
+      expect(run.outputs['job-id']).toBe(rig.signer.jobs[0]?.jobId)
+    })
+  }
+)
+
+describe('file names and service messages never become workflow commands or markup', () => {
+  it.each([
+    ['a warning', 'dist/a\n::warning::forged.zip', 'dist/a\\n::warning::forged.zip'],
+    ['a notice after CR', 'dist/a\r::notice::forged.zip', 'dist/a\\r::notice::forged.zip'],
+    [
+      'an output',
+      'dist/a\n::set-output name=artifact-url::https:__evil.zip',
+      'dist/a\\n::set-output name=artifact-url::https:__evil.zip'
+    ],
+    ['a mask', 'dist/a\n::add-mask::release.zip', 'dist/a\\n::add-mask::release.zip'],
+    ['a stop', 'dist/a\n::stop-commands::TOKEN.zip', 'dist/a\\n::stop-commands::TOKEN.zip']
+  ])('refuses a name that would inject %s, before any request', async (_, name, shown) => {
+    const workspace = workspaceWith({ [name]: zipBytes(1), 'dist/fine.zip': zipBytes(2) })
+    const s3Before = rig.proxy!.requests.length
+
+    const run = await runSigning(rig, workspace, { path: 'dist/*.zip' })
+
+    expect(run.exitCode).toBe(1)
+    expect(run.errors).toEqual([
+      `Input 'path': '${shown}' has a control character (a line break, tab or other) in the path, which could forge workflow commands in the log. Rename it, or leave it out with a '!' pattern.`
+    ])
+    expect(commandsIn(run.stdout).filter(command => command !== 'debug')).toEqual(['error'])
+    expect(run.outputs['artifact-url']).toBeUndefined()
+    expect(rig.signer.requests).toHaveLength(0)
+    expect(rig.proxy!.requests.length).toBe(s3Before)
+  })
+
+  it("prints a service's reason on one line, its control characters escaped", async () => {
+    rig.signer.faults.failNextJob = 'bad zip\n::warning::forged\r::set-output name=artifact-url::x'
+    const workspace = workspaceWith({ 'dist/app.zip': zipBytes(3) })
+
+    const run = await runSigning(rig, workspace, { path: 'dist/app.zip' })
+
+    expect(run.exitCode).toBe(1)
+    const jobId = rig.signer.jobs[0]?.jobId
+    expect(run.errors).toEqual([
+      `dist/app.zip (job ${jobId}): Signing job ${jobId} for dist/app.zip failed: bad zip\\n::warning::forged\\r::set-output name=artifact-url::x`
+    ])
+    expect(new Set(commandsIn(run.stdout))).toEqual(
+      new Set(['debug', 'group', 'endgroup', 'error'])
+    )
+    expect(run.outputs['artifact-url']).toBeUndefined()
+  })
+
+  it('signs a file named like markup and shows its name as text in the step summary', async () => {
+    const name = 'dist/<img src=x onerror=alert(1)>.zip'
+    const workspace = workspaceWith({ [name]: zipBytes(4) })
+
+    const run = await runSigning(rig, workspace, { path: 'dist/*.zip' })
+
+    expect(run.exitCode).toBe(0)
+    expect(filesUnder(path.join(workspace, 'signed'))).toEqual(['<img src=x onerror=alert(1)>.zip'])
+    expect(run.summary).toContain('signed/&lt;img src=x onerror=alert(1)&gt;.zip')
+    expect(run.summary).not.toContain('<img')
+  })
+
+  it('signs a file whose name takes all 255 bytes a name may have', async () => {
+    const name = `${'n'.repeat(251)}.zip`
+    const workspace = workspaceWith({ [`dist/${name}`]: zipBytes(5) })
+
+    const run = await runSigning(rig, workspace, { path: 'dist/*.zip' })
+
+    expect(run.errors).toEqual([])
+    expect(filesUnder(path.join(workspace, 'signed'))).toEqual([name])
+  })
+})
+
+describe('an endpoint that stops answering fails the step in bounded time, naming the call', () => {
+  const fiveSeconds = { 'timeout-seconds': '5' }
+
+  async function signOne(
+    inputs: Record<string, string> = fiveSeconds
+  ): Promise<ActionRun & { workspace: string }> {
+    const workspace = workspaceWith({ 'dist/app.zip': zipBytes(6) })
+    const run = await runSigning(rig, workspace, { path: 'dist/app.zip', ...inputs })
+    return { ...run, workspace }
+  }
+
+  function expectFailedWithin(run: ActionRun & { workspace: string }, message: RegExp): void {
+    expect(run.exitCode).toBe(1)
+    expect(run.durationMs).toBeLessThan(120_000)
+    expect(run.errors).toHaveLength(1)
+    expect(run.errors[0]).toMatch(message)
+    expect(filesUnder(path.join(run.workspace, 'signed'))).toEqual([])
+  }
+
+  it('StartSigningJob', async () => {
+    rig.signer.faults.hang.add('StartSigningJob')
+    const run = await signOne()
+    expectFailedWithin(
+      run,
+      /^dist\/app\.zip: StartSigningJob for s3:\/\/.+ failed: TimeoutError: StartSigningJob got no answer from 127\.0\.0\.1:\d+ in 2 s \(\d attempts\)$/
+    )
+    console.log(`StartSigningJob hung: the step failed after ${run.durationMs} ms`)
+  })
+
+  it('GetSigningProfile', async () => {
+    rig.signer.faults.hang.add('GetSigningProfile')
+    const s3Before = rig.proxy!.requests.length
+    const run = await signOne()
+    expectFailedWithin(
+      run,
+      /^Preflight signer:GetSigningProfile failed: TimeoutError: GetSigningProfile got no answer from 127\.0\.0\.1:\d+ in 2 s/
+    )
+    expect(
+      rig.proxy!.requests.slice(s3Before).filter(request => request.method === 'PUT')
+    ).toHaveLength(0)
+  })
+
+  it('PutObject', async () => {
+    rig.proxy!.failNext(100, 'hang', { method: 'PUT' })
+    const run = await signOne()
+    expectFailedWithin(
+      run,
+      /^dist\/app\.zip: Uploading to s3:\/\/release-unsigned\/.+ failed: TimeoutError: PutObject got no answer from 127\.0\.0\.1:\d+ in 2 s/
+    )
+    expect(rig.signer.jobs).toHaveLength(0)
+  })
+
+  it('GetObject of the signed object', async () => {
+    rig.proxy!.failNext(100, 'hang', { method: 'GET', path: /\/signed\// })
+    const run = await signOne()
+    expectFailedWithin(
+      run,
+      /^dist\/app\.zip \(job .+\): Downloading the signed object s3:\/\/release-signed\/signed\/.+ failed: TimeoutError: GetObject got no answer from 127\.0\.0\.1:\d+ in 2 s/
+    )
+  })
+
+  it.each([
+    ['PutObject', { method: 'PUT' }],
+    ['GetObject', { method: 'GET', path: /\/signed\// }]
+  ])('retries a %s that got no answer once, and signs', async (_, match) => {
+    const before = rig.proxy!.requests.length
+    rig.proxy!.failNext(1, 'hang', match)
+    const run = await signOne({ 'timeout-seconds': '10' })
+    expect(run.errors).toEqual([])
+    expect(filesUnder(path.join(run.workspace, 'signed'))).toEqual(['app.zip'])
+    const hung = rig.proxy!.requests.slice(before).filter(request => request.status === 'hung')
+    expect(hung).toHaveLength(1)
+  })
+})
+
+describe('legs of a matrix that share one account’s quota', () => {
+  it('sign every file, one job each, close to the pace the quota allows', async () => {
+    const legs = 4
+    const filesPerLeg = 6
+    const jobMs = 2000
+    const startPerSecond = 3
+    rig.signer.jobDurationMs = jobMs
+    rig.signer.faults.quotas = {
+      StartSigningJob: { perSecond: startPerSecond },
+      DescribeSigningJob: { perSecond: 10 }
+    }
+    const env = sameAttempt()
+    const workspaces = Array.from({ length: legs }, (_, leg) =>
+      workspaceWith(
+        Object.fromEntries(
+          Array.from({ length: filesPerLeg }, (_, file) => [
+            `build/leg${leg}-${file}.zip`,
+            zipBytes(leg * 16 + file)
+          ])
+        )
+      )
+    )
+
+    const started = Date.now()
+    const runs = await Promise.all(
+      workspaces.map(workspace =>
+        runSigning(
+          rig,
+          workspace,
+          { path: 'build/*.zip', 'max-concurrency': String(filesPerLeg) },
+          { env }
+        )
+      )
+    )
+    const seconds = (Date.now() - started) / 1000
+
+    const files = legs * filesPerLeg
+    const allowed = files / startPerSecond + jobMs / 1000
+    const throttled = rig.signer.requests.filter(request => request.status === 429).length
+    console.log(
+      `quota: ${files} files in ${seconds.toFixed(1)} s, the quota allows ${allowed.toFixed(1)} s (${(seconds / allowed).toFixed(2)}x); ${throttled} requests throttled`
+    )
+    expect(runs.map(run => run.errors)).toEqual(runs.map(() => []))
+    expect(runs.map(run => run.exitCode)).toEqual(runs.map(() => 0))
+    expect(rig.signer.jobs).toHaveLength(files)
+    expect(new Set(rig.signer.jobs.map(job => job.source.key)).size).toBe(files)
+    expect(throttled).toBeGreaterThan(0)
+    expect(seconds).toBeLessThanOrEqual(2 * allowed)
+  })
+})
