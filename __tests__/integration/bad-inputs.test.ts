@@ -1,4 +1,5 @@
-import { mkdirSync, symlinkSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { runSigning, startRig, type Rig } from '../rig/rig.js'
@@ -11,10 +12,19 @@ const durations: number[] = []
 beforeAll(async () => {
   rig = await startRig({ s3Proxy: true })
   workspace = workspaceWith({ 'build/app.zip': zipBytes(1), 'build/lib/lib.zip': zipBytes(2) })
+  for (const directory of ['hostile', 'hostile-cr', 'special']) {
+    mkdirSync(path.join(workspace, directory))
+  }
   mkdirSync(path.join(workspace, 'build/empty-dir'))
   // Symlinks that leave the workspace: a file and a directory.
   symlinkSync('/etc/hostname', path.join(workspace, 'build/escape.zip'))
   symlinkSync('/tmp', path.join(workspace, 'out-link'))
+  // Names that would forge workflow commands, a FIFO, and a link out of output-dir.
+  writeFileSync(path.join(workspace, 'hostile', 'a\n::warning::forged.zip'), 'x')
+  writeFileSync(path.join(workspace, 'hostile-cr', 'a\r::notice::forged.zip'), 'x')
+  execFileSync('mkfifo', [path.join(workspace, 'special', 'pipe.zip')])
+  mkdirSync(path.join(workspace, 'guarded'))
+  symlinkSync('/tmp', path.join(workspace, 'guarded', 'lib'))
 })
 afterAll(async () => {
   console.log(
@@ -25,8 +35,8 @@ afterAll(async () => {
 
 const VALID = { path: 'build/app.zip' }
 
-/** [input, bad value, words the message must hold] */
-const BAD: Array<[string, string, string]> = [
+/** [input, bad value, words the message must hold, other inputs] */
+const BAD: Array<[string, string, string, Record<string, string>?]> = [
   ['profile-name', '', 'is required'],
   ['profile-name', 'release-profile', 'A-Z, a-z, 0-9 and _'],
   ['profile-name', 'x', '2 to 64 characters'],
@@ -36,6 +46,9 @@ const BAD: Array<[string, string, string]> = [
   ['path', '../secret.zip', 'points outside the workspace'],
   ['path', '/etc/hostname', 'points outside the workspace'],
   ['path', 'build/escape.zip', 'outside the workspace'],
+  ['path', 'hostile/*.zip', "'hostile/a\\n::warning::forged.zip' has a control character"],
+  ['path', 'hostile-cr/*.zip', "'hostile-cr/a\\r::notice::forged.zip' has a control character"],
+  ['path', 'special/*.zip', "'special/pipe.zip' is not a regular file"],
   ['source-bucket', '', 'is required'],
   ['source-bucket', 'My_Bucket', 'is not a valid S3 bucket name'],
   ['source-bucket', 's3://release-unsigned', 'without s3://'],
@@ -46,6 +59,12 @@ const BAD: Array<[string, string, string]> = [
   ['output-dir', '../signed', 'inside the workspace'],
   ['output-dir', '/tmp/signed', 'inside the workspace'],
   ['output-dir', 'out-link/signed', 'inside the workspace'],
+  [
+    'output-dir',
+    'guarded',
+    'lib is a symbolic link to /tmp',
+    { path: 'build/app.zip\nbuild/lib/lib.zip' }
+  ],
   ['profile-owner', '1234', 'a 12-digit AWS account ID'],
   ['expected-bucket-owner', '12345678901x', 'a 12-digit AWS account ID'],
   ['region', 'mars-north', "an AWS Region code such as 'us-east-1'"],
@@ -65,11 +84,11 @@ const BAD: Array<[string, string, string]> = [
 ]
 
 describe('every bad input fails before any request, naming the input', () => {
-  it.each(BAD)('%s = %j', async (input, value, words) => {
+  it.each(BAD)('%s = %j', async (input, value, words, others = {}) => {
     const s3Before = rig.proxy!.requests.length
     const signerBefore = rig.signer.requests.length
 
-    const run = await runSigning(rig, workspace, { ...VALID, [input]: value })
+    const run = await runSigning(rig, workspace, { ...VALID, ...others, [input]: value })
     durations.push(run.durationMs)
 
     expect(run.exitCode).toBe(1)

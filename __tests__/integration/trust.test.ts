@@ -6,7 +6,15 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { DESTINATION_BUCKET, readObject, runSigning, startRig, type Rig } from '../rig/rig.js'
+import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3'
+import {
+  DESTINATION_BUCKET,
+  SOURCE_BUCKET,
+  readObject,
+  runSigning,
+  startRig,
+  type Rig
+} from '../rig/rig.js'
 import type { ActionRun } from '../rig/run-action.js'
 import type { TokenReuse } from '../rig/signer-faults.js'
 import { signedBytesOf } from '../rig/signer-service.js'
@@ -266,6 +274,61 @@ describe('an endpoint that stops answering fails the step in bounded time, namin
     expect(filesUnder(path.join(run.workspace, 'signed'))).toEqual(['app.zip'])
     const hung = rig.proxy!.requests.slice(before).filter(request => request.status === 'hung')
     expect(hung).toHaveLength(1)
+  })
+})
+
+describe('cancellation and foreign buckets', () => {
+  it('aborts the multipart upload under way when the runner cancels the step', async () => {
+    rig.proxy!.failNext(100, 'hang', { method: 'PUT', path: /partNumber=/ })
+    const workspace = workspaceWith({ 'dist/big.zip': zipBytes(1, 20 * 1024 * 1024) })
+    const before = rig.proxy!.requests.length
+    const partHung = () =>
+      rig.proxy!.requests.slice(before).some(request => request.status === 'hung')
+
+    const run = await runSigning(
+      rig,
+      workspace,
+      { path: 'dist/big.zip' },
+      {
+        onSpawn: child => {
+          const poll = setInterval(() => {
+            if (!partHung()) return
+            clearInterval(poll)
+            child.kill('SIGINT')
+          }, 50)
+          child.once('exit', () => clearInterval(poll))
+        }
+      }
+    )
+
+    expect(run.exitCode).toBe(1)
+    const aborts = rig
+      .proxy!.requests.slice(before)
+      .filter(request => request.method === 'DELETE' && /uploadId=/.test(request.path))
+    expect(aborts.map(request => request.status)).toEqual([204])
+    const uploads = await rig.s3.send(new ListMultipartUploadsCommand({ Bucket: SOURCE_BUCKET }))
+    expect(uploads.Uploads ?? []).toEqual([])
+    expect(rig.signer.jobs).toHaveLength(0)
+    expect(filesUnder(path.join(workspace, 'signed'))).toEqual([])
+  })
+
+  it('says the owner check failed, and uploads nothing, when the bucket belongs to another account', async () => {
+    const workspace = workspaceWith({ 'dist/app.zip': zipBytes(2) })
+    const before = rig.proxy!.requests.length
+
+    const run = await runSigning(rig, workspace, {
+      path: 'dist/app.zip',
+      'expected-bucket-owner': '111122223333'
+    })
+
+    expect(run.exitCode).toBe(1)
+    expect(run.errors).toEqual([
+      "The owner check of source bucket 'release-unsigned' failed: S3 answered GetBucketVersioning with ExpectedBucketOwner 111122223333 by AccessDenied: Access Denied. Either the bucket is not owned by account 111122223333 (check 'expected-bucket-owner' and 'source-bucket'), or the role lacks s3:GetBucketVersioning, which the owner check needs."
+    ])
+    expect(rig.proxy!.requests.slice(before).filter(request => request.method === 'PUT')).toEqual(
+      []
+    )
+    expect(startRequests()).toHaveLength(0)
   })
 })
 

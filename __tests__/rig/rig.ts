@@ -6,7 +6,7 @@ import {
   type S3Client
 } from '@aws-sdk/client-s3'
 import { motoClient, startMoto, type MotoServer } from './moto.js'
-import { runAction, type ActionRun } from './run-action.js'
+import { runAction, type ActionRun, type RunActionOptions } from './run-action.js'
 import { startS3FaultProxy, type S3FaultProxy } from './s3-fault-proxy.js'
 import {
   startSignerService,
@@ -87,7 +87,7 @@ export function runSigning(
   rig: Rig,
   workspace: string,
   inputs: Record<string, string>,
-  options: { env?: Record<string, string>; timeoutMs?: number } = {}
+  options: Pick<RunActionOptions, 'env' | 'timeoutMs' | 'onSpawn'> = {}
 ): Promise<ActionRun> {
   return runAction({
     workspace,
@@ -98,7 +98,8 @@ export function runSigning(
       ...inputs
     },
     env: { ...rig.env, ...options.env },
-    timeoutMs: options.timeoutMs
+    timeoutMs: options.timeoutMs,
+    onSpawn: options.onSpawn
   })
 }
 

@@ -1,4 +1,4 @@
-import { spawn, execFile } from 'node:child_process'
+import { spawn, execFile, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
@@ -50,6 +50,8 @@ export interface RunActionOptions {
   entry?: string
   /** Where the input defaults come from; default: <repo root>/action.yml (none if it is missing). */
   actionYml?: string
+  /** Called with the child once it is started: to signal it as the runner does on cancellation. */
+  onSpawn?: (child: ChildProcess) => void
 }
 
 export interface ActionRun {
@@ -244,6 +246,7 @@ async function runChild(
     env,
     stdio: ['ignore', 'pipe', 'pipe']
   })
+  options.onSpawn?.(child)
   let stdout = ''
   let stderr = ''
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))

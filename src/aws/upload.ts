@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs'
-import type { S3Client } from '@aws-sdk/client-s3'
+import { AbortMultipartUploadCommand, type S3Client } from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
 import { onCancel } from '../cancellation.js'
 import { ActionError, errorMessage, isAccessDenied } from '../errors.js'
@@ -35,8 +35,20 @@ export async function uploadFile(s3: S3Client, request: UploadRequest): Promise<
     }
   })
   let versionId: string | undefined
-  // Cancelled mid-upload: abort it, so no incomplete multipart upload is left to be billed.
-  const forget = onCancel(() => upload.abort())
+  // Cancelled mid-upload: stop it and abort the multipart upload, so no parts are left to bill.
+  const forget = onCancel(async () => {
+    await upload.abort()
+    if (upload.uploadId) {
+      await s3.send(
+        new AbortMultipartUploadCommand({
+          Bucket: request.bucket,
+          Key: request.key,
+          UploadId: upload.uploadId,
+          ExpectedBucketOwner: request.expectedBucketOwner
+        })
+      )
+    }
+  })
   try {
     versionId = (await upload.done()).VersionId
   } catch (error) {
