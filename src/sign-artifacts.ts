@@ -3,8 +3,10 @@ import { createClients } from './aws/clients.js'
 import { checkSizes, preflight } from './aws/preflight.js'
 import { ActionError, errorMessage } from './errors.js'
 import { uploadSignedArtifact, type UploadedArtifact } from './github/artifact.js'
+import { checksumsOf, writeChecksumsFile } from './github/checksums.js'
 import type { Inputs } from './github/inputs.js'
 import { setArtifactOutputs, setOutputs } from './github/outputs.js'
+import { attachToRelease, refuseAssetNameClashes } from './github/release-assets.js'
 import type { RunContext } from './github/run-context.js'
 import { writeSummary } from './github/step-summary.js'
 import { findArtifactFiles } from './pipeline/find-files.js'
@@ -13,6 +15,7 @@ import { signAll } from './pipeline/sign-all.js'
 /** inputs → files → preflight → sign every file → outputs, artifact, summary. */
 export async function signArtifacts(inputs: Inputs, context: RunContext): Promise<void> {
   const files = await findArtifactFiles(inputs.patterns, inputs.workspace, inputs.outputDir)
+  if (inputs.releaseTag) refuseAssetNameClashes(files, inputs.outputDir)
   log.info(
     `Signing ${files.length} file${files.length === 1 ? '' : 's'} with profile '${inputs.profileName}' in ${inputs.region}`
   )
@@ -38,12 +41,34 @@ export async function signArtifacts(inputs: Inputs, context: RunContext): Promis
   }
   checkSizes(files, findings)
 
-  const results = await signAll(files, { inputs, context, clients }, inputs.maxConcurrency)
-  await setOutputs(results)
+  const results = await signAll(
+    files,
+    { inputs, context, clients, profile: findings },
+    inputs.maxConcurrency
+  )
   const signed = results.filter(result => result.status === 'signed')
   const failures = results
     .filter(result => result.status === 'failed')
     .map(result => `${result.path}${result.jobId ? ` (job ${result.jobId})` : ''}: ${result.error}`)
+
+  const { releaseTag, githubToken } = inputs
+  if (releaseTag && githubToken && signed.length > 0) {
+    try {
+      await log.group(`Attaching ${signed.length} signed file(s) to release ${releaseTag}`, () =>
+        attachToRelease(signed, {
+          tag: releaseTag,
+          token: githubToken,
+          outputDir: inputs.outputDir,
+          workspace: inputs.workspace,
+          context
+        })
+      )
+    } catch (error) {
+      failures.push(errorMessage(error))
+    }
+  }
+  const checksums = checksumsOf(signed, inputs.outputDir, inputs.workspace)
+  await setOutputs(results, await writeChecksumsFile(checksums))
 
   let artifact: UploadedArtifact | undefined
   if (inputs.uploadArtifact && signed.length > 0) {
@@ -51,7 +76,8 @@ export async function signArtifacts(inputs: Inputs, context: RunContext): Promis
       artifact = await uploadSignedArtifact(signed, {
         ...inputs,
         name: inputs.artifactName,
-        context
+        context,
+        checksums
       })
       setArtifactOutputs(artifact)
       log.info(

@@ -7,6 +7,9 @@ import type { Inputs } from '../github/inputs.js'
 
 export interface PreflightFindings {
   platformId: string | undefined
+  /** The profile's current version and its ARN, when the profile could be read. */
+  profileVersion: string | undefined
+  profileVersionArn: string | undefined
   /** The platform's size limit, when it could be read. */
   maxSizeBytes: number | undefined
   /** Preflight APIs the role may not call; the service still judges those rules. */
@@ -52,6 +55,8 @@ export async function preflight(
         )
   return {
     platformId: profile?.platformId,
+    profileVersion: profile?.profileVersion,
+    profileVersionArn: profile?.profileVersionArn,
     maxSizeBytes: platform?.maxSizeInMB ? platform.maxSizeInMB * 1024 * 1024 : undefined,
     skipped
   }

@@ -11,6 +11,9 @@ import { ActionError, errorMessage, isThrottling, isTransient } from '../errors.
 
 export type SigningJob = DescribeSigningJobCommandOutput
 
+/** The job ended as Failed: Signer has let go of its source. */
+export class JobFailedError extends ActionError {}
+
 export interface WaitOptions {
   timeoutMs: number
   /** Names the job's file in messages. */
@@ -71,7 +74,7 @@ export async function waitForSigningJob(
       options.onStatus?.(lastStatus, elapsed)
       if (job.status === 'Succeeded') return job
       if (job.status === 'Failed') {
-        throw new ActionError(
+        throw new JobFailedError(
           `Signing job ${jobId} for ${options.label} failed: ${job.statusReason ?? 'the service gave no reason'}`
         )
       }

@@ -4,6 +4,7 @@ import { ActionError, errorMessage } from '../errors.js'
 import { Input } from './inputs.js'
 import type { RunContext } from './run-context.js'
 import type { FileResult } from '../pipeline/sign-one-file.js'
+import { writeNotFollowing } from './checksums.js'
 
 export interface UploadedArtifact {
   id: string
@@ -30,15 +31,19 @@ export async function uploadSignedArtifact(
     workspace: string
     retentionDays: number | undefined
     context: RunContext
+    /** Put at the artifact's root as <name>.sha256 (so merged legs' files never collide). */
+    checksums: string
   }
 ): Promise<UploadedArtifact> {
   const name = options.name ?? defaultArtifactName(options.context, signed)
   // Loaded only here: @actions/artifact doubles the start-up time of runs that do not need it.
   const { DefaultArtifactClient } = await import('@actions/artifact')
   try {
+    const checksumsFile = path.join(options.outputDir, `${name}.sha256`)
+    await writeNotFollowing(checksumsFile, options.checksums)
     const { id } = await new DefaultArtifactClient().uploadArtifact(
       name,
-      signed.map(result => path.join(options.workspace, result.signedPath)),
+      [...signed.map(result => path.join(options.workspace, result.signedPath)), checksumsFile],
       options.outputDir,
       options.retentionDays === undefined ? {} : { retentionDays: options.retentionDays }
     )

@@ -21,7 +21,10 @@ export enum Input {
   ArtifactName = 'artifact-name',
   RetentionDays = 'retention-days',
   ExpectedBucketOwner = 'expected-bucket-owner',
-  SseKmsKeyId = 'sse-kms-key-id'
+  SseKmsKeyId = 'sse-kms-key-id',
+  DeleteUnsigned = 'delete-unsigned',
+  ReleaseTag = 'release-tag',
+  GithubToken = 'github-token'
 }
 
 /** Every input, validated and typed. Nothing after `readInputs` reads the environment for inputs. */
@@ -46,6 +49,11 @@ export interface Inputs {
   retentionDays: number | undefined
   expectedBucketOwner: string | undefined
   sseKmsKeyId: string | undefined
+  /** Delete the unsigned object version this run uploaded, once its job has ended. */
+  deleteUnsigned: boolean
+  /** Tag of an existing release that the signed files are attached to. */
+  releaseTag: string | undefined
+  githubToken: string | undefined
   /** Absolute, symlinks resolved. */
   workspace: string
 }
@@ -73,6 +81,10 @@ const ACCOUNT_ID = /^\d{12}$/
 const REGION = /^[a-z]{2}(-[a-z0-9]+)+-\d{1,2}$/
 const KMS_KEY =
   /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_+=,.@-]+|alias\/[A-Za-z0-9/_+=,.@-]+|(mrk-)?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}|mrk-[0-9a-f]{32})$/
+// What `git check-ref-format` refuses in a tag, in short: no blanks, controls, ~^:?*[\ or '..'.
+const RELEASE_TAG =
+  // eslint-disable-next-line no-control-regex
+  /^(?!\.|-|\/)(?!.*(\.\.|\/\/|@\{|\.lock$|\/$|\.$))[^\u0000-\u0020\u007f~^:?*[\\]{1,250}$/
 // Characters that @actions/artifact refuses in a name.
 const ARTIFACT_NAME_FORBIDDEN = /[":<>|*?\r\n\\/]/
 
@@ -126,8 +138,32 @@ export function readInputs(read: InputReader, env: NodeJS.ProcessEnv = process.e
         'a KMS key ID, key ARN, alias name (alias/...) or alias ARN'
       )
     ),
+    deleteUnsigned: boolean(read, Input.DeleteUnsigned, false),
+    ...release(read),
     workspace
   }
+}
+
+/** A tag name git accepts, and a token to reach its release with. */
+function release(read: InputReader): Pick<Inputs, 'releaseTag' | 'githubToken'> {
+  // The runner evaluates `${{ github.token }}`; outside it (local runs) the text is no token.
+  const token = read(Input.GithubToken).trim()
+  const githubToken = token && !token.startsWith('${{') ? token : undefined
+  const releaseTag = optional(read, Input.ReleaseTag, value =>
+    matching(
+      Input.ReleaseTag,
+      value,
+      RELEASE_TAG,
+      'the tag of an existing release, such as v1.2.3 (no spaces, control characters, ~ ^ : ? * [ \\ or ..)'
+    )
+  )
+  if (releaseTag && !githubToken) {
+    throw new InputError(
+      Input.GithubToken,
+      `is empty, and release-tag '${releaseTag}' needs a token that may write releases: leave github-token at its default (\${{ github.token }}) and grant the job 'permissions: contents: write'.`
+    )
+  }
+  return { releaseTag, githubToken }
 }
 
 function required(read: InputReader, name: Input): string {

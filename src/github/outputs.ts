@@ -11,8 +11,11 @@ export enum Output {
   SignatureExpiresAt = 'signature-expires-at',
   SignedPath = 'signed-path',
   SignedObject = 'signed-object',
+  ProfileVersionArn = 'profile-version-arn',
+  SigningJobArn = 'signing-job-arn',
   Results = 'results',
   ResultsFile = 'results-file',
+  Checksums = 'checksums',
   ArtifactId = 'artifact-id',
   ArtifactUrl = 'artifact-url'
 }
@@ -26,6 +29,7 @@ export const OUTPUT_LIMIT_BYTES = 1_000_000
  */
 export async function setOutputs(
   results: FileResult[],
+  checksumsFile: string,
   env: NodeJS.ProcessEnv = process.env
 ): Promise<void> {
   const first = results[0]
@@ -34,7 +38,10 @@ export async function setOutputs(
     core.setOutput(Output.SignatureExpiresAt, first.signatureExpiresAt)
     core.setOutput(Output.SignedPath, first.signedPath)
     core.setOutput(Output.SignedObject, first.signedObject)
+    core.setOutput(Output.ProfileVersionArn, first.profileVersionArn)
+    core.setOutput(Output.SigningJobArn, first.jobArn)
   }
+  core.setOutput(Output.Checksums, checksumsFile)
   const resultsFile = await writeResultsFile(results, env)
   core.setOutput(Output.ResultsFile, resultsFile)
   const { json, count } = firstThatFit(results, OUTPUT_LIMIT_BYTES)

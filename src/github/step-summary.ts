@@ -42,7 +42,53 @@ export async function writeSummary(
   if (artifact) {
     core.summary.addLink(escapeHtml(`Artifact ${artifact.name}`), escapeHtml(artifact.url)).addEOL()
   }
+  addCodeSigningConfig(results)
   await core.summary.write()
+}
+
+/** A CodeSigningConfig lists 1 to 20 publishers. */
+const MAX_PUBLISHERS = 20
+
+/**
+ * A ready-to-paste Lambda CodeSigningConfig that trusts the profile versions that signed, each
+ * listed once: Lambda then deploys only code they signed.
+ */
+function addCodeSigningConfig(results: FileResult[]): void {
+  const arns = [
+    ...new Set(
+      results.filter(result => result.status === 'signed').map(result => result.profileVersionArn)
+    )
+  ]
+    .filter(Boolean)
+    .slice(0, MAX_PUBLISHERS)
+  if (arns.length === 0) return
+  const cloudFormation = [
+    'CodeSigningConfig:',
+    '  Type: AWS::Lambda::CodeSigningConfig',
+    '  Properties:',
+    '    AllowedPublishers:',
+    '      SigningProfileVersionArns:',
+    ...arns.map(arn => `        - ${arn}`),
+    '    CodeSigningPolicies:',
+    '      UntrustedArtifactOnDeployment: Enforce'
+  ]
+  const cli = [
+    'aws lambda create-code-signing-config \\',
+    `  --allowed-publishers SigningProfileVersionArns=${arns.join(',')} \\`,
+    '  --code-signing-policies UntrustedArtifactOnDeployment=Enforce'
+  ]
+  core.summary
+    .addHeading('Lambda code signing', 4)
+    .addRaw(
+      `To let a Lambda function run only code that ${arns.length === 1 ? 'this profile version' : 'these profile versions'} signed, give it a code signing config:`,
+      true
+    )
+    .addCodeBlock(escapeLines(cloudFormation), 'yaml')
+    .addCodeBlock(escapeLines(cli), 'shell')
+}
+
+function escapeLines(lines: string[]): string {
+  return lines.map(escapeHtml).join('\n')
 }
 
 function cellsOf(result: FileResult): string[] {

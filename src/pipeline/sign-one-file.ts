@@ -10,7 +10,10 @@ import { sourceObjectKey, traceMetadata } from './object-keys.js'
 import type { RunContext } from '../github/run-context.js'
 import { startSigningJob } from '../aws/start-signing-job.js'
 import { uploadFile } from '../aws/upload.js'
-import { waitForSigningJob } from '../aws/wait-for-job.js'
+import { JobFailedError, waitForSigningJob, type SigningJob } from '../aws/wait-for-job.js'
+import { deleteUploadedVersion, type UploadedVersion } from '../aws/delete-unsigned.js'
+import type { PreflightFindings } from '../aws/preflight.js'
+import { profileVersionArn, signingJobArn } from '../aws/signer-arns.js'
 
 /** What the run reports about one file; `results` holds one per file. */
 export interface FileResult {
@@ -22,8 +25,17 @@ export interface FileResult {
   signedObject: string
   sourceVersionId: string
   profileVersion: string
+  /** What Lambda's CodeSigningConfig lists under AllowedPublishers. */
+  profileVersionArn: string
+  /** What Lambda reports as SigningJobArn for code signed by this job. */
+  jobArn: string
+  platformId: string
+  /** SHA-256 of the file before signing. */
+  unsignedSha256: string
   /** SHA-256 of the signed file. */
   sha256: string
+  /** The signed file as an asset of the release named by release-tag. */
+  releaseAssetUrl: string
   seconds: number
   /** Why the file failed, for the user. */
   error?: string
@@ -33,6 +45,8 @@ export interface SigningSetup {
   inputs: Inputs
   context: RunContext
   clients: AwsClients
+  /** The profile as preflight read it, when it could. */
+  profile: Pick<PreflightFindings, 'profileVersion' | 'profileVersionArn'>
 }
 
 /** Takes one file through upload → start → wait → download; never throws, reports instead. */
@@ -52,11 +66,19 @@ export async function signFile(
     signedObject: '',
     sourceVersionId: '',
     profileVersion: '',
+    profileVersionArn: '',
+    jobArn: '',
+    platformId: '',
+    unsignedSha256: '',
     sha256: '',
+    releaseAssetUrl: '',
     seconds: 0
   }
+  let uploaded: UploadedVersion | undefined
+  let jobEnded = false
   try {
     const sha256 = await sha256OfFile(file.absolutePath)
+    result.unsignedSha256 = sha256
     const key = sourceObjectKey(inputs.sourcePrefix, context, sha256, file.relativePath)
     result.sourceVersionId = await uploadFile(clients.s3, {
       bucket: inputs.sourceBucket,
@@ -66,6 +88,12 @@ export async function signFile(
       expectedBucketOwner: inputs.expectedBucketOwner,
       sseKmsKeyId: inputs.sseKmsKeyId
     })
+    uploaded = {
+      bucket: inputs.sourceBucket,
+      key,
+      versionId: result.sourceVersionId,
+      expectedBucketOwner: inputs.expectedBucketOwner
+    }
     log(
       `uploaded ${file.size} bytes to s3://${inputs.sourceBucket}/${key} (version ${result.sourceVersionId})`
     )
@@ -84,7 +112,8 @@ export async function signFile(
       label: file.path,
       onStatus: progressLogger(log)
     })
-    result.profileVersion = job.profileVersion ?? ''
+    jobEnded = true
+    Object.assign(result, publisherIdentity(job, setup))
     result.signatureExpiresAt = job.signatureExpiresAt?.toISOString() ?? ''
     if (!job.signatureExpiresAt) {
       warning(
@@ -112,10 +141,49 @@ export async function signFile(
     result.signedPath = file.signedPath
     result.status = 'signed'
   } catch (error) {
+    if (error instanceof JobFailedError) jobEnded = true
     result.error = errorMessage(error)
   }
+  // Only once the job has ended: a job still running (timed out) may yet read its source.
+  if (inputs.deleteUnsigned && uploaded && jobEnded) await deleteUnsigned(clients, uploaded, log)
   result.seconds = Math.round((Date.now() - started) / 100) / 10
   return result
+}
+
+/** Who signed: what Lambda's CodeSigningConfig trusts and what it reports for signed code. */
+function publisherIdentity(
+  job: SigningJob,
+  { inputs, profile }: SigningSetup
+): Pick<FileResult, 'profileVersion' | 'profileVersionArn' | 'jobArn' | 'platformId'> {
+  const version = job.profileVersion ?? ''
+  const owner = inputs.profileOwner ?? job.jobOwner
+  // Preflight read the profile's current version; the job may have used another one since.
+  const versionArn =
+    profile.profileVersionArn && profile.profileVersion === version
+      ? profile.profileVersionArn
+      : owner && version
+        ? profileVersionArn({ region: inputs.region, owner, name: inputs.profileName, version })
+        : ''
+  return {
+    profileVersion: version,
+    profileVersionArn: versionArn,
+    jobArn:
+      job.jobOwner && job.jobId
+        ? signingJobArn({ region: inputs.region, owner: job.jobOwner, jobId: job.jobId })
+        : '',
+    platformId: job.platformId ?? ''
+  }
+}
+
+async function deleteUnsigned(
+  clients: AwsClients,
+  version: UploadedVersion,
+  log: (line: string) => void
+): Promise<void> {
+  const where = `s3://${version.bucket}/${version.key} (version ${version.versionId})`
+  const problem = await deleteUploadedVersion(clients.s3, version)
+  if (problem) warning(`Could not delete the unsigned upload ${where}: ${problem}`)
+  else log(`deleted the unsigned upload ${where}`)
 }
 
 /** Logs a job's status when it changes, and every 10 s while it stays the same. */

@@ -261,7 +261,7 @@ describe('waitForSigningJob', () => {
     expect(results.map(result => result.status)).toEqual(['fulfilled', 'fulfilled'])
     const times = (jobId: string) => calls.filter(c => c.jobId === jobId).map(c => c.at - START)
     // Two looks at 0, one throttled: 1 look/s. job-a looks at 1000 and is throttled again:
-    // 0.5/s, so its next turn is 3000, and job-b's second look, due at 1000, queues behind it.
+    // 0.5/s, so its next turn is 3000, and job-b's second look, due at 1500, queues behind it.
     // job-a's answer at 3000 raises the rate to 1.5/s: job-b goes 667 ms later.
     expect(times('job-a')).toEqual([0, 1000, 3000])
     expect(times('job-b').map(Math.round)).toEqual([0, 3667])

@@ -1,5 +1,9 @@
-import { beforeEach, describe, expect, it, jest } from '@jest/globals'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeEach, describe, expect, it, jest } from '@jest/globals'
 import type { RunContext } from '../../../src/github/run-context.js'
+import { SIGNED } from './fixtures.js'
 import type { FileResult } from '../../../src/pipeline/sign-one-file.js'
 import { rejectionOf } from '../helpers.js'
 
@@ -32,18 +36,7 @@ const CONTEXT: RunContext = {
 }
 
 function result(signedPath: string, sha256: string): FileResult {
-  return {
-    path: signedPath.replace(/^signed\//, 'build/'),
-    signedPath,
-    status: 'signed',
-    jobId: 'job',
-    signatureExpiresAt: '2030-01-01T00:00:00.000Z',
-    signedObject: 's3://b/k',
-    sourceVersionId: 'v',
-    profileVersion: 'p',
-    sha256,
-    seconds: 1
-  }
+  return { ...SIGNED, path: signedPath.replace(/^signed\//, 'build/'), signedPath, sha256 }
 }
 
 const A = result('signed/a.zip', 'a'.repeat(64))
@@ -82,16 +75,25 @@ describe('defaultArtifactName', () => {
 })
 
 describe('uploadSignedArtifact', () => {
+  const workspace = mkdtempSync(path.join(tmpdir(), 'artifact-test-'))
+  const outputDir = path.join(workspace, 'signed')
+  mkdirSync(outputDir)
+  const CHECKSUMS = `${'a'.repeat(64)}  a.zip\n${'b'.repeat(64)}  b.zip\n`
   const options = {
     name: undefined,
-    outputDir: '/ws/signed',
-    workspace: '/ws',
+    outputDir,
+    workspace,
     retentionDays: undefined,
-    context: CONTEXT
+    context: CONTEXT,
+    checksums: CHECKSUMS
   }
 
   beforeEach(() => {
     uploadArtifact.mockReset()
+  })
+
+  afterAll(() => {
+    rmSync(workspace, { recursive: true, force: true })
   })
 
   it('uploads the signed files from output-dir and links the artifact', async () => {
@@ -103,9 +105,27 @@ describe('uploadSignedArtifact', () => {
       name,
       url: 'https://github.com/octo-org/widget/actions/runs/987654321/artifacts/4242'
     })
+    const checksums = path.join(outputDir, `${name}.sha256`)
     expect(uploadArtifact.mock.calls).toEqual([
-      [name, ['/ws/signed/a.zip', '/ws/signed/b.zip'], '/ws/signed', { retentionDays: 5 }]
+      [
+        name,
+        [path.join(outputDir, 'a.zip'), path.join(outputDir, 'b.zip'), checksums],
+        outputDir,
+        { retentionDays: 5 }
+      ]
     ])
+    expect(readFileSync(checksums, 'utf8')).toBe(CHECKSUMS)
+  })
+
+  it('never writes the checksums through a symbolic link planted at their path', async () => {
+    const target = path.join(workspace, 'elsewhere.txt')
+    writeFileSync(target, 'keep')
+    symlinkSync(target, path.join(outputDir, 'planted.sha256'))
+    await expect(uploadSignedArtifact([A], { ...options, name: 'planted' })).rejects.toThrow(
+      /Uploading the signed files as artifact 'planted' failed: .*ELOOP/
+    )
+    expect(readFileSync(target, 'utf8')).toBe('keep')
+    expect(uploadArtifact).not.toHaveBeenCalled()
   })
 
   it('uses the given name and no retention option when none is set', async () => {

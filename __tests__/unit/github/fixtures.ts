@@ -12,7 +12,12 @@ export const SIGNED: FileResult = {
   signedObject: 's3://signed-bucket/signed/job-a',
   sourceVersionId: 'v1',
   profileVersion: 'p1',
+  profileVersionArn: 'arn:aws:signer:us-east-1:123456789012:/signing-profiles/release_profile/p1',
+  jobArn: 'arn:aws:signer:us-east-1:123456789012:/signing-jobs/job-a',
+  platformId: 'AWSLambda-SHA384-ECDSA',
+  unsignedSha256: 'e'.repeat(64),
   sha256: 'f'.repeat(64),
+  releaseAssetUrl: '',
   seconds: 12.3
 }
 
@@ -25,7 +30,12 @@ export const FAILED: FileResult = {
   signedObject: '',
   sourceVersionId: '',
   profileVersion: '',
+  profileVersionArn: '',
+  jobArn: '',
+  platformId: '',
+  unsignedSha256: '',
   sha256: '',
+  releaseAssetUrl: '',
   seconds: 0.4,
   error: 'AccessDenied: no'
 }

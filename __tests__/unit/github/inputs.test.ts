@@ -303,6 +303,9 @@ describe('readInputs: defaults and fallbacks', () => {
       retentionDays: undefined,
       expectedBucketOwner: undefined,
       sseKmsKeyId: undefined,
+      deleteUnsigned: false,
+      releaseTag: undefined,
+      githubToken: undefined,
       workspace
     })
   })

@@ -30,12 +30,15 @@ const outputs = () => parseOutputFile(readFileSync(files.output, 'utf8'))
 
 describe('setOutputs', () => {
   it('sets the single-value outputs from the first file, results for all, and the results file', async () => {
-    await setOutputs([SIGNED, FAILED])
+    await setOutputs([SIGNED, FAILED], '/runner/temp/checksums.sha256')
     const set = outputs()
     expect(set[Output.JobId]).toBe('job-a')
     expect(set[Output.SignatureExpiresAt]).toBe('2030-01-01T00:00:00.000Z')
     expect(set[Output.SignedPath]).toBe('signed/a.zip')
     expect(set[Output.SignedObject]).toBe('s3://signed-bucket/signed/job-a')
+    expect(set[Output.ProfileVersionArn]).toBe(SIGNED.profileVersionArn)
+    expect(set[Output.SigningJobArn]).toBe(SIGNED.jobArn)
+    expect(set[Output.Checksums]).toBe('/runner/temp/checksums.sha256')
     expect(JSON.parse(set[Output.Results] ?? '')).toEqual([SIGNED, FAILED])
     const resultsFile = set[Output.ResultsFile] ?? ''
     expect(resultsFile.startsWith(files.runnerTemp)).toBe(true)
@@ -44,14 +47,18 @@ describe('setOutputs', () => {
   })
 
   it('sets only results and the results file when there are none', async () => {
-    await setOutputs([])
-    expect(Object.keys(outputs()).sort()).toEqual([Output.Results, Output.ResultsFile])
+    await setOutputs([], '/runner/temp/checksums.sha256')
+    expect(Object.keys(outputs()).sort()).toEqual([
+      Output.Checksums,
+      Output.Results,
+      Output.ResultsFile
+    ])
     expect(outputs()[Output.Results]).toBe('[]')
   })
 
   it('keeps results under 1 MB with the first files, warns, and keeps all in the file', async () => {
     const results = manyResults(5000)
-    await setOutputs(results)
+    await setOutputs(results, '/runner/temp/checksums.sha256')
     const json = outputs()[Output.Results] ?? ''
     const kept = JSON.parse(json) as unknown[]
     expect(Buffer.byteLength(json)).toBeLessThanOrEqual(OUTPUT_LIMIT_BYTES)

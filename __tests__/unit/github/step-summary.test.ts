@@ -63,4 +63,28 @@ describe('writeSummary', () => {
     expect(html).toContain(`… and ${12_000 - rows} more files`)
     expect(html).toContain('results-file')
   })
+
+  it('gives a Lambda code signing config trusting each signing profile version once', async () => {
+    const second = { ...SIGNED, profileVersionArn: `${SIGNED.profileVersionArn.slice(0, -2)}p2` }
+    await writeSummary([SIGNED, { ...SIGNED, path: 'b' }, second, FAILED], undefined)
+    const html = summary()
+    expect(html).toContain('<h4>Lambda code signing</h4>')
+    expect(html).toContain(
+      [
+        '      SigningProfileVersionArns:',
+        `        - ${SIGNED.profileVersionArn}`,
+        `        - ${second.profileVersionArn}`,
+        '    CodeSigningPolicies:'
+      ].join('\n')
+    )
+    expect(html).toContain(
+      `--allowed-publishers SigningProfileVersionArns=${SIGNED.profileVersionArn},${second.profileVersionArn} \\`
+    )
+    expect(html.split(SIGNED.profileVersionArn)).toHaveLength(3)
+  })
+
+  it('gives no code signing config when nothing was signed', async () => {
+    await writeSummary([FAILED], undefined)
+    expect(summary()).not.toContain('Lambda code signing')
+  })
 })
