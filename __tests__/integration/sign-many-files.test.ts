@@ -212,11 +212,16 @@ describe('handing the signed files to later jobs as an artifact', () => {
     expect(run.outputs['artifact-url']).toBe(
       `https://github.com/octo-org/octo-repo/actions/runs/4242/artifacts/${artifact.id}`
     )
-    const entries = artifactEntries(artifact.bytes)
+    const { [`${artifact.name}.sha256`]: checksums, ...entries } = artifactEntries(artifact.bytes)
     expect(Object.keys(entries).sort()).toEqual(['arm64/tool.zip', 'x64/tool.zip'])
     for (const [name, bytes] of Object.entries(entries)) {
       expect(bytes.equals(readFileSync(path.join(workspace, 'signed', name)))).toBe(true)
     }
+    // At the root, named after the artifact, so merged legs' checksums never collide.
+    expect(checksums?.toString()).toBe(run.runnerTemp[run.outputs.checksums!]?.toString())
+    expect(checksums?.toString()).toMatch(
+      /^[0-9a-f]{64} {2}arm64\/tool\.zip\n[0-9a-f]{64} {2}x64\/tool\.zip\n$/
+    )
   })
 
   it('gives matrix legs that sign different files different default names', async () => {

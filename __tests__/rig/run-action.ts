@@ -1,7 +1,7 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -73,6 +73,11 @@ export interface ActionRun {
   warnings: string[]
   /** Peak resident set of the child (getrusage maxrss); absent if it died without exiting. */
   peakRssKb?: number
+  /**
+   * What the step left in RUNNER_TEMP (results and checksums files), by absolute path, read
+   * before the run's directory is removed.
+   */
+  runnerTemp: Record<string, Buffer>
 }
 
 /**
@@ -93,7 +98,8 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
       summary: await readIfPresent(files.summary),
       errors: workflowCommandMessages(child.stdout, 'error'),
       warnings: workflowCommandMessages(child.stdout, 'warning'),
-      peakRssKb: parseRss(await readIfPresent(files.rss))
+      peakRssKb: parseRss(await readIfPresent(files.rss)),
+      runnerTemp: await filesIn(files.runnerTemp)
     }
   } finally {
     await rm(dir, { recursive: true, force: true })
@@ -320,6 +326,19 @@ export function workflowCommandMessages(stdout: string, command: string): string
     )
   }
   return messages
+}
+
+async function filesIn(directory: string): Promise<Record<string, Buffer>> {
+  const entries = await readdir(directory, { recursive: true, withFileTypes: true })
+  const files = entries.filter(entry => entry.isFile())
+  return Object.fromEntries(
+    await Promise.all(
+      files.map(async entry => {
+        const file = join(entry.parentPath, entry.name)
+        return [file, await readFile(file)] as const
+      })
+    )
+  )
 }
 
 async function readIfPresent(path: string): Promise<string> {
