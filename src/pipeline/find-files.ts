@@ -4,7 +4,7 @@ import * as glob from '@actions/glob'
 import { InputError } from '../errors.js'
 import { Input } from '../github/inputs.js'
 import { hasControlCharacter, singleLine } from '../safe-text.js'
-import { isInside, linkLeaving, toPosix } from './paths.js'
+import { isInside, linkLeaving, pathFor, toPosix } from './paths.js'
 
 /** One file to sign and where its signed copy goes. */
 export interface ArtifactFile {
@@ -109,15 +109,20 @@ function refuseSpecialFiles(files: string[], workspace: string): void {
  * A pattern is anchored at the workspace, not at the process's working directory. The workspace
  * part is escaped, so a runner directory such as `ws[1]` is not read as a character class.
  */
-function anchor(pattern: string, workspace: string): string {
+export function anchor(
+  pattern: string,
+  workspace: string,
+  platform: NodeJS.Platform = process.platform
+): string {
+  const p = pathFor(platform)
   const negation = /^!+/.exec(pattern)?.[0] ?? ''
   const body = pattern.slice(negation.length)
-  return negation + (path.isAbsolute(body) ? body : path.join(globEscape(workspace), body))
+  return negation + (p.isAbsolute(body) ? body : p.join(globEscape(workspace, platform), body))
 }
 
 /** @actions/glob's own escaping (it has no braces or extglobs); '\\' is a separator on Windows. */
-function globEscape(literal: string): string {
-  return (process.platform === 'win32' ? literal : literal.replace(/\\/g, '\\\\'))
+export function globEscape(literal: string, platform: NodeJS.Platform = process.platform): string {
+  return (platform === 'win32' ? literal : literal.replace(/\\/g, '\\\\'))
     .replace(/\[(?=[^/]+\])/g, '[[]')
     .replace(/\?/g, '[?]')
     .replace(/\*/g, '[*]')
@@ -144,36 +149,46 @@ export function mapToOutputs(
   files: string[],
   workspace: string,
   outputDir: string,
-  platform: NodeJS.Platform = process.platform
+  platform: NodeJS.Platform = process.platform,
+  sizeOf: (file: string) => number = file => statSync(file).size
 ): ArtifactFile[] {
-  const ancestor = commonAncestor(files.map(file => path.dirname(file)))
+  const p = pathFor(platform)
+  const posix = (value: string) => toPosix(value, platform)
+  const ancestor = commonAncestor(
+    files.map(file => p.dirname(file)),
+    platform
+  )
   const seen = new Map<string, string>()
   return files.map(absolutePath => {
-    const relativePath = path.relative(ancestor, absolutePath)
-    const outputPath = path.join(outputDir, relativePath)
+    const relativePath = p.relative(ancestor, absolutePath)
+    const outputPath = p.join(outputDir, relativePath)
     // Case-insensitive file systems (Windows, macOS runners) would write both files to one path.
     const identity = platform === 'linux' ? outputPath : outputPath.toLowerCase()
     const clash = seen.get(identity)
     if (clash) {
       throw new InputError(
         Input.Path,
-        `'${toPosix(path.relative(workspace, clash))}' and '${toPosix(path.relative(workspace, absolutePath))}' would both be written to ${toPosix(path.relative(workspace, outputPath))}; narrow the patterns or sign them in separate steps.`
+        `'${posix(p.relative(workspace, clash))}' and '${posix(p.relative(workspace, absolutePath))}' would both be written to ${posix(p.relative(workspace, outputPath))}; narrow the patterns or sign them in separate steps.`
       )
     }
     seen.set(identity, absolutePath)
     return {
       absolutePath,
-      path: toPosix(path.relative(workspace, absolutePath)),
-      relativePath: toPosix(relativePath),
+      path: posix(p.relative(workspace, absolutePath)),
+      relativePath: posix(relativePath),
       outputPath,
-      signedPath: toPosix(path.relative(workspace, outputPath)),
-      size: statSync(absolutePath).size
+      signedPath: posix(p.relative(workspace, outputPath)),
+      size: sizeOf(absolutePath)
     }
   })
 }
 
-export function commonAncestor(directories: string[]): string {
-  const [first, ...rest] = directories.map(directory => path.resolve(directory).split(path.sep))
+export function commonAncestor(
+  directories: string[],
+  platform: NodeJS.Platform = process.platform
+): string {
+  const p = pathFor(platform)
+  const [first, ...rest] = directories.map(directory => p.resolve(directory).split(p.sep))
   if (!first) throw new Error('commonAncestor needs at least one directory')
   let length = first.length
   for (const parts of rest) {
@@ -181,5 +196,6 @@ export function commonAncestor(directories: string[]): string {
     while (same < Math.min(length, parts.length) && parts[same] === first[same]) same++
     length = same
   }
-  return first.slice(0, length).join(path.sep) || path.sep
+  // Joined back with a trailing separator, so that 'C:' comes back as the root 'C:\\'.
+  return p.resolve(first.slice(0, length).join(p.sep) + p.sep)
 }

@@ -8,15 +8,25 @@ export function realpathOfExisting(target: string): string {
   return path.join(realpathSync(existing), path.relative(existing, target))
 }
 
-export function isInside(parent: string, child: string): boolean {
-  const relative = path.relative(parent, child)
-  const climbs = relative === '..' || relative.startsWith(`..${path.sep}`)
-  return relative === '' || (!climbs && !path.isAbsolute(relative))
+/** The path rules of a runner OS: Windows runners use path.win32, the others path.posix. */
+export function pathFor(platform: NodeJS.Platform = process.platform): path.PlatformPath {
+  return platform === 'win32' ? path.win32 : path.posix
+}
+
+export function isInside(
+  parent: string,
+  child: string,
+  platform: NodeJS.Platform = process.platform
+): boolean {
+  const p = pathFor(platform)
+  const relative = p.relative(parent, child)
+  const climbs = relative === '..' || relative.startsWith(`..${p.sep}`)
+  return relative === '' || (!climbs && !p.isAbsolute(relative))
 }
 
 /** Workspace-relative paths are shown and reported with '/' on every OS. */
-export function toPosix(value: string): string {
-  return value.split(path.sep).join('/')
+export function toPosix(value: string, platform: NodeJS.Platform = process.platform): string {
+  return value.split(pathFor(platform).sep).join('/')
 }
 
 /**

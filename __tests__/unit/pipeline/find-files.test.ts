@@ -249,7 +249,9 @@ describe('findArtifactFiles', () => {
 
   it('passes the platform on to the clash check', async () => {
     files('build/App.zip', 'build/app.zip')
-    const error = await rejection(findArtifactFiles(['build/*.zip'], workspace, outputDir, 'win32'))
+    const error = await rejection(
+      findArtifactFiles(['build/*.zip'], workspace, outputDir, 'darwin')
+    )
     expect(error.message).toContain('would both be written to signed/app.zip')
     const linux = await findArtifactFiles(['build/*.zip'], workspace, outputDir, 'linux')
     expect(linux).toHaveLength(2)
