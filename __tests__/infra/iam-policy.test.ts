@@ -113,6 +113,8 @@ const ACTIONS_OF_CALLS: Record<string, string[]> = {
   GetBucketVersioningCommand: ['s3:GetBucketVersioning'],
   // delete-unsigned deletes the uploaded version by its VersionId.
   DeleteObjectCommand: ['s3:DeleteObjectVersion'],
+  // Sent when the runner cancels the step mid-upload.
+  AbortMultipartUploadCommand: ['s3:AbortMultipartUpload'],
   StartSigningJobCommand: ['signer:StartSigningJob'],
   DescribeSigningJobCommand: ['signer:DescribeSigningJob'],
   GetSigningProfileCommand: ['signer:GetSigningProfile'],

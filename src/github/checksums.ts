@@ -21,11 +21,12 @@ export function checksumsOf(signed: FileResult[], outputDir: string, workspace: 
     .join('')
 }
 
-/** As GNU sha256sum writes it: a name with a backslash is escaped, its line marked by a leading '\'. */
+/**
+ * `<hex>  <name>`. Names never hold a line break (such files are refused), so no line needs GNU's
+ * escaped form, which actions/attest cannot read: sha256sum -c takes a plain line's name as it is.
+ */
 export function checksumLine(sha256: string, name: string): string {
-  return name.includes('\\')
-    ? `\\${sha256}  ${name.replace(/\\/g, '\\\\')}\n`
-    : `${sha256}  ${name}\n`
+  return `${sha256}  ${name}\n`
 }
 
 /** Under RUNNER_TEMP, which the runner empties after the job; a name of its own per step. */
