@@ -1,6 +1,6 @@
 import * as log from './github/log.js'
-import { createClients } from './aws/clients.js'
-import { checkSizes, preflight } from './aws/preflight.js'
+import { createClients, type AwsClients } from './aws/clients.js'
+import { checkSizes, preflight, type PreflightFindings } from './aws/preflight.js'
 import { ActionError, errorMessage } from './errors.js'
 import { uploadSignedArtifact, type UploadedArtifact } from './github/artifact.js'
 import { checksumsOf, writeChecksumsFile } from './github/checksums.js'
@@ -11,8 +11,9 @@ import type { RunContext } from './github/run-context.js'
 import { writeSummary } from './github/step-summary.js'
 import { findArtifactFiles } from './pipeline/find-files.js'
 import { signAll } from './pipeline/sign-all.js'
+import type { FileResult } from './pipeline/sign-one-file.js'
 
-/** inputs → files → preflight → sign every file → outputs, artifact, summary. */
+/** inputs → files → preflight → sign every file → release, outputs, artifact, summary. */
 export async function signArtifacts(inputs: Inputs, context: RunContext): Promise<void> {
   const files = await findArtifactFiles(inputs.patterns, inputs.workspace, inputs.outputDir)
   if (inputs.releaseTag) refuseAssetNameClashes(files, inputs.outputDir)
@@ -23,7 +24,19 @@ export async function signArtifacts(inputs: Inputs, context: RunContext): Promis
     region: inputs.region,
     budgetMs: inputs.timeoutSeconds * 1000
   })
+  const findings = await checkBeforeSigning(clients, inputs)
+  checkSizes(files, findings)
 
+  const results = await signAll(
+    files,
+    { inputs, context, clients, profile: findings },
+    inputs.maxConcurrency
+  )
+  const afterSigning = await handOver(results, inputs, context)
+  failIfAny(results, afterSigning)
+}
+
+async function checkBeforeSigning(clients: AwsClients, inputs: Inputs): Promise<PreflightFindings> {
   const findings = await log.group('Preflight', async () => {
     const found = await preflight(clients, inputs)
     if (!found.skipped.includes('s3:GetBucketVersioning')) {
@@ -39,18 +52,20 @@ export async function signArtifacts(inputs: Inputs, context: RunContext): Promis
       `Skipped preflight checks the role may not call (${findings.skipped.join(', ')}); AWS Signer still enforces a versioned source bucket and an Active profile.`
     )
   }
-  checkSizes(files, findings)
+  return findings
+}
 
-  const results = await signAll(
-    files,
-    { inputs, context, clients, profile: findings },
-    inputs.maxConcurrency
-  )
+/**
+ * Hands the signed files on: to the release, the outputs, the artifact and the summary. Returns
+ * what failed on the way; the signed files stay in place whatever does.
+ */
+async function handOver(
+  results: FileResult[],
+  inputs: Inputs,
+  context: RunContext
+): Promise<string[]> {
+  const failures: string[] = []
   const signed = results.filter(result => result.status === 'signed')
-  const failures = results
-    .filter(result => result.status === 'failed')
-    .map(result => `${result.path}${result.jobId ? ` (job ${result.jobId})` : ''}: ${result.error}`)
-
   const { releaseTag, githubToken } = inputs
   if (releaseTag && githubToken && signed.length > 0) {
     try {
@@ -88,21 +103,33 @@ export async function signArtifacts(inputs: Inputs, context: RunContext): Promis
     }
   }
   if (inputs.summary) await writeSummary(results, artifact)
-
-  failIfAny(failures, results.length, signed.length)
+  return failures
 }
 
 /**
- * A lone failure (of the only file, or of the artifact upload) is the step's message; otherwise
- * each failure is an error annotation and the step's message counts them.
+ * A lone failure (of the only file, or of one step after signing) is the step's message;
+ * otherwise each failure is an error annotation and the step's message counts them.
  */
-function failIfAny(failures: string[], files: number, signed: number): void {
+function failIfAny(results: FileResult[], afterSigning: string[]): void {
+  const failed = results.filter(result => result.status === 'failed')
+  const failures = [
+    ...failed.map(
+      result => `${result.path}${result.jobId ? ` (job ${result.jobId})` : ''}: ${result.error}`
+    ),
+    ...afterSigning
+  ]
   const [first] = failures
   if (first === undefined) return
-  if (failures.length === 1 && (files === 1 || signed === files)) throw new ActionError(first)
+  if (failures.length === 1 && (results.length === 1 || failed.length === 0)) {
+    throw new ActionError(first)
+  }
   failures.forEach(failure => log.error(failure))
+  const signed = results.length - failed.length
+  const kept =
+    signed > 0 ? `; the ${signed} signed file(s) are in place and listed in 'results'` : ''
   throw new ActionError(
-    `${files - signed} of ${files} files failed to sign` +
-      (signed > 0 ? `; the ${signed} signed file(s) are in place and listed in 'results'.` : '.')
+    failed.length > 0
+      ? `${failed.length} of ${results.length} files failed to sign${kept}.`
+      : `Every file was signed, but ${afterSigning.length} steps after signing failed${kept}.`
   )
 }
