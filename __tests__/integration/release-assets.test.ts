@@ -1,0 +1,299 @@
+/**
+ * The signed files attached to a GitHub release (release-tag): against the rig and a local
+ * stand-in of GitHub's REST API, first through run() from the sources in this process, then
+ * through dist/index.js as the runner runs it, three matrix legs at once.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  beforeEach,
+  describe,
+  expect,
+  it,
+  jest
+} from '@jest/globals'
+import { run } from '../../src/main.js'
+import { startGithubApi, type GithubApi } from '../rig/github-api.js'
+import {
+  DESTINATION_BUCKET,
+  PROFILE,
+  SOURCE_BUCKET,
+  runSigning,
+  startRig,
+  type Rig
+} from '../rig/rig.js'
+import { parseOutputFile, workflowCommandMessages } from '../rig/run-action.js'
+import { signedBytesOf } from '../rig/signer-service.js'
+import { workspaceWith, zipBytes } from './workspace.js'
+
+const REPOSITORY = 'octo-org/octo-repo'
+
+let rig: Rig
+let github: GithubApi
+let writer: string
+let reader: string
+
+beforeAll(async () => {
+  rig = await startRig()
+  github = await startGithubApi()
+  writer = github.addToken('write')
+  reader = github.addToken('read')
+})
+afterAll(async () => {
+  await github?.stop()
+  await rig?.stop()
+})
+beforeEach(() => {
+  rig.signer.reset()
+  rig.signer.jobDurationMs = 0
+  github.reset()
+})
+
+type Result = Record<string, string>
+
+/** The bytes of the assets of the release with that tag, by asset name. */
+function assetBytes(tag: string): Record<string, Buffer> {
+  const release = github.releases.find(candidate => candidate.tag === tag)
+  return Object.fromEntries((release?.assets ?? []).map(asset => [asset.name, asset.bytes]))
+}
+
+/** What the rig's Signer made of `unsigned` (build/…), as the action saved it under signed/. */
+function expectedSignedBytes(workspace: string, unsigned: string): Buffer {
+  const source = readFileSync(path.join(workspace, unsigned))
+  const job = rig.signer.jobs.find(candidate =>
+    signedBytesOf(source, candidate.jobId).equals(
+      readFileSync(path.join(workspace, unsigned.replace(/^build\//, 'signed/')))
+    )
+  )
+  if (!job) throw new Error(`no job of the rig signed ${unsigned}`)
+  return signedBytesOf(source, job.jobId)
+}
+
+describe('attaching to a release: run() from the sources', () => {
+  const savedEnv = { ...process.env }
+  let stdout = ''
+
+  beforeEach(() => {
+    stdout = ''
+    jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stdout += String(chunk)
+      return true
+    })
+  })
+  afterEach(() => {
+    jest.restoreAllMocks()
+    process.exitCode = undefined
+    for (const name of Object.keys(process.env)) {
+      if (!(name in savedEnv)) delete process.env[name]
+    }
+    Object.assign(process.env, savedEnv)
+  })
+
+  /**
+   * This process's environment as the runner sets a step's, with the rig's AWS endpoints and the
+   * stand-in as GITHUB_API_URL (which @actions/github reads when the first step loads it).
+   */
+  function prepareStep(workspace: string, inputs: Record<string, string>) {
+    const files = mkdtempSync(path.join(tmpdir(), 'step-'))
+    const output = path.join(files, 'github_output')
+    writeFileSync(output, '')
+    writeFileSync(path.join(files, 'step_summary'), '')
+    Object.assign(process.env, rig.env, github.env(), {
+      GITHUB_ACTIONS: 'true',
+      GITHUB_WORKSPACE: workspace,
+      GITHUB_OUTPUT: output,
+      GITHUB_STEP_SUMMARY: path.join(files, 'step_summary'),
+      GITHUB_REPOSITORY: REPOSITORY,
+      GITHUB_RUN_ID: '7',
+      GITHUB_RUN_ATTEMPT: '1',
+      GITHUB_JOB: 'sign',
+      RUNNER_TEMP: files
+    })
+    const all = {
+      'profile-name': PROFILE,
+      'source-bucket': SOURCE_BUCKET,
+      'destination-bucket': DESTINATION_BUCKET,
+      ...inputs
+    }
+    for (const [name, value] of Object.entries(all)) {
+      process.env[`INPUT_${name.toUpperCase()}`] = value
+    }
+    return {
+      errors: () => workflowCommandMessages(stdout, 'error'),
+      results: () =>
+        JSON.parse(parseOutputFile(readFileSync(output, 'utf8')).results ?? '[]') as Result[]
+    }
+  }
+
+  it('attaches both signed files with their signed bytes, and reports their URLs', async () => {
+    github.addRelease(REPOSITORY, 'v1.0.0')
+    const workspace = workspaceWith({
+      'build/linux/app.zip': zipBytes(21),
+      'build/darwin/app.zip': zipBytes(22)
+    })
+    const step = prepareStep(workspace, {
+      path: 'build/**/*.zip',
+      'release-tag': 'v1.0.0',
+      'github-token': writer
+    })
+
+    await run()
+
+    expect(step.errors()).toEqual([])
+    expect(process.exitCode).toBeUndefined()
+    expect(assetBytes('v1.0.0')).toEqual({
+      'linux-app.zip': expectedSignedBytes(workspace, 'build/linux/app.zip'),
+      'darwin-app.zip': expectedSignedBytes(workspace, 'build/darwin/app.zip')
+    })
+    const urls = Object.fromEntries(step.results().map(r => [r.signedPath, r.releaseAssetUrl]))
+    expect(urls).toEqual({
+      'signed/linux/app.zip': `${github.url}/${REPOSITORY}/releases/download/v1.0.0/linux-app.zip`,
+      'signed/darwin/app.zip': `${github.url}/${REPOSITORY}/releases/download/v1.0.0/darwin-app.zip`
+    })
+    const downloaded = await fetch(urls['signed/linux/app.zip']!)
+    expect(Buffer.from(await downloaded.arrayBuffer())).toEqual(
+      readFileSync(path.join(workspace, 'signed/linux/app.zip'))
+    )
+    expect(stdout).not.toContain(writer)
+  })
+
+  it('replaces an asset of the same name', async () => {
+    const release = github.addRelease(REPOSITORY, 'v1.0.1')
+    github.addAsset(release, 'app.zip', 'stale, from an earlier run')
+    github.addAsset(release, 'notes.txt', 'not ours')
+    const workspace = workspaceWith({ 'build/app.zip': zipBytes(23) })
+    const step = prepareStep(workspace, {
+      path: 'build/app.zip',
+      'release-tag': 'v1.0.1',
+      'github-token': writer
+    })
+
+    await run()
+
+    expect(step.errors()).toEqual([])
+    expect(assetBytes('v1.0.1')).toEqual({
+      'notes.txt': Buffer.from('not ours'),
+      'app.zip': expectedSignedBytes(workspace, 'build/app.zip')
+    })
+    expect(stdout).toContain('(replaced the earlier asset)')
+  })
+
+  it('attaches to a draft release, which the tags endpoint does not serve', async () => {
+    const draft = github.addRelease(REPOSITORY, 'v2.0.0-rc.1', { draft: true })
+    const workspace = workspaceWith({ 'build/app.zip': zipBytes(24) })
+    const step = prepareStep(workspace, {
+      path: 'build/app.zip',
+      'release-tag': 'v2.0.0-rc.1',
+      'github-token': writer
+    })
+
+    await run()
+
+    expect(step.errors()).toEqual([])
+    expect(draft.assets.map(asset => asset.name)).toEqual(['app.zip'])
+    expect(step.results()[0]?.releaseAssetUrl).toContain(`/download/untagged-${draft.id}/app.zip`)
+  })
+
+  it('fails the step naming the tag when no release has it, the file still signed', async () => {
+    github.addRelease(REPOSITORY, 'v1.0.0')
+    const workspace = workspaceWith({ 'build/app.zip': zipBytes(25) })
+    const step = prepareStep(workspace, {
+      path: 'build/app.zip',
+      'release-tag': 'v9.9.9',
+      'github-token': writer
+    })
+
+    await run()
+
+    expect(process.exitCode).toBe(1)
+    expect(step.errors()).toEqual([
+      expect.stringMatching(
+        /^No release of octo-org\/octo-repo has the tag 'v9\.9\.9' \(release-tag\): create the release first/
+      )
+    ])
+    expect(step.results()).toMatchObject([{ status: 'signed', releaseAssetUrl: '' }])
+  })
+
+  it('fails the step saying which permission a read-only token lacks', async () => {
+    github.addRelease(REPOSITORY, 'v1.0.2')
+    const workspace = workspaceWith({ 'build/app.zip': zipBytes(26) })
+    const step = prepareStep(workspace, {
+      path: 'build/app.zip',
+      'release-tag': 'v1.0.2',
+      'github-token': reader
+    })
+
+    await run()
+
+    expect(process.exitCode).toBe(1)
+    expect(step.errors()).toEqual([
+      expect.stringContaining(
+        "Uploading 'app.zip' to release 'v1.0.2' of octo-org/octo-repo was refused (HTTP 403: Resource not accessible by integration"
+      )
+    ])
+    expect(step.errors()[0]).toContain("Grant the job 'permissions: contents: write'")
+    expect(assetBytes('v1.0.2')).toEqual({})
+    expect(stdout).not.toContain(reader)
+  })
+})
+
+describe('attaching to a release: dist/index.js as the runner runs it', () => {
+  const sign = (workspace: string, inputs: Record<string, string>) =>
+    runSigning(rig, workspace, inputs, { env: github.env() })
+
+  it('attaches the signed file and reports its URL', async () => {
+    github.addRelease(REPOSITORY, 'v3.0.0')
+    const workspace = workspaceWith({ 'build/function.zip': zipBytes(31) })
+
+    const run = await sign(workspace, {
+      path: 'build/function.zip',
+      'release-tag': 'v3.0.0',
+      'github-token': writer
+    })
+
+    expect(run.errors).toEqual([])
+    expect(run.exitCode).toBe(0)
+    expect(assetBytes('v3.0.0')).toEqual({
+      'function.zip': expectedSignedBytes(workspace, 'build/function.zip')
+    })
+    expect(JSON.parse(run.outputs.results ?? '[]')).toMatchObject([
+      {
+        signedPath: 'signed/function.zip',
+        releaseAssetUrl: `${github.url}/${REPOSITORY}/releases/download/v3.0.0/function.zip`
+      }
+    ])
+    expect(run.stdout).not.toContain(writer)
+  })
+
+  it('lets three matrix legs attach their own files to one draft release at once', async () => {
+    const draft = github.addRelease(REPOSITORY, 'v4.0.0', { draft: true })
+    // A re-run of the linux leg: its earlier upload is replaced, the others' are left alone.
+    github.addAsset(draft, 'app-linux.zip', 'from the first attempt')
+    const legs = ['linux', 'darwin', 'windows'].map((platform, index) => ({
+      file: `build/app-${platform}.zip`,
+      workspace: workspaceWith({ [`build/app-${platform}.zip`]: zipBytes(40 + index) })
+    }))
+    github.holdUploadsUntil(legs.length)
+
+    const runs = await Promise.all(
+      legs.map(leg =>
+        sign(leg.workspace, { path: leg.file, 'release-tag': 'v4.0.0', 'github-token': writer })
+      )
+    )
+
+    expect(runs.map(run => run.errors)).toEqual([[], [], []])
+    expect(runs.map(run => run.exitCode)).toEqual([0, 0, 0])
+    // The uploads overlapped: each leg listed the assets while another was uploading.
+    expect(github.mostUploadsAtOnce()).toBe(3)
+    expect(assetBytes('v4.0.0')).toEqual(
+      Object.fromEntries(
+        legs.map(leg => [path.basename(leg.file), expectedSignedBytes(leg.workspace, leg.file)])
+      )
+    )
+    expect(draft.assets.map(asset => asset.state)).toEqual(['uploaded', 'uploaded', 'uploaded'])
+  })
+})
