@@ -72,6 +72,15 @@ const OCTOKIT_LOG = {
   error: (text: string) => log.warning(text)
 }
 
+/** GitHub answers an API call within seconds; one that hangs must not hold the step for hours. */
+const API_TIMEOUT_MS = 60_000
+/** An upload gets a minute plus a second for every MB it sends. */
+const uploadTimeoutMs = (bytes: number) => 60_000 + Math.ceil(bytes / 1000)
+
+/** fetch with a time limit, unless the call brings its own signal (uploads do). */
+const timedFetch: typeof fetch = (input, init) =>
+  fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(API_TIMEOUT_MS) })
+
 /**
  * Attaches each signed file to the release as an asset, replacing an asset of the same name as
  * `gh release upload --clobber` does; sets each result's releaseAssetUrl.
@@ -82,7 +91,7 @@ export async function attachToRelease(results: FileResult[], target: ReleaseTarg
   const { getOctokit } = await import('@actions/github')
   const [owner = '', repo = ''] = target.context.repository.split('/')
   const session: Session = {
-    octokit: getOctokit(target.token, { log: OCTOKIT_LOG }),
+    octokit: getOctokit(target.token, { log: OCTOKIT_LOG, request: { fetch: timedFetch } }),
     owner,
     repo,
     tag: target.tag,
@@ -196,7 +205,7 @@ async function uploadAsset(
       headers: { 'content-type': 'application/octet-stream', 'content-length': size },
       // Any other redirect mode makes fetch keep a copy of the body for a redirect that may
       // come, that is the whole file in memory; the uploads endpoint does not redirect.
-      request: { redirect: 'error' }
+      request: { redirect: 'error', signal: AbortSignal.timeout(uploadTimeoutMs(size)) }
     })
     return data
   } catch (error) {
