@@ -94,8 +94,11 @@ describe('checksums of the signed files', () => {
     const checksumsFile = path.join(workspace, 'SHA256SUMS')
     const checksums = run.runnerTemp[run.outputs.checksums!]!.toString()
     writeFileSync(checksumsFile, checksums)
-    const lines = checksums.trim().split('\n').sort()
-    expect(lines.map(line => line.split('  ')[1])).toEqual(['linux/app.zip', 'mac/app.zip'])
+    const names = checksums
+      .trim()
+      .split('\n')
+      .map(line => line.split('  ')[1])
+    expect(names.sort()).toEqual(['linux/app.zip', 'mac/app.zip'])
     const verified = execFileSync('sha256sum', ['-c', checksumsFile], {
       cwd: path.join(workspace, 'signed'),
       encoding: 'utf8'
