@@ -1,19 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import path from 'node:path'
-import {
-  afterAll,
-  afterEach,
-  beforeAll,
-  beforeEach,
-  describe,
-  expect,
-  it,
-  jest
-} from '@jest/globals'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { run } from '../../src/main.js'
-import { DESTINATION_BUCKET, PROFILE, SOURCE_BUCKET, startRig, type Rig } from '../rig/rig.js'
-import { parseOutputFile, workflowCommandMessages } from '../rig/run-action.js'
+import { DESTINATION_BUCKET, startRig, type Rig } from '../rig/rig.js'
+import { inProcessSteps } from './in-process-step.js'
 import { filesUnder, workspaceWith, zipBytes } from './workspace.js'
 
 // The action's entry, run() from src/main.ts, in this process: the other integration tests run
@@ -29,68 +18,14 @@ afterAll(async () => {
   await rig?.stop()
 })
 
-interface Step {
-  /** What the step wrote to stdout, where the runner reads workflow commands. */
-  stdout: () => string
-  outputs: () => Record<string, string>
-}
-
-const savedEnv = { ...process.env }
-let stdout = ''
+const steps = inProcessSteps()
+const prepareStep = (workspace: string, inputs: Record<string, string>) =>
+  steps.prepare(workspace, inputs, rig.env)
 
 beforeEach(() => {
   rig.signer.reset()
   rig.signer.jobDurationMs = 0
-  stdout = ''
-  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk)
-    return true
-  })
 })
-afterEach(() => {
-  jest.restoreAllMocks()
-  process.exitCode = undefined
-  for (const name of Object.keys(process.env)) {
-    if (!(name in savedEnv)) delete process.env[name]
-  }
-  Object.assign(process.env, savedEnv)
-})
-
-/**
- * Sets this process's environment as the runner sets a step's: the runner's variables, each
- * input as INPUT_<NAME> (which @actions/core's getInput reads), and the rig's AWS endpoints.
- */
-function prepareStep(workspace: string, inputs: Record<string, string>): Step {
-  const files = mkdtempSync(path.join(tmpdir(), 'step-'))
-  const output = path.join(files, 'github_output')
-  const summary = path.join(files, 'step_summary')
-  writeFileSync(output, '')
-  writeFileSync(summary, '')
-  Object.assign(process.env, rig.env, {
-    GITHUB_ACTIONS: 'true',
-    GITHUB_WORKSPACE: workspace,
-    GITHUB_OUTPUT: output,
-    GITHUB_STEP_SUMMARY: summary,
-    GITHUB_REPOSITORY: 'octo-org/octo-repo',
-    GITHUB_RUN_ID: '7',
-    GITHUB_RUN_ATTEMPT: '1',
-    GITHUB_JOB: 'sign',
-    RUNNER_TEMP: files
-  })
-  const all = {
-    'profile-name': PROFILE,
-    'source-bucket': SOURCE_BUCKET,
-    'destination-bucket': DESTINATION_BUCKET,
-    ...inputs
-  }
-  for (const [name, value] of Object.entries(all)) {
-    process.env[`INPUT_${name.toUpperCase()}`] = value
-  }
-  return {
-    stdout: () => stdout,
-    outputs: () => parseOutputFile(readFileSync(output, 'utf8'))
-  }
-}
 
 describe('run() from the sources', () => {
   it('signs the file and sets the outputs, leaving the exit code alone', async () => {
@@ -99,7 +34,7 @@ describe('run() from the sources', () => {
 
     await run()
 
-    expect(workflowCommandMessages(step.stdout(), 'error')).toEqual([])
+    expect(step.errors()).toEqual([])
     expect(process.exitCode).toBeUndefined()
     const [job] = rig.signer.jobs
     expect(step.outputs()).toMatchObject({
@@ -118,7 +53,7 @@ describe('run() from the sources', () => {
     await run()
 
     const [job] = rig.signer.jobs
-    expect(workflowCommandMessages(step.stdout(), 'error')).toEqual([
+    expect(step.errors()).toEqual([
       expect.stringContaining(
         `Signing job ${job!.jobId} for build/function.zip failed: Signing failed: the zip file is malformed`
       )
@@ -135,7 +70,7 @@ describe('run() from the sources', () => {
 
     await run()
 
-    expect(workflowCommandMessages(step.stdout(), 'error')).toEqual([
+    expect(step.errors()).toEqual([
       "Input 'max-concurrency': must be a whole number of files at once from 1 to 32; got '0'."
     ])
     expect(process.exitCode).toBe(1)

@@ -3,31 +3,14 @@
  * stand-in of GitHub's REST API, first through run() from the sources in this process, then
  * through dist/index.js as the runner runs it, three matrix legs at once.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import {
-  afterAll,
-  afterEach,
-  beforeAll,
-  beforeEach,
-  describe,
-  expect,
-  it,
-  jest
-} from '@jest/globals'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { run } from '../../src/main.js'
 import { startGithubApi, type GithubApi } from '../rig/github-api.js'
-import {
-  DESTINATION_BUCKET,
-  PROFILE,
-  SOURCE_BUCKET,
-  runSigning,
-  startRig,
-  type Rig
-} from '../rig/rig.js'
-import { parseOutputFile, workflowCommandMessages } from '../rig/run-action.js'
+import { runSigning, startRig, type Rig } from '../rig/rig.js'
 import { signedBytesOf } from '../rig/signer-service.js'
+import { inProcessSteps } from './in-process-step.js'
 import { workspaceWith, zipBytes } from './workspace.js'
 
 const REPOSITORY = 'octo-org/octo-repo'
@@ -74,58 +57,13 @@ function expectedSignedBytes(workspace: string, unsigned: string): Buffer {
 }
 
 describe('attaching to a release: run() from the sources', () => {
-  const savedEnv = { ...process.env }
-  let stdout = ''
-
-  beforeEach(() => {
-    stdout = ''
-    jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      stdout += String(chunk)
-      return true
-    })
-  })
-  afterEach(() => {
-    jest.restoreAllMocks()
-    process.exitCode = undefined
-    for (const name of Object.keys(process.env)) {
-      if (!(name in savedEnv)) delete process.env[name]
-    }
-    Object.assign(process.env, savedEnv)
-  })
-
-  /**
-   * This process's environment as the runner sets a step's, with the rig's AWS endpoints and the
-   * stand-in as GITHUB_API_URL (which @actions/github reads when the first step loads it).
-   */
-  function prepareStep(workspace: string, inputs: Record<string, string>) {
-    const files = mkdtempSync(path.join(tmpdir(), 'step-'))
-    const output = path.join(files, 'github_output')
-    writeFileSync(output, '')
-    writeFileSync(path.join(files, 'step_summary'), '')
-    Object.assign(process.env, rig.env, github.env(), {
-      GITHUB_ACTIONS: 'true',
-      GITHUB_WORKSPACE: workspace,
-      GITHUB_OUTPUT: output,
-      GITHUB_STEP_SUMMARY: path.join(files, 'step_summary'),
-      GITHUB_REPOSITORY: REPOSITORY,
-      GITHUB_RUN_ID: '7',
-      GITHUB_RUN_ATTEMPT: '1',
-      GITHUB_JOB: 'sign',
-      RUNNER_TEMP: files
-    })
-    const all = {
-      'profile-name': PROFILE,
-      'source-bucket': SOURCE_BUCKET,
-      'destination-bucket': DESTINATION_BUCKET,
-      ...inputs
-    }
-    for (const [name, value] of Object.entries(all)) {
-      process.env[`INPUT_${name.toUpperCase()}`] = value
-    }
+  const steps = inProcessSteps()
+  /** The stand-in is GITHUB_API_URL, which @actions/github reads when the first step loads it. */
+  const prepareStep = (workspace: string, inputs: Record<string, string>) => {
+    const step = steps.prepare(workspace, inputs, { ...rig.env, ...github.env() })
     return {
-      errors: () => workflowCommandMessages(stdout, 'error'),
-      results: () =>
-        JSON.parse(parseOutputFile(readFileSync(output, 'utf8')).results ?? '[]') as Result[]
+      ...step,
+      results: () => JSON.parse(step.outputs().results ?? '[]') as Result[]
     }
   }
 
@@ -158,7 +96,7 @@ describe('attaching to a release: run() from the sources', () => {
     expect(Buffer.from(await downloaded.arrayBuffer())).toEqual(
       readFileSync(path.join(workspace, 'signed/linux/app.zip'))
     )
-    expect(stdout).not.toContain(writer)
+    expect(step.stdout()).not.toContain(writer)
   })
 
   it('replaces an asset of the same name', async () => {
@@ -179,7 +117,7 @@ describe('attaching to a release: run() from the sources', () => {
       'notes.txt': Buffer.from('not ours'),
       'app.zip': expectedSignedBytes(workspace, 'build/app.zip')
     })
-    expect(stdout).toContain('(replaced the earlier asset)')
+    expect(step.stdout()).toContain('(replaced the earlier asset)')
   })
 
   it('attaches to a draft release, which the tags endpoint does not serve', async () => {
@@ -237,7 +175,7 @@ describe('attaching to a release: run() from the sources', () => {
     ])
     expect(step.errors()[0]).toContain("Grant the job 'permissions: contents: write'")
     expect(assetBytes('v1.0.2')).toEqual({})
-    expect(stdout).not.toContain(reader)
+    expect(step.stdout()).not.toContain(reader)
   })
 })
 
