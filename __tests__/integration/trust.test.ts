@@ -332,6 +332,57 @@ describe('cancellation and foreign buckets', () => {
   })
 })
 
+describe('credentials refused, and an answer without an expiry', () => {
+  it('fails at once when AWS refuses the signature, saying to check credentials and Region', async () => {
+    rig.signer.faults.refuseSignature.add('GetSigningProfile')
+    const before = rig.proxy!.requests.length
+
+    const run = await runSigning(rig, workspaceWith({ 'dist/app.zip': zipBytes(9) }), {
+      path: 'dist/app.zip'
+    })
+
+    expect(run.exitCode).toBe(1)
+    expect(run.errors).toEqual([
+      expect.stringMatching(
+        /^Preflight signer:GetSigningProfile failed: InvalidSignatureException: The request signature we calculated does not match .* — AWS refused the request's credentials or signature: check that the job's credentials are current .* and that 'region' is the Region of the profile and buckets\.$/
+      )
+    ])
+    // Not read as a missing permission: no "skipped" warning, nothing uploaded.
+    expect(run.warnings).toEqual([])
+    expect(rig.proxy!.requests.slice(before).filter(request => request.method === 'PUT')).toEqual(
+      []
+    )
+  })
+
+  it('does not retry a StartSigningJob whose signature is refused', async () => {
+    rig.signer.faults.refuseSignature.add('StartSigningJob')
+
+    const run = await runSigning(rig, workspaceWith({ 'dist/app.zip': zipBytes(10) }), {
+      path: 'dist/app.zip'
+    })
+
+    expect(run.exitCode).toBe(1)
+    expect(run.errors[0]).toContain('InvalidSignatureException: The request signature')
+    expect(run.errors[0]).toContain("check that the job's credentials are current")
+    expect(startRequests()).toHaveLength(1)
+  })
+
+  it('warns, naming the job, when a signed job has no signatureExpiresAt', async () => {
+    rig.signer.faults.omitSignatureExpiry = true
+
+    const run = await runSigning(rig, workspaceWith({ 'dist/app.zip': zipBytes(11) }), {
+      path: 'dist/app.zip'
+    })
+
+    expect(run.exitCode).toBe(0)
+    const jobId = rig.signer.jobs[0]!.jobId
+    expect(run.warnings).toEqual([
+      `Signing job ${jobId} for dist/app.zip succeeded without a signatureExpiresAt: its signature expiry is unknown and left empty in the outputs. See aws signer describe-signing-job --job-id ${jobId}`
+    ])
+    expect(run.outputs['signature-expires-at']).toBe('')
+  })
+})
+
 describe('legs of a matrix that share one account’s quota', () => {
   it('sign every file, one job each, close to the pace the quota allows', async () => {
     const legs = 4

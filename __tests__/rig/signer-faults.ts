@@ -12,6 +12,10 @@ export interface SignerFaults {
   failNextJob: string | null
   /** Operation names answered 403 AccessDeniedException. */
   deny: Set<string>
+  /** Operation names answered 403 InvalidSignatureException, as for the wrong key or Region. */
+  refuseSignature: Set<string>
+  /** Jobs succeed without a signatureExpiresAt. */
+  omitSignatureExpiry: boolean
   /**
    * What a StartSigningJob whose clientRequestToken was already used gets. 'first-response'
    * (default): the first call's job, whatever was asked, as the Signer API reference says.
@@ -52,6 +56,8 @@ export function noFaults(): SignerFaults {
     neverComplete: false,
     failNextJob: null,
     deny: new Set(),
+    refuseSignature: new Set(),
+    omitSignatureExpiry: false,
     tokenReuse: 'first-response',
     quotas: {},
     hang: new Set()

@@ -61,6 +61,9 @@ export const ROUTES: ReadonlyArray<Route> = [
 export const ERROR_STATUS = {
   ValidationException: 400,
   AccessDeniedException: 403,
+  // Not in the Signer model: what the AWS front door answers for a signature it cannot verify
+  // (wrong secret key, or a request signed for another Region).
+  InvalidSignatureException: 403,
   ResourceNotFoundException: 404,
   TooManyRequestsException: 429,
   // Deprecated in the model ("use TooManyRequestsException"); listed by StartSigningJob only.

@@ -501,6 +501,24 @@ describe('fault knobs', () => {
     expect(platform.platformId).toBe('AWSLambda-SHA384-ECDSA')
   })
 
+  it('refuses the signature of the operations named, as AWS does for a wrong key or Region', async () => {
+    service.faults.refuseSignature.add('GetSigningProfile')
+    await expect(
+      signer.send(new GetSigningProfileCommand({ profileName: PROFILE }))
+    ).rejects.toMatchObject({
+      name: 'InvalidSignatureException',
+      message: expect.stringContaining('The request signature we calculated does not match'),
+      $metadata: { httpStatusCode: 403 }
+    })
+  })
+
+  it('leaves signatureExpiresAt out of a signed job with omitSignatureExpiry', async () => {
+    service.faults.omitSignatureExpiry = true
+    const job = await signFile('no-expiry.zip', Buffer.from('e'))
+    expect(job.status).toBe('Succeeded')
+    expect(job.signatureExpiresAt).toBeUndefined()
+  })
+
   it('fails only the next job with failNextJob', async () => {
     service.faults.failNextJob = 'Signing failed: injected'
     const failed = await signFile('fail-next.zip', Buffer.from('f'))
@@ -699,6 +717,8 @@ describe('hang', () => {
       neverComplete: false,
       failNextJob: null,
       deny: new Set(),
+      refuseSignature: new Set(),
+      omitSignatureExpiry: false,
       tokenReuse: 'first-response',
       quotas: {},
       hang: new Set()

@@ -302,6 +302,12 @@ class LocalSignerService implements SignerService {
   }
 
   private checkAccess(operation: string): void {
+    if (this.faults.refuseSignature.has(operation)) {
+      throw new ServiceError(
+        'InvalidSignatureException',
+        'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.'
+      )
+    }
     if (!this.faults.deny.has(operation)) return
     throw new ServiceError(
       'AccessDeniedException',
@@ -496,7 +502,9 @@ class LocalSignerService implements SignerService {
       return
     }
     job.signedObject = { bucketName: job.destination.bucketName, key: signedKey(job) }
-    job.signatureExpiresAt = signatureExpiry(completedAtMs, job.validity)
+    if (!this.faults.omitSignatureExpiry) {
+      job.signatureExpiresAt = signatureExpiry(completedAtMs, job.validity)
+    }
     job.status = 'Succeeded'
   }
 
