@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { DescribeSigningJobCommand, SignerClient } from '@aws-sdk/client-signer'
 import { mockClient } from 'aws-sdk-client-mock'
-import type { Clock } from '../../../src/clock.js'
+import { InstantClock } from '../clocks.js'
 import { nextPollDelayMs } from '../../../src/aws/poll-schedule.js'
 import { waitForSigningJob } from '../../../src/aws/wait-for-job.js'
 import {
@@ -150,16 +150,6 @@ describe('why 10 s jobs cost 0.3 calls more than before', () => {
   })
 })
 
-/** Sleeping advances `now` at once. */
-class InstantClock implements Clock {
-  time = 1_700_000_000_000
-  now = (): number => this.time
-  sleep = async (ms: number): Promise<void> => {
-    this.time += ms
-  }
-  random = (): number => 0.5
-}
-
 describe('waitForSigningJob follows the simulated looks', () => {
   const signerMock = mockClient(SignerClient)
   let signer: SignerClient
@@ -173,7 +163,7 @@ describe('waitForSigningJob follows the simulated looks', () => {
     const lengths = seededRandom(SEED + durationS)
     for (let draw = 0; draw < 5; draw++) {
       const lengthMs = Math.round(jobLengthMs(durationS, lengths))
-      const clock = new InstantClock()
+      const clock = new InstantClock(1_700_000_000_000)
       const start = clock.now()
       const calls: number[] = []
       signerMock.on(DescribeSigningJobCommand).callsFake(() => {

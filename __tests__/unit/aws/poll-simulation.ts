@@ -4,6 +4,10 @@
  * that costs (calls) and how late each job's end is noticed (lag).
  */
 
+import { seededRandom } from '../clocks.js'
+
+export { seededRandom }
+
 /** `nextPollDelayMs`'s signature. */
 export type Schedule = (elapsedMs: number, random: () => number) => number
 
@@ -19,18 +23,6 @@ export function previousPollDelayMs(elapsedMs: number, random: () => number): nu
 
 /** The job lengths the issue asks about, in seconds. */
 export const DURATIONS_S = [1, 3, 10, 30, 60, 120, 300] as const
-
-/** mulberry32: a small seeded PRNG, so that every run draws the same jobs and the same jitter. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
 
 /** Start times of a job's looks, from its start, up to the first that sees it ended. */
 export function looksUntil(schedule: Schedule, endsAtMs: number, random: () => number): number[] {

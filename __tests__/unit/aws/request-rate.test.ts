@@ -1,19 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
-import type { Clock } from '../../../src/clock.js'
+import { InstantClock, VirtualClock, seededRandom } from '../clocks.js'
 import { throttledDelayMs } from '../../../src/aws/backoff.js'
 import { RATE, RequestRate } from '../../../src/aws/request-rate.js'
-
-/** Sleeping advances `now` at once; every sleep is recorded. */
-class InstantClock implements Clock {
-  time = 0
-  readonly sleeps: number[] = []
-  now = (): number => this.time
-  sleep = async (ms: number): Promise<void> => {
-    this.sleeps.push(ms)
-    this.time += ms
-  }
-  random = (): number => 0.5
-}
 
 describe('RequestRate', () => {
   it('never makes a request wait until the service throttles', async () => {
@@ -85,7 +73,7 @@ describe('RequestRate', () => {
   })
 
   it('lets waiting requests go sooner as soon as the rate grows', async () => {
-    const clock = new VirtualClock()
+    const clock = new VirtualClock(0, seededRandom(7))
     const rate = new RequestRate(clock)
     rate.throttled() // 0.5 a second: a request every 2 s
     const released: number[] = []
@@ -96,14 +84,14 @@ describe('RequestRate', () => {
     const others = [rate.acquire(), rate.acquire()].map(promise =>
       promise.then(() => released.push(clock.time))
     )
-    await clock.run([first, ...others])
+    await clock.run<unknown>([first, ...others])
     // Without the growth: 2000, 4000, 6000.
     expect(released.map(Math.round)).toEqual([2000, 2667, 3333])
   })
 
   it('lets matrix legs that share one quota finish close to the pace it allows, none starved', async () => {
     // Four legs of six requests each, all at once, against a service allowing 3 a second.
-    const clock = new VirtualClock()
+    const clock = new VirtualClock(0, seededRandom(7))
     const quota = { tokens: 3, at: 0 }
     const take = (): boolean => {
       quota.tokens = Math.min(3, quota.tokens + ((clock.time - quota.at) * 3) / 1000)
@@ -136,32 +124,3 @@ describe('RequestRate', () => {
     for (const times of served) expect(times).toHaveLength(6)
   })
 })
-
-/** Time moves only when every waiter sleeps: to the earliest wake-up. */
-class VirtualClock implements Clock {
-  time = 0
-  private seed = 7
-  private timers: { at: number; wake: () => void }[] = []
-  now = (): number => this.time
-  random = (): number => {
-    this.seed = (this.seed * 1103515245 + 12345) % 2147483648
-    return this.seed / 2147483648
-  }
-  sleep = (ms: number): Promise<void> =>
-    new Promise(wake => this.timers.push({ at: this.time + ms, wake }))
-
-  async run(work: Promise<unknown>[]): Promise<void> {
-    let settled = false
-    const all = Promise.all(work).finally(() => (settled = true))
-    for (let step = 0; step < 1_000_000 && !settled; step++) {
-      await new Promise(resolve => setImmediate(resolve))
-      if (settled) break
-      this.timers.sort((a, b) => a.at - b.at)
-      const next = this.timers.shift()
-      if (!next) throw new Error('blocked on something other than the clock')
-      this.time = Math.max(this.time, next.at)
-      next.wake()
-    }
-    await all
-  }
-}

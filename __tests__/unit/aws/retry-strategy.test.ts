@@ -1,20 +1,9 @@
 import { Readable } from 'node:stream'
 import { describe, expect, it } from '@jest/globals'
 import { GetSigningPlatformCommand, SignerClient } from '@aws-sdk/client-signer'
-import type { Clock } from '../../../src/clock.js'
+import { InstantClock } from '../clocks.js'
 import { RequestRate } from '../../../src/aws/request-rate.js'
 import { PacedRetryStrategy } from '../../../src/aws/retry-strategy.js'
-
-class InstantClock implements Clock {
-  time = 0
-  readonly sleeps: number[] = []
-  now = (): number => this.time
-  sleep = async (ms: number): Promise<void> => {
-    this.sleeps.push(ms)
-    this.time += ms
-  }
-  random = (): number => 1
-}
 
 type ErrorType = 'THROTTLING' | 'TRANSIENT' | 'SERVER_ERROR' | 'CLIENT_ERROR'
 
@@ -33,7 +22,7 @@ async function retriesGranted(strategy: PacedRetryStrategy, errors: ErrorType[])
 
 describe('PacedRetryStrategy', () => {
   it('retries a transient failure up to maxAttempts in all', async () => {
-    const clock = new InstantClock()
+    const clock = new InstantClock(0, [1])
     const strategy = new PacedRetryStrategy(
       new RequestRate(clock),
       { maxAttempts: 5, budgetMs: 600_000 },
@@ -45,7 +34,7 @@ describe('PacedRetryStrategy', () => {
   })
 
   it('retries throttling past maxAttempts, until the budget is spent', async () => {
-    const clock = new InstantClock()
+    const clock = new InstantClock(0, [1])
     const strategy = new PacedRetryStrategy(
       new RequestRate(clock),
       { maxAttempts: 5, budgetMs: 120_000 },
@@ -59,7 +48,7 @@ describe('PacedRetryStrategy', () => {
   })
 
   it('slows the shared rate on throttling, so other requests wait too', async () => {
-    const clock = new InstantClock()
+    const clock = new InstantClock(0, [1])
     const rate = new RequestRate(clock)
     const strategy = new PacedRetryStrategy(rate, { maxAttempts: 5, budgetMs: 60_000 }, clock)
     const token = await strategy.acquireInitialRetryToken()
@@ -72,7 +61,7 @@ describe('PacedRetryStrategy', () => {
   })
 
   it.each<ErrorType>(['CLIENT_ERROR', 'SERVER_ERROR'])('does not retry %s', async errorType => {
-    const clock = new InstantClock()
+    const clock = new InstantClock(0, [1])
     const strategy = new PacedRetryStrategy(
       new RequestRate(clock),
       { maxAttempts: 5, budgetMs: 60_000 },
@@ -83,7 +72,7 @@ describe('PacedRetryStrategy', () => {
   })
 
   it('starts no retry after the budget, even for a transient failure', async () => {
-    const clock = new InstantClock()
+    const clock = new InstantClock(0, [1])
     const strategy = new PacedRetryStrategy(
       new RequestRate(clock),
       { maxAttempts: 5, budgetMs: 5000 },
@@ -118,7 +107,7 @@ describe('PacedRetryStrategy', () => {
         }
       }
     }
-    const clock = new InstantClock()
+    const clock = new InstantClock(0, [1])
     const rate = new RequestRate(clock)
     const signer = new SignerClient({
       region: 'us-east-1',

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-signer'
 import { mockClient } from 'aws-sdk-client-mock'
 import type { Clock } from '../../../src/clock.js'
+import { InstantClock, VirtualClock } from '../clocks.js'
 import { nextPollDelayMs } from '../../../src/aws/poll-schedule.js'
 import { RequestRate } from '../../../src/aws/request-rate.js'
 import { ActionError } from '../../../src/errors.js'
@@ -14,54 +15,6 @@ import { waitForSigningJob } from '../../../src/aws/wait-for-job.js'
 import { rejectionOf, sdkError } from '../helpers.js'
 
 const START = 1_700_000_000_000
-
-/** Sleeping advances `now` at once; every delay is recorded. */
-class InstantClock implements Clock {
-  time = START
-  readonly sleeps: number[] = []
-  private draws = 0
-
-  constructor(private readonly randoms: number[] = [0.5]) {}
-
-  now = (): number => this.time
-  sleep = async (ms: number): Promise<void> => {
-    this.sleeps.push(ms)
-    this.time += ms
-  }
-  random = (): number => this.randoms[this.draws++ % this.randoms.length] as number
-}
-
-/**
- * Virtual time for several waiters at once: a sleep ends when `run` advances time to it, and
- * time advances only when every waiter is asleep.
- */
-class VirtualClock implements Clock {
-  time = START
-  readonly sleeps: number[] = []
-  private timers: { at: number; wake: () => void }[] = []
-
-  now = (): number => this.time
-  random = (): number => 0.5
-  sleep = (ms: number): Promise<void> => {
-    this.sleeps.push(ms)
-    return new Promise(wake => this.timers.push({ at: this.time + ms, wake }))
-  }
-
-  async run<T>(work: Promise<T>[]): Promise<PromiseSettledResult<T>[]> {
-    let settled = false
-    const all = Promise.allSettled(work).finally(() => (settled = true))
-    for (let step = 0; step < 10_000; step++) {
-      await new Promise(resolve => setImmediate(resolve))
-      if (settled) return all
-      this.timers.sort((a, b) => a.at - b.at)
-      const next = this.timers.shift()
-      if (!next) throw new Error('every waiter is blocked on something other than the clock')
-      this.time = Math.max(this.time, next.at)
-      next.wake()
-    }
-    throw new Error('virtual time ran away')
-  }
-}
 
 type Step = DescribeSigningJobCommandOutput['status'] | Error
 
@@ -114,7 +67,7 @@ afterEach(() => {
 
 describe('waitForSigningJob', () => {
   it('looks at once, without sleeping first', async () => {
-    const clock = new InstantClock()
+    const clock = new InstantClock(START)
     script(clock, { 'job-1': ['Succeeded'] })
     const job = await waitForSigningJob(signer, 'job-1', {
       timeoutMs: 60_000,
@@ -128,7 +81,7 @@ describe('waitForSigningJob', () => {
   })
 
   it('polls InProgress, InProgress, Succeeded with the delays nextPollDelayMs gives', async () => {
-    const clock = new InstantClock([0.1, 0.9, 0.3])
+    const clock = new InstantClock(START, [0.1, 0.9, 0.3])
     script(clock, { 'job-1': ['InProgress', 'InProgress', 'Succeeded'] })
     const statuses: [string, number][] = []
     const job = await waitForSigningJob(signer, 'job-1', {
@@ -151,7 +104,7 @@ describe('waitForSigningJob', () => {
   })
 
   it('counts each interval from the start of the previous look, so slow answers do not stretch it', async () => {
-    const clock = new InstantClock([0.5])
+    const clock = new InstantClock(START, [0.5])
     script(
       clock,
       { 'job-1': [...Array<Step>(30).fill('InProgress'), 'Succeeded'] },
@@ -174,7 +127,7 @@ describe('waitForSigningJob', () => {
   })
 
   it('spaces a long wait by nextPollDelayMs of the time waited, never under 500 ms', async () => {
-    const clock = new InstantClock([0.5])
+    const clock = new InstantClock(START, [0.5])
     script(clock, { 'job-1': [...Array<Step>(60).fill('InProgress'), 'Succeeded'] })
     await waitForSigningJob(signer, 'job-1', { timeoutMs: 600_000, label: 'f', clock })
     expect(calls).toHaveLength(61)
@@ -189,7 +142,7 @@ describe('waitForSigningJob', () => {
   })
 
   it('fails on a Failed job, naming the job and the reason', async () => {
-    const clock = new InstantClock()
+    const clock = new InstantClock(START)
     script(clock, { 'job-7': ['InProgress', 'Failed'] }, { reason: 'Signing certificate expired' })
     const error = await failure(
       waitForSigningJob(signer, 'job-7', { timeoutMs: 60_000, label: 'build/a.zip', clock })
@@ -201,7 +154,7 @@ describe('waitForSigningJob', () => {
   })
 
   it('says the service gave no reason when a Failed job has none', async () => {
-    const clock = new InstantClock()
+    const clock = new InstantClock(START)
     script(clock, { 'job-7': ['Failed'] })
     const error = await failure(
       waitForSigningJob(signer, 'job-7', { timeoutMs: 60_000, label: 'f', clock })
@@ -215,7 +168,7 @@ describe('waitForSigningJob', () => {
     ['ResourceNotFoundException', 404],
     ['ValidationException', 400]
   ])('stops after exactly one call on %s', async (name, status) => {
-    const clock = new InstantClock()
+    const clock = new InstantClock(START)
     script(clock, { 'job-1': [sdkError(name, status), 'Succeeded'] })
     const error = await failure(
       waitForSigningJob(signer, 'job-1', { timeoutMs: 60_000, label: 'build/a.zip', clock })
@@ -228,7 +181,7 @@ describe('waitForSigningJob', () => {
   })
 
   it('after TooManyRequestsException, looks again at half the pace it was sending', async () => {
-    const clock = new InstantClock()
+    const clock = new InstantClock(START)
     script(clock, { 'job-1': [sdkError('TooManyRequestsException', 429), 'Succeeded'] })
     const job = await waitForSigningJob(signer, 'job-1', { timeoutMs: 60_000, label: 'f', clock })
     expect(job.status).toBe('Succeeded')
@@ -237,7 +190,7 @@ describe('waitForSigningJob', () => {
   })
 
   it('halves the pace with each throttle in a row, down to one look in 5 s', async () => {
-    const clock = new InstantClock()
+    const clock = new InstantClock(START)
     const throttle = sdkError('ThrottlingException', 400)
     script(clock, { 'job-1': [throttle, throttle, throttle, 'Succeeded'] })
     await waitForSigningJob(signer, 'job-1', { timeoutMs: 60_000, label: 'f', clock })
@@ -246,7 +199,7 @@ describe('waitForSigningJob', () => {
   })
 
   it("holds back another job's look through the shared rate", async () => {
-    const clock = new VirtualClock()
+    const clock = new VirtualClock(START)
     const rate = new RequestRate(clock)
     const throttled = sdkError('TooManyRequestsException', 429)
     script(clock, {
@@ -268,7 +221,7 @@ describe('waitForSigningJob', () => {
   })
 
   it('without a shared rate, the other job polls on its own schedule', async () => {
-    const clock = new VirtualClock()
+    const clock = new VirtualClock(START)
     const throttled = sdkError('TooManyRequestsException', 429)
     script(clock, {
       'job-a': [throttled, throttled, 'Succeeded'],
@@ -285,7 +238,7 @@ describe('waitForSigningJob', () => {
   })
 
   it('backs off after a 500 InternalServiceErrorException and continues', async () => {
-    const clock = new InstantClock([0.5])
+    const clock = new InstantClock(START, [0.5])
     const serverError = sdkError('InternalServiceErrorException', 500)
     script(clock, { 'job-1': [serverError, serverError, 'InProgress', serverError, 'Succeeded'] })
     const job = await waitForSigningJob(signer, 'job-1', { timeoutMs: 60_000, label: 'f', clock })
@@ -298,7 +251,7 @@ describe('waitForSigningJob', () => {
   it('retries a poll the client aborted at its per-request timeout (AbortError)', async () => {
     // What the SDK throws when the abortSignal of DescribeSigningJob fires on a hung request.
     const aborted = Object.assign(new Error('Request aborted'), { name: 'AbortError' })
-    const clock = new InstantClock([0.5])
+    const clock = new InstantClock(START, [0.5])
     script(clock, { 'job-1': [aborted, 'Succeeded'] })
     const job = await waitForSigningJob(signer, 'job-1', { timeoutMs: 60_000, label: 'f', clock })
     expect(job.status).toBe('Succeeded')
@@ -306,7 +259,7 @@ describe('waitForSigningJob', () => {
   })
 
   it('times out naming the job and timeout-seconds, within 1 s of the timeout', async () => {
-    const clock = new InstantClock([0.5])
+    const clock = new InstantClock(START, [0.5])
     script(clock, { 'job-9': ['InProgress'] })
     const error = await failure(
       waitForSigningJob(signer, 'job-9', { timeoutMs: 30_000, label: 'build/a.zip', clock })
@@ -323,7 +276,7 @@ describe('waitForSigningJob', () => {
   })
 
   it('returns a job that succeeds at the very last look', async () => {
-    const clock = new InstantClock([0.5])
+    const clock = new InstantClock(START, [0.5])
     signerMock.on(DescribeSigningJobCommand).callsFake(() => {
       calls.push({ jobId: 'job-1', at: clock.now() })
       return { jobId: 'job-1', status: clock.now() - START >= 10_000 ? 'Succeeded' : 'InProgress' }
@@ -337,7 +290,7 @@ describe('waitForSigningJob', () => {
     ['throttled', sdkError('TooManyRequestsException', 429)],
     ['failing with 503', sdkError('ServiceUnavailableException', 503)]
   ])('times out on time while %s on every call', async (_, error) => {
-    const clock = new InstantClock([0.5])
+    const clock = new InstantClock(START, [0.5])
     script(clock, { 'job-1': [error] })
     const timeout = await failure(
       waitForSigningJob(signer, 'job-1', { timeoutMs: 20_000, label: 'f', clock })
@@ -349,7 +302,7 @@ describe('waitForSigningJob', () => {
   })
 
   it('asks about the given job id', async () => {
-    const clock = new InstantClock()
+    const clock = new InstantClock(START)
     script(clock, { 'abc-123': ['Succeeded'] })
     await waitForSigningJob(signer, 'abc-123', { timeoutMs: 1000, label: 'f', clock })
     const sent = signerMock.commandCalls(DescribeSigningJobCommand)
