@@ -95,6 +95,7 @@ const POLL = () => constant('src/aws/poll-schedule.ts', 'POLL')
 const RATE = () => constant('src/aws/request-rate.ts', 'RATE')
 const RETRY = () => constant('src/aws/backoff.ts', 'RETRY')
 
+// Figures read as the prose around them does: '1.5 s', '8 MiB', '10%', 'a tenth', 'two'.
 const decimal = value => String(Number(value.toFixed(3)))
 const seconds = ms => `${decimal(ms / 1000)} s`
 const mebibytes = bytes => `${decimal(bytes / 2 ** 20)} MiB`
@@ -142,9 +143,10 @@ for (const [name, block] of Object.entries(blocks)) {
 }
 
 const figures = new Map()
+let spans = 0
 updated = updated.replace(
   /<!-- src:([^ ]*) -->([\s\S]*?)<!-- \/src -->/g,
-  (span, key, written) => {
+  (_span, key, written) => {
     if (!Object.hasOwn(FIGURES, key)) {
       console.error(
         `README.md: '<!-- src:${key} -->' names no figure; scripts/docs.mjs has ${Object.keys(FIGURES).join(', ')}.`
@@ -155,15 +157,24 @@ updated = updated.replace(
       console.error(`README.md: '<!-- src:${key} -->' is not closed by '<!-- /src -->'.`)
       process.exit(1)
     }
+    spans++
     if (!figures.has(key)) figures.set(key, FIGURES[key]())
     const figure = figures.get(key)
-    if (written !== figure) stale.push(`${key} (${written} → ${figure})`)
+    const change = `${key} (${written} → ${figure})`
+    if (written !== figure && !stale.includes(change)) stale.push(change)
     return `<!-- src:${key} -->${figure}<!-- /src -->`
   }
 )
+if (spans !== readme.split('<!-- src:').length - 1) {
+  console.error(`README.md: a '<!-- src:KEY -->' is not closed by '<!-- /src -->'.`)
+  process.exit(1)
+}
 // A figure in a table changes its width; the generated blocks are formatted already.
 updated = await prettier.format(updated, prettierOptions)
 if (updated !== readme && stale.length === 0) stale.push('its formatting (prettier)')
+
+const done = verb =>
+  `the inputs and outputs tables ${verb} action.yml, and its ${spans} figures from src/ ${verb} the constants`
 
 if (check) {
   if (stale.length > 0) {
@@ -172,14 +183,10 @@ if (check) {
     )
     process.exit(1)
   }
-  console.log(
-    `README.md: the inputs and outputs tables match action.yml, and its ${figures.size} kinds of figure src/.`
-  )
+  console.log(`README.md: ${done('match')}.`)
 } else if (updated !== readme) {
   writeFileSync(README, updated)
   console.log(`README.md: wrote ${stale.join(', ')}.`)
 } else {
-  console.log(
-    `README.md: the inputs and outputs tables already match action.yml, and its ${figures.size} kinds of figure src/.`
-  )
+  console.log(`README.md: ${done('already match')}.`)
 }
