@@ -2,8 +2,9 @@
 // - the inputs and outputs tables from action.yml, between the `<!-- inputs:start -->` /
 //   `<!-- inputs:end -->` and `<!-- outputs:start -->` / `<!-- outputs:end -->` markers;
 // - every figure that comes from a constant in src/ (the poll schedule, the shared request rate,
-//   retries, timeouts, the upload's part size), between `<!-- src:KEY -->` and `<!-- /src -->`,
-//   KEY being one of FIGURES below. Only the figure is generated, the sentence around it is not.
+//   retries, timeouts, the upload's part size, GitHub's limits), between `<!-- src:KEY -->` and
+//   `<!-- /src -->`, KEY being one of FIGURES below. Only the figure is generated, not the
+//   sentence around it.
 // The rest of README.md is left as it is, then the whole file is formatted as `prettier --check`
 // expects (a figure in a table may change the table's width).
 // `npm run docs -- --check` writes nothing and exits 1 when README.md is not what it would write.
@@ -98,6 +99,7 @@ const RETRY = () => constant('src/aws/backoff.ts', 'RETRY')
 // Figures read as the prose around them does: '1.5 s', '8 MiB', '10%', 'a tenth', 'two'.
 const decimal = value => String(Number(value.toFixed(3)))
 const seconds = ms => `${decimal(ms / 1000)} s`
+const megabytes = bytes => `${decimal(bytes / 1e6)} MB`
 const mebibytes = bytes => `${decimal(bytes / 2 ** 20)} MiB`
 const percent = share => `${decimal(share * 100)}%`
 const SHARES = { 2: 'half', 3: 'a third', 4: 'a quarter', 5: 'a fifth', 10: 'a tenth' }
@@ -120,7 +122,9 @@ const FIGURES = {
   'rate-decrease': () => oncePer(RATE().decreaseEveryMs),
   'rate-increase': () => decimal(RATE().increasePerSecond),
   'rate-floor': () => seconds(1000 / RATE().minPerSecond),
-  'retry-max': () => seconds(RETRY().maxMs)
+  'retry-max': () => seconds(RETRY().maxMs),
+  'output-limit': () => megabytes(constant('src/github/outputs.ts', 'OUTPUT_LIMIT_BYTES')),
+  'summary-limit': () => mebibytes(constant('src/github/step-summary.ts', 'SUMMARY_LIMIT_BYTES'))
 }
 
 const prettierOptions = { ...(await prettier.resolveConfig(README)), parser: 'markdown' }
