@@ -90,14 +90,27 @@ const blocks = {
   )
 }
 
-/** Figures from src/: each README span `<!-- src:KEY -->…<!-- /src -->` holds FIGURES[KEY](). */
-const constant = (file, name) => constantOf(path.join(ROOT, file), name)
+/** An object constant whose field was renamed in src/ throws instead of reading undefined. */
+const strict = (value, where) =>
+  typeof value === 'object' && value !== null
+    ? new Proxy(value, {
+        get(target, field) {
+          if (typeof field === 'string' && !Object.hasOwn(target, field))
+            throw new Error(`${where} has no ${String(field)}`)
+          return strict(target[field], `${where}.${String(field)}`)
+        }
+      })
+    : value
+const constant = (file, name) => strict(constantOf(path.join(ROOT, file), name), `${file}: ${name}`)
 const POLL = () => constant('src/aws/poll-schedule.ts', 'POLL')
 const RATE = () => constant('src/aws/request-rate.ts', 'RATE')
 const RETRY = () => constant('src/aws/backoff.ts', 'RETRY')
 
 // Figures read as the prose around them does: '1.5 s', '8 MiB', '10%', 'a tenth', 'two'.
-const decimal = value => String(Number(value.toFixed(3)))
+const decimal = value => {
+  if (!Number.isFinite(value)) throw new Error(`${value} is not a number`)
+  return String(Number(value.toFixed(3)))
+}
 const seconds = ms => `${decimal(ms / 1000)} s`
 const megabytes = bytes => `${decimal(bytes / 1e6)} MB`
 const mebibytes = bytes => `${decimal(bytes / 2 ** 20)} MiB`
@@ -108,6 +121,7 @@ const WORDS = ['no', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eig
 const count = value => WORDS[value] ?? decimal(value)
 const oncePer = ms => (ms === 1000 ? 'once a second' : `once every ${seconds(ms)}`)
 
+/** Figures from src/: each README span `<!-- src:KEY -->…<!-- /src -->` holds FIGURES[KEY](). */
 const FIGURES = {
   'part-size': () => mebibytes(constant('src/aws/upload.ts', 'PART_SIZE')),
   'connect-timeout': () => seconds(constant('src/aws/clients.ts', 'CONNECT_TIMEOUT_MS')),
@@ -162,7 +176,16 @@ updated = updated.replace(
       process.exit(1)
     }
     spans++
-    if (!figures.has(key)) figures.set(key, FIGURES[key]())
+    if (!figures.has(key)) {
+      try {
+        figures.set(key, FIGURES[key]())
+      } catch (error) {
+        console.error(
+          `README.md: the figure ${key}: ${error.message} (see FIGURES in scripts/docs.mjs).`
+        )
+        process.exit(1)
+      }
+    }
     const figure = figures.get(key)
     const change = `${key} (${written} → ${figure})`
     if (written !== figure && !stale.includes(change)) stale.push(change)
