@@ -173,17 +173,14 @@ export class LocalNotary {
     const jobArn = `arn:aws:signer:${region}:${profile.owner}:/signing-jobs/${jobId}`
     const signedAtMs = Math.floor(Date.now() / 1000) * 1000
     const expiresAt = signatureExpiry(signedAtMs, profile.validity)
-    const draft: EnvelopeDraft = {
-      protectedHeader: protectedHeader({
-        signedAt: new Date(signedAtMs),
-        expiresAt,
-        profileVersionArn: profile.profileVersionArn,
-        jobArn
-      }),
+    const draft = draftEnvelope({
+      chain: this.chain,
       payload: input.payload,
-      certificates: [...this.chain.certificates],
-      signingKey: this.chain.signingKey
-    }
+      signedAt: new Date(signedAtMs),
+      expiresAt,
+      profileVersionArn: profile.profileVersionArn,
+      jobArn
+    })
     const tampered = faults.envelope ? faults.envelope(draft) : draft
     const job: LocalPayloadJob = {
       jobId,
@@ -215,6 +212,23 @@ export function signPayloadAnswer(job: LocalPayloadJob): object {
     jobOwner: job.profileOwner,
     metadata: job.metadata,
     signature: job.envelope.toString('base64')
+  }
+}
+
+/** The envelope AWS would sign for these facts, before it is signed. */
+export function draftEnvelope(facts: {
+  chain: CertificateChain
+  payload: Buffer
+  signedAt: Date
+  expiresAt: Date
+  profileVersionArn: string
+  jobArn: string
+}): EnvelopeDraft {
+  return {
+    protectedHeader: protectedHeader(facts),
+    payload: facts.payload,
+    certificates: [...facts.chain.certificates],
+    signingKey: facts.chain.signingKey
   }
 }
 

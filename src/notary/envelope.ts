@@ -49,8 +49,6 @@ const REGISTERED = new Set<string>([
   'x5t',
   'x5t#S256'
 ])
-// P-384 gives r and s of 48 bytes each in the JWS (IEEE P1363) form.
-const ES384_SIGNATURE_BYTES = 96
 
 /** Which check refused the envelope: stable names for callers and tests. */
 export type EnvelopeCheck =
@@ -151,9 +149,13 @@ export function verifyEnvelopeSignature(envelope: JwsEnvelope): void {
     `${envelope.encodedProtected}.${envelope.encodedPayload}`,
     'ascii'
   )
-  const valid =
-    envelope.signature.length === ES384_SIGNATURE_BYTES &&
-    verify('sha384', signingInput, { key, dsaEncoding: 'ieee-p1363' }, envelope.signature)
+  // JWS carries r and s as two fixed-size integers (IEEE P1363), not DER.
+  const valid = verify(
+    'sha384',
+    signingInput,
+    { key, dsaEncoding: 'ieee-p1363' },
+    envelope.signature
+  )
   if (!valid) {
     throw new EnvelopeError(
       'signature',
