@@ -244,6 +244,18 @@ describe('SignPayload and the fault knobs', () => {
   })
 })
 
+it('reset() clears SignPayload’s jobs and knobs and keeps the chain', async () => {
+  const chain = service.notary.chain
+  service.faults.envelope = () => Buffer.from('{}')
+  service.faults.payloadMetadata = {}
+  await signPayload(signer, request)
+  service.reset()
+  expect(service.notary.jobs).toEqual([])
+  expect(service.faults.envelope).toBeNull()
+  expect(service.faults.payloadMetadata).toBeNull()
+  expect(service.notary.chain).toBe(chain)
+})
+
 describe('the certificate chain', () => {
   it('is four P-384 certificates, each issued and signed by the next, valid now', () => {
     const certificates = service.notary.chain.certificates.map(der => new X509Certificate(der))
