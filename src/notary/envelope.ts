@@ -32,7 +32,7 @@ export const SIGNATURE_ALGORITHM = 'ES384'
 /** The scheme under which AWS vouches for the signing time (`authenticSigningTime`). */
 export const SIGNING_AUTHORITY = 'notary.x509.signingAuthority'
 
-/** AWS's envelope is about 5 KB (four certificates); anything near this is not one. */
+/** AWS's envelope is a few kilobytes (four certificates); anything near this is not one. */
 export const MAX_ENVELOPE_BYTES = 64 * 1024
 const MAX_CERTIFICATES = 10
 // JWS registered headers, which `crit` must not name (RFC 7515 4.1.11).
