@@ -1,4 +1,5 @@
 import type { Operation, ThrottleError } from './signer-model.js'
+import type { EnvelopeTamper } from './signer-payload.js'
 
 /** The misbehaviour a test can switch on in the local Signer, at any time between requests. */
 export interface SignerFaults {
@@ -33,6 +34,13 @@ export interface SignerFaults {
    * service stops, or reset() drops them. They are logged with status 0 once read.
    */
   hang: Set<Operation>
+  /**
+   * Changes every SignPayload envelope: gets the draft (protected header, payload, x5c, signing
+   * key) and returns it changed, to be signed as changed, or returns the bytes to answer.
+   */
+  envelope: EnvelopeTamper | null
+  /** SignPayload answers this metadata instead of the profile version and job ARNs. */
+  payloadMetadata: Record<string, string> | null
 }
 
 export type TokenReuse = 'first-response' | 'reject-different'
@@ -60,7 +68,9 @@ export function noFaults(): SignerFaults {
     omitSignatureExpiry: false,
     tokenReuse: 'first-response',
     quotas: {},
-    hang: new Set()
+    hang: new Set(),
+    envelope: null,
+    payloadMetadata: null
   }
 }
 

@@ -13,6 +13,7 @@ export type Operation =
   | 'PutSigningProfile'
   | 'CancelSigningProfile'
   | 'GetSigningPlatform'
+  | 'SignPayload'
 
 export interface Route {
   operation: Operation
@@ -24,6 +25,7 @@ export interface Route {
 
 export const ROUTES: ReadonlyArray<Route> = [
   { operation: 'StartSigningJob', method: 'POST', path: /^\/signing-jobs$/ },
+  { operation: 'SignPayload', method: 'POST', path: /^\/signing-jobs\/with-payload$/ },
   {
     operation: 'DescribeSigningJob',
     method: 'GET',
@@ -142,6 +144,21 @@ const PLATFORMS: ReadonlyArray<Platform> = [
     signingImageFormat: { supportedFormats: ['JSONEmbedded'], defaultFormat: 'JSONEmbedded' },
     maxSizeInMB: 16,
     revocationSupported: false
+  },
+  {
+    // The id and display name are AWS's; the rest is not published and is the rig's guess.
+    platformId: 'Notation-OCI-SHA384-ECDSA',
+    displayName: 'Notation for container registries',
+    partner: 'AWSSigner',
+    target: 'Notation-OCI',
+    category: 'AWSIoT',
+    signingConfiguration: {
+      encryptionAlgorithmOptions: { allowedValues: ['ECDSA'], defaultValue: 'ECDSA' },
+      hashAlgorithmOptions: { allowedValues: ['SHA384'], defaultValue: 'SHA384' }
+    },
+    signingImageFormat: { supportedFormats: ['JSONDetached'], defaultFormat: 'JSONDetached' },
+    maxSizeInMB: 4,
+    revocationSupported: true
   }
 ]
 

@@ -721,7 +721,9 @@ describe('hang', () => {
       omitSignatureExpiry: false,
       tokenReuse: 'first-response',
       quotas: {},
-      hang: new Set()
+      hang: new Set(),
+      envelope: null,
+      payloadMetadata: null
     })
     expect((await signer.send(platform)).platformId).toBe('AWSLambda-SHA384-ECDSA')
   })

@@ -6,6 +6,7 @@ import { MOTO_ACCOUNT, motoClient } from './moto.js'
 import { closeServer, listenOnLoopback, readBody } from './net.js'
 import { rememberProfileVersion } from './signed-bytes.js'
 import { noFaults, throttleRandom, TokenBucket, type SignerFaults } from './signer-faults.js'
+import { LocalNotary, parseSignPayloadInput, signPayloadAnswer } from './signer-payload.js'
 import {
   ACCOUNT_ID,
   DEFAULT_PLATFORM,
@@ -113,6 +114,8 @@ export interface SignerService {
    */
   readonly requests: ReadonlyArray<SignerRequest>
   addProfile(profile: LocalProfile): void
+  /** SignPayload's side (signer-payload.ts): its jobs and certificate chain, made at start. */
+  readonly notary: LocalNotary
   /**
    * Clears jobs (cancelling their completion), requests and faults, drops hung requests (their
    * clients see the connection close); keeps profiles.
@@ -152,6 +155,7 @@ class LocalSignerService implements SignerService {
   readonly faults = noFaults()
   readonly jobs: LocalSigningJob[] = []
   readonly requests: SignerRequest[] = []
+  readonly notary = new LocalNotary()
 
   private readonly region: string
   /** The caller's account: moto's, which owns the buckets. */
@@ -175,7 +179,8 @@ class LocalSignerService implements SignerService {
     GetSigningProfile: call => this.getSigningProfile(call),
     PutSigningProfile: call => this.putSigningProfile(call),
     CancelSigningProfile: call => this.cancelSigningProfile(call),
-    GetSigningPlatform: call => this.getSigningPlatform(call)
+    GetSigningPlatform: call => this.getSigningPlatform(call),
+    SignPayload: call => this.signPayload(call)
   }
 
   constructor(options: SignerServiceOptions) {
@@ -189,6 +194,7 @@ class LocalSignerService implements SignerService {
   endpoint = ''
 
   async listen(): Promise<void> {
+    await this.notary.start(this.region)
     this.endpoint = await listenOnLoopback(this.server)
   }
 
@@ -214,6 +220,7 @@ class LocalSignerService implements SignerService {
     this.jobs.length = 0
     this.requests.length = 0
     this.startsByToken.clear()
+    this.notary.reset()
     this.buckets.clear()
     Object.assign(this.faults, noFaults())
     this.random = throttleRandom()
@@ -405,6 +412,23 @@ class LocalSignerService implements SignerService {
   }
 
   // ---- Jobs
+
+  private async signPayload(call: Call): Promise<object> {
+    const input = parseSignPayloadInput(call.body)
+    const profile = this.findProfile(input.profileOwner ?? this.accountId, input.profileName)
+    const job = this.notary.sign(
+      input,
+      {
+        ...profile,
+        platformId: profile.platform.platformId,
+        profileVersionArn: this.profileVersionArn(profile)
+      },
+      this.region,
+      this.faults
+    )
+    call.jobId = job.jobId
+    return signPayloadAnswer(job)
+  }
 
   private async startSigningJob(call: Call): Promise<object> {
     const fault = this.faults.startErrors.shift()

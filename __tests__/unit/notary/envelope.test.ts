@@ -1,0 +1,488 @@
+import 'reflect-metadata'
+import { webcrypto } from 'node:crypto'
+import { beforeAll, describe, expect, it } from '@jest/globals'
+import * as x509 from '@peculiar/x509'
+import {
+  checkEnvelope,
+  EnvelopeError,
+  MAX_ENVELOPE_BYTES,
+  parseEnvelope,
+  type EnvelopeCheck,
+  type SentPayload
+} from '../../../src/notary/envelope.js'
+import { notaryPayload } from '../../../src/notary/payload.js'
+import { createCertificateChain, type CertificateChain } from '../../rig/certificate-chain.js'
+import { draftEnvelope, writeEnvelope, type EnvelopeDraft } from '../../rig/signer-payload.js'
+import { thrownBy } from '../helpers.js'
+
+const IMAGE = {
+  mediaType: 'application/vnd.oci.image.manifest.v1+json',
+  digest: `sha256:${'3c'.repeat(32)}`,
+  size: 1778
+}
+const OTHER_IMAGE = { ...IMAGE, digest: `sha256:${'7e'.repeat(32)}` }
+const JOB_ID = 'e218ee67-5dd3-4dc4-8caf-224898b12493'
+const PROFILE_VERSION_ARN =
+  'arn:aws:signer:us-east-2:111122223333:/signing-profiles/release_profile/awUPb84ibN'
+const JOB_ARN = `arn:aws:signer:us-east-2:111122223333:/signing-jobs/${JOB_ID}`
+const SIGNED_AT = new Date('2026-03-01T10:00:00Z')
+const EXPIRES_AT = new Date('2029-03-01T10:00:00Z')
+const SENT: SentPayload = { target: IMAGE, profileName: 'release_profile', jobId: JOB_ID }
+
+let chain: CertificateChain
+let otherChain: CertificateChain
+
+beforeAll(async () => {
+  ;[chain, otherChain] = await Promise.all([
+    createCertificateChain({ region: 'us-east-2' }),
+    createCertificateChain({ region: 'us-east-2' })
+  ])
+})
+
+function draft(): EnvelopeDraft {
+  return draftEnvelope({
+    chain,
+    payload: notaryPayload(IMAGE),
+    signedAt: SIGNED_AT,
+    expiresAt: EXPIRES_AT,
+    profileVersionArn: PROFILE_VERSION_ARN,
+    jobArn: JOB_ARN
+  })
+}
+
+/** AWS's envelope, changed before signing (so it is signed as changed) or after. */
+function envelope(change: (draft: EnvelopeDraft) => EnvelopeDraft | Buffer = d => d): Buffer {
+  const changed = change(draft())
+  return Buffer.isBuffer(changed) ? changed : writeEnvelope(changed)
+}
+
+/** A draft whose protected header has these members set, or removed when undefined. */
+function withHeader(changes: Record<string, unknown>) {
+  return (d: EnvelopeDraft): EnvelopeDraft => {
+    const header = { ...d.protectedHeader, ...changes }
+    for (const [name, value] of Object.entries(changes))
+      if (value === undefined) delete header[name]
+    return { ...d, protectedHeader: header }
+  }
+}
+
+/** The written envelope's JSON, changed after signing. */
+function afterSigning(
+  change: (jws: Record<string, unknown> & { header: { x5c: string[] } }) => void
+) {
+  return (d: EnvelopeDraft): Buffer => {
+    const jws = JSON.parse(writeEnvelope(d).toString()) as Record<string, unknown> & {
+      header: { x5c: string[] }
+    }
+    change(jws)
+    return Buffer.from(JSON.stringify(jws))
+  }
+}
+
+function refusal(bytes: Uint8Array, sent: SentPayload = SENT): EnvelopeError {
+  return thrownBy(() => checkEnvelope(bytes, sent), EnvelopeError)
+}
+
+function expectRefused(bytes: Uint8Array, check: EnvelopeCheck, detail: string | RegExp): void {
+  const error = refusal(bytes)
+  expect(error.check).toBe(check)
+  expect(error.message).toContain(`failed its '${check}' check`)
+  if (typeof detail === 'string') expect(error.message).toContain(detail)
+  else expect(error.message).toMatch(detail)
+}
+
+describe('checkEnvelope accepts AWS’s envelope', () => {
+  it('and returns the signing time, expiry, ARNs, chain and thumbprints', () => {
+    const checked = checkEnvelope(envelope(), SENT)
+    expect(checked).toEqual({
+      signingTime: SIGNED_AT,
+      expiry: EXPIRES_AT,
+      profileVersionArn: PROFILE_VERSION_ARN,
+      jobArn: JOB_ARN,
+      critical: [
+        'io.cncf.notary.signingScheme',
+        'io.cncf.notary.authenticSigningTime',
+        'io.cncf.notary.expiry',
+        'io.cncf.notary.verificationPlugin',
+        'com.amazonaws.signer.signingProfileVersion',
+        'com.amazonaws.signer.signingJob'
+      ],
+      certificates: chain.certificates,
+      thumbprints: [
+        chain.leaf.sha256,
+        chain.regional.sha256,
+        chain.intermediate.sha256,
+        chain.root.sha256
+      ]
+    })
+  })
+
+  it('with the profile owner named, when it is the ARN’s account', () => {
+    expect(() => checkEnvelope(envelope(), { ...SENT, profileOwner: '111122223333' })).not.toThrow()
+  })
+
+  it('without an expiry, which is optional in the Notary Project', () => {
+    const bytes = envelope(d => {
+      const changed = withHeader({ 'io.cncf.notary.expiry': undefined })(d)
+      const crit = (changed.protectedHeader.crit as string[]).filter(
+        h => h !== 'io.cncf.notary.expiry'
+      )
+      return withHeader({ crit })(changed)
+    })
+    expect(checkEnvelope(bytes, SENT).expiry).toBeUndefined()
+  })
+
+  it('with a payload AWS re-encoded (same descriptor, other spacing and order)', () => {
+    const reencoded = Buffer.from(
+      JSON.stringify(
+        { targetArtifact: { size: IMAGE.size, digest: IMAGE.digest, mediaType: IMAGE.mediaType } },
+        null,
+        2
+      )
+    )
+    expect(() =>
+      checkEnvelope(
+        envelope(d => ({ ...d, payload: reencoded })),
+        SENT
+      )
+    ).not.toThrow()
+  })
+
+  it('with signing times that carry fractions or an offset', () => {
+    const bytes = envelope(
+      withHeader({ 'io.cncf.notary.authenticSigningTime': '2026-03-01T11:00:00.250+01:00' })
+    )
+    expect(checkEnvelope(bytes, SENT).signingTime).toEqual(new Date('2026-03-01T10:00:00.250Z'))
+  })
+})
+
+describe('checkEnvelope refuses a tampered envelope, naming the check', () => {
+  it('payload swapped for another descriptor', () => {
+    const bytes = envelope(d => ({ ...d, payload: notaryPayload(OTHER_IMAGE) }))
+    expectRefused(
+      bytes,
+      'payload',
+      `it signs another descriptor: digest '${OTHER_IMAGE.digest}' (sent '${IMAGE.digest}')`
+    )
+  })
+
+  it('payload with the size changed', () => {
+    const bytes = envelope(d => ({ ...d, payload: notaryPayload({ ...IMAGE, size: 1779 }) }))
+    expectRefused(bytes, 'payload', 'size 1779 (sent 1778)')
+  })
+
+  it('payload with annotations added', () => {
+    const added = Buffer.from(
+      JSON.stringify({ targetArtifact: { ...IMAGE, annotations: { 'io.example.x': '1' } } })
+    )
+    expectRefused(
+      envelope(d => ({ ...d, payload: added })),
+      'payload',
+      "members it was not sent with: 'annotations'"
+    )
+  })
+
+  it('payload that is not JSON', () => {
+    expectRefused(
+      envelope(d => ({ ...d, payload: Buffer.from('not json') })),
+      'payload',
+      'not UTF-8 JSON'
+    )
+  })
+
+  it('signature with one bit flipped', () => {
+    const bytes = envelope(
+      afterSigning(jws => {
+        const signature = Buffer.from(jws.signature as string, 'base64url')
+        signature[10] = (signature[10] ?? 0) ^ 0x01
+        jws.signature = signature.toString('base64url')
+      })
+    )
+    expectRefused(
+      bytes,
+      'signature',
+      "does not verify with the key of the first certificate ('CN=AWS Signer"
+    )
+  })
+
+  it('payload changed after signing', () => {
+    const bytes = envelope(
+      afterSigning(jws => (jws.payload = notaryPayload(OTHER_IMAGE).toString('base64url')))
+    )
+    expectRefused(bytes, 'signature', 'does not verify')
+  })
+
+  it('certificate chain reordered, so the first certificate is the root', () => {
+    const bytes = envelope(afterSigning(jws => jws.header.x5c.reverse()))
+    expectRefused(bytes, 'signature', "first certificate ('CN=AWS Signer Code Signing Root CA G1")
+  })
+
+  it('certificate chain replaced by another chain', () => {
+    const bytes = envelope(d => ({ ...d, certificates: otherChain.certificates }))
+    expectRefused(bytes, 'signature', 'does not verify')
+  })
+
+  it('signed by another key than the first certificate’s', () => {
+    expectRefused(
+      envelope(d => ({ ...d, signingKey: otherChain.signingKey })),
+      'signature',
+      'does not verify'
+    )
+  })
+
+  it('signature of the wrong length', () => {
+    const bytes = envelope(
+      afterSigning(jws => (jws.signature = Buffer.alloc(64, 1).toString('base64url')))
+    )
+    expectRefused(bytes, 'signature', 'does not verify')
+  })
+
+  it('alg changed (and signed as changed)', () => {
+    expectRefused(envelope(withHeader({ alg: 'ES256' })), 'alg', "alg is 'ES256', expected 'ES384'")
+  })
+
+  it('alg none', () => {
+    expectRefused(envelope(withHeader({ alg: 'none' })), 'alg', "alg is 'none'")
+  })
+
+  it('a first certificate whose key is not P-384', async () => {
+    const keys = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+      'sign',
+      'verify'
+    ])
+    const p256 = await x509.X509CertificateGenerator.createSelfSigned({
+      name: 'CN=P-256 signer',
+      keys,
+      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' }
+    })
+    const bytes = envelope(d => ({
+      ...d,
+      certificates: [Buffer.from(p256.rawData), ...d.certificates.slice(1)]
+    }))
+    expectRefused(bytes, 'alg', 'ES384 needs a P-384 key, but the first certificate')
+  })
+
+  it('authenticSigningTime missing', () => {
+    const bytes = envelope(d => {
+      const changed = withHeader({ 'io.cncf.notary.authenticSigningTime': undefined })(d)
+      const crit = (changed.protectedHeader.crit as string[]).filter(
+        h => h !== 'io.cncf.notary.authenticSigningTime'
+      )
+      return withHeader({ crit })(changed)
+    })
+    expectRefused(bytes, 'authenticSigningTime', 'io.cncf.notary.authenticSigningTime is missing')
+  })
+
+  it('authenticSigningTime that is not RFC 3339', () => {
+    const bytes = envelope(withHeader({ 'io.cncf.notary.authenticSigningTime': '1 March 2026' }))
+    expectRefused(bytes, 'authenticSigningTime', "is '1 March 2026', not an RFC 3339 date-time")
+  })
+
+  it('a plain signingTime beside the signing-authority scheme', () => {
+    const bytes = envelope(withHeader({ 'io.cncf.notary.signingTime': '2026-03-01T10:00:00Z' }))
+    expectRefused(bytes, 'signingScheme', 'io.cncf.notary.signingTime is present')
+  })
+
+  it('the notary.x509 scheme', () => {
+    const bytes = envelope(withHeader({ 'io.cncf.notary.signingScheme': 'notary.x509' }))
+    expectRefused(
+      bytes,
+      'signingScheme',
+      "is 'notary.x509', expected 'notary.x509.signingAuthority'"
+    )
+  })
+
+  it('another content type', () => {
+    expectRefused(
+      envelope(withHeader({ cty: 'application/json' })),
+      'cty',
+      "cty is 'application/json'"
+    )
+  })
+
+  it('an expiry that is not a date', () => {
+    expectRefused(
+      envelope(withHeader({ 'io.cncf.notary.expiry': 42 })),
+      'expiry',
+      'io.cncf.notary.expiry is 42,'
+    )
+  })
+
+  it('crit naming a header that is absent', () => {
+    const bytes = envelope(d =>
+      withHeader({ crit: [...(d.protectedHeader.crit as string[]), 'com.example.absent'] })(d)
+    )
+    expectRefused(bytes, 'crit', "crit names headers that are absent: 'com.example.absent'")
+  })
+
+  it('crit without the expiry that is present', () => {
+    const bytes = envelope(d =>
+      withHeader({
+        crit: (d.protectedHeader.crit as string[]).filter(h => h !== 'io.cncf.notary.expiry')
+      })(d)
+    )
+    expectRefused(bytes, 'crit', "crit does not name 'io.cncf.notary.expiry'")
+  })
+
+  it('crit naming a registered header', () => {
+    const bytes = envelope(d =>
+      withHeader({ crit: [...(d.protectedHeader.crit as string[]), 'alg'] })(d)
+    )
+    expectRefused(bytes, 'crit', "crit names registered headers 'alg'")
+  })
+
+  it('crit naming a header twice', () => {
+    const bytes = envelope(d =>
+      withHeader({ crit: [...(d.protectedHeader.crit as string[]), 'io.cncf.notary.expiry'] })(d)
+    )
+    expectRefused(bytes, 'crit', "crit names 'io.cncf.notary.expiry' more than once")
+  })
+
+  it('crit missing or not a list', () => {
+    expectRefused(envelope(withHeader({ crit: undefined })), 'crit', 'crit is')
+    expectRefused(
+      envelope(withHeader({ crit: 'io.cncf.notary.expiry' })),
+      'crit',
+      'expected a list of header names'
+    )
+  })
+
+  it('the profile version ARN of another profile', () => {
+    const other = PROFILE_VERSION_ARN.replace('release_profile', 'other_profile')
+    const bytes = envelope(withHeader({ 'com.amazonaws.signer.signingProfileVersion': other }))
+    expectRefused(
+      bytes,
+      'signingProfileVersion',
+      "names profile 'other_profile', not 'release_profile'"
+    )
+  })
+
+  it('the profile version ARN of another account than the named owner', () => {
+    const error = refusal(envelope(), { ...SENT, profileOwner: '444455556666' })
+    expect(error.check).toBe('signingProfileVersion')
+    expect(error.message).toContain("a profile of account '111122223333', not '444455556666'")
+  })
+
+  it('a profile ARN without its version, or none at all', () => {
+    const unversioned = PROFILE_VERSION_ARN.replace(/\/awUPb84ibN$/, '')
+    expectRefused(
+      envelope(withHeader({ 'com.amazonaws.signer.signingProfileVersion': unversioned })),
+      'signingProfileVersion',
+      'not an AWS Signer ARN of that kind'
+    )
+    const bytes = envelope(d => {
+      const changed = withHeader({ 'com.amazonaws.signer.signingProfileVersion': undefined })(d)
+      const crit = (changed.protectedHeader.crit as string[]).filter(
+        h => h !== 'com.amazonaws.signer.signingProfileVersion'
+      )
+      return withHeader({ crit })(changed)
+    })
+    expectRefused(
+      bytes,
+      'signingProfileVersion',
+      'com.amazonaws.signer.signingProfileVersion is missing'
+    )
+  })
+
+  it('the job ARN of another job', () => {
+    const other = JOB_ARN.replace(JOB_ID, '00000000-0000-0000-0000-000000000000')
+    const bytes = envelope(withHeader({ 'com.amazonaws.signer.signingJob': other }))
+    expectRefused(
+      bytes,
+      'signingJob',
+      `names job '00000000-0000-0000-0000-000000000000', but SignPayload answered job '${JOB_ID}'`
+    )
+  })
+
+  it('a protected header with base64 padding', () => {
+    const bytes = envelope(afterSigning(jws => (jws.protected = `${jws.protected as string}=`)))
+    expectRefused(bytes, 'base64url', 'protected is not unpadded base64url')
+  })
+
+  it('a payload in standard base64', () => {
+    const bytes = envelope(
+      afterSigning(jws => (jws.payload = Buffer.from('{}>>>?').toString('base64')))
+    )
+    expectRefused(bytes, 'base64url', 'payload is not unpadded base64url')
+  })
+
+  it('base64url with stray bits in its last character', () => {
+    // 'QQ' and 'QR' both decode to 'A'; only 'QQ' is the canonical form.
+    const bytes = envelope(afterSigning(jws => (jws.signature = 'QR')))
+    expectRefused(bytes, 'base64url', "signature is not unpadded base64url: 'QR'")
+  })
+
+  it('x5c entries that are not base64 DER certificates', () => {
+    expectRefused(
+      envelope(afterSigning(jws => (jws.header.x5c[1] = 'not base64!'))),
+      'x5c',
+      'certificate 1 is not base64'
+    )
+    expectRefused(
+      envelope(
+        afterSigning(jws => (jws.header.x5c[0] = Buffer.from('not DER').toString('base64')))
+      ),
+      'x5c',
+      'certificate 0 is not a DER X.509 certificate'
+    )
+    expectRefused(
+      envelope(afterSigning(jws => (jws.header.x5c = []))),
+      'x5c',
+      'not a list of certificates'
+    )
+    expectRefused(
+      envelope(afterSigning(jws => (jws.header.x5c = Array(11).fill(jws.header.x5c[0])))),
+      'x5c',
+      'holds 11 certificates'
+    )
+  })
+
+  it('a header without x5c', () => {
+    expectRefused(
+      envelope(afterSigning(jws => (jws.header = {} as { x5c: string[] }))),
+      'x5c',
+      'header.x5c'
+    )
+  })
+
+  it('malformed JSON, and JSON that is not a flattened JWS', () => {
+    expectRefused(Buffer.from('{"payload":'), 'json', 'the envelope is not UTF-8 JSON')
+    expectRefused(Buffer.from('[]'), 'json', 'the envelope is not a JSON object')
+    expectRefused(Buffer.from([0xff, 0xfe, 0x7b, 0x7d]), 'json', 'not UTF-8 JSON')
+    expectRefused(
+      envelope(afterSigning(jws => (jws.signatures = []))),
+      'json',
+      "does not have: 'signatures'"
+    )
+    const notObject = Buffer.from('"text"').toString('base64url')
+    expectRefused(
+      envelope(afterSigning(jws => (jws.protected = notObject))),
+      'json',
+      'the protected header is not a JSON object'
+    )
+  })
+
+  it('oversized input, before parsing it', () => {
+    const bytes = Buffer.alloc(MAX_ENVELOPE_BYTES + 1, 0x20)
+    expectRefused(bytes, 'size', `${MAX_ENVELOPE_BYTES + 1} bytes, more than ${MAX_ENVELOPE_BYTES}`)
+  })
+
+  it('escapes what it quotes from the envelope', () => {
+    const error = refusal(envelope(withHeader({ alg: 'ES384\n::error::forged' })))
+    expect(error.message).toContain("alg is 'ES384\\n::error::forged'")
+    expect(error.message).not.toContain('\n')
+  })
+})
+
+describe('parseEnvelope', () => {
+  it('keeps the encoded parts for the signing input and the decoded ones for reading', () => {
+    const bytes = envelope()
+    const jws = JSON.parse(bytes.toString()) as { protected: string; payload: string }
+    const parsed = parseEnvelope(bytes)
+    expect(parsed.encodedProtected).toBe(jws.protected)
+    expect(parsed.encodedPayload).toBe(jws.payload)
+    expect(parsed.payload).toEqual(notaryPayload(IMAGE))
+    expect(parsed.protectedHeader.alg).toBe('ES384')
+    expect(parsed.certificates).toEqual(chain.certificates)
+  })
+})

@@ -1,0 +1,435 @@
+import { createHash, verify, X509Certificate } from 'node:crypto'
+import { ActionError } from '../errors.js'
+import { PAYLOAD_FORMAT, readPayload, targetDifferences, type TargetArtifact } from './payload.js'
+import { quoted } from './untrusted.js'
+
+/**
+ * The signature envelope SignPayload returns: a flattened JWS (Notary Project
+ * signature-envelope-jws.md) that AWS signs with ES384 under the signing-authority scheme. Every
+ * part of it is checked before anything is pushed. The steps are separate functions so that the
+ * verify mode can reuse the parsing: `parseEnvelope` takes it apart, `verifyEnvelopeSignature`
+ * checks the signature against the first certificate, `readSignedAttributes` checks the protected
+ * headers; `checkEnvelope` runs them all against what was sent. Chain trust (pinned root, issuers,
+ * revocation) is not checked here.
+ */
+
+/** Protected header names: the JWS registered ones, the Notary Project's and AWS Signer's. */
+export const Header = {
+  alg: 'alg',
+  cty: 'cty',
+  crit: 'crit',
+  signingScheme: 'io.cncf.notary.signingScheme',
+  signingTime: 'io.cncf.notary.signingTime',
+  authenticSigningTime: 'io.cncf.notary.authenticSigningTime',
+  expiry: 'io.cncf.notary.expiry',
+  verificationPlugin: 'io.cncf.notary.verificationPlugin',
+  signingProfileVersion: 'com.amazonaws.signer.signingProfileVersion',
+  signingJob: 'com.amazonaws.signer.signingJob'
+} as const
+
+/** The algorithm of AWS Signer's Notation platform (Notation-OCI-SHA384-ECDSA). */
+export const SIGNATURE_ALGORITHM = 'ES384'
+/** The scheme under which AWS vouches for the signing time (`authenticSigningTime`). */
+export const SIGNING_AUTHORITY = 'notary.x509.signingAuthority'
+
+/** AWS's envelope is a few kilobytes (four certificates); anything near this is not one. */
+export const MAX_ENVELOPE_BYTES = 64 * 1024
+const MAX_CERTIFICATES = 10
+// JWS registered headers, which `crit` must not name (RFC 7515 4.1.11).
+const REGISTERED = new Set<string>([
+  Header.alg,
+  Header.cty,
+  Header.crit,
+  'typ',
+  'x5c',
+  'kid',
+  'jku',
+  'jwk',
+  'x5u',
+  'x5t',
+  'x5t#S256'
+])
+
+/** Which check refused the envelope: stable names for callers and tests. */
+export type EnvelopeCheck =
+  | 'size'
+  | 'json'
+  | 'base64url'
+  | 'x5c'
+  | 'alg'
+  | 'signature'
+  | 'cty'
+  | 'signingScheme'
+  | 'authenticSigningTime'
+  | 'expiry'
+  | 'crit'
+  | 'signingProfileVersion'
+  | 'signingJob'
+  | 'payload'
+
+/** An envelope that failed a check; the message names the check and what differed. */
+export class EnvelopeError extends ActionError {
+  constructor(
+    readonly check: EnvelopeCheck,
+    detail: string
+  ) {
+    super(`The signature envelope failed its '${check}' check: ${detail}`)
+  }
+}
+
+/** A flattened JWS taken apart. Nothing in it is verified yet. */
+export interface JwsEnvelope {
+  /** `protected` and `payload` as sent: the signature covers `protected + '.' + payload`. */
+  readonly encodedProtected: string
+  readonly encodedPayload: string
+  readonly protectedHeader: Readonly<Record<string, unknown>>
+  readonly payload: Buffer
+  readonly signature: Buffer
+  /** `header.x5c` as DER, the signing certificate first. */
+  readonly certificates: readonly Buffer[]
+}
+
+/**
+ * Takes an envelope apart: UTF-8 JSON with exactly `payload`, `protected`, `header` and
+ * `signature`; base64url without padding (canonical); `header.x5c` a list of base64 DER
+ * certificates that parse; a protected header that is a JSON object.
+ */
+export function parseEnvelope(bytes: Uint8Array): JwsEnvelope {
+  if (bytes.length > MAX_ENVELOPE_BYTES) {
+    throw new EnvelopeError('size', `${bytes.length} bytes, more than ${MAX_ENVELOPE_BYTES}`)
+  }
+  const jws = parseJsonObject(bytes, 'the envelope')
+  const members = Object.keys(jws)
+  const unexpected = members.filter(
+    name => !['payload', 'protected', 'header', 'signature'].includes(name)
+  )
+  if (unexpected.length > 0) {
+    throw new EnvelopeError(
+      'json',
+      `members a flattened JWS does not have: ${unexpected.map(quoted).join(', ')}`
+    )
+  }
+  const encodedProtected = base64UrlText(jws.protected, 'protected')
+  const encodedPayload = base64UrlText(jws.payload, 'payload')
+  const signature = Buffer.from(base64UrlText(jws.signature, 'signature'), 'base64url')
+  return {
+    encodedProtected,
+    encodedPayload,
+    protectedHeader: parseJsonObject(
+      Buffer.from(encodedProtected, 'base64url'),
+      'the protected header'
+    ),
+    payload: Buffer.from(encodedPayload, 'base64url'),
+    signature,
+    certificates: readCertificates(jws.header)
+  }
+}
+
+/**
+ * Checks that `alg` is ES384 and that the signature verifies over `protected.payload` with the
+ * public key of the first certificate, a P-384 key (the spec ties `alg` to the signing key).
+ */
+export function verifyEnvelopeSignature(envelope: JwsEnvelope): void {
+  const alg = envelope.protectedHeader[Header.alg]
+  if (alg !== SIGNATURE_ALGORITHM) {
+    throw new EnvelopeError('alg', `alg is ${quoted(alg)}, expected '${SIGNATURE_ALGORITHM}'`)
+  }
+  const [first] = envelope.certificates
+  if (!first) throw new EnvelopeError('x5c', 'header.x5c holds no certificate')
+  const certificate = new X509Certificate(first)
+  const key = certificate.publicKey
+  const curve = key.asymmetricKeyDetails?.namedCurve
+  if (key.asymmetricKeyType !== 'ec' || curve !== 'secp384r1') {
+    throw new EnvelopeError(
+      'alg',
+      `ES384 needs a P-384 key, but the first certificate (${quoted(certificate.subject)}) has a ${key.asymmetricKeyType ?? 'unknown'} key${curve ? ` on ${curve}` : ''}`
+    )
+  }
+  const signingInput = Buffer.from(
+    `${envelope.encodedProtected}.${envelope.encodedPayload}`,
+    'ascii'
+  )
+  // JWS carries r and s as two fixed-size integers (IEEE P1363), not DER.
+  const valid = verify(
+    'sha384',
+    signingInput,
+    { key, dsaEncoding: 'ieee-p1363' },
+    envelope.signature
+  )
+  if (!valid) {
+    throw new EnvelopeError(
+      'signature',
+      `the ES384 signature does not verify with the key of the first certificate (${quoted(certificate.subject)})`
+    )
+  }
+}
+
+/** What the protected header says, once its form has been checked. */
+export interface SignedAttributes {
+  /** `io.cncf.notary.authenticSigningTime`: when AWS signed. */
+  signingTime: Date
+  /** `io.cncf.notary.expiry`, which the profile's signature validity sets; AWS always sends it. */
+  expiry: Date | undefined
+  /** `com.amazonaws.signer.signingProfileVersion` */
+  profileVersionArn: string
+  /** `com.amazonaws.signer.signingJob` */
+  jobArn: string
+  /** `crit`, as listed. */
+  critical: readonly string[]
+}
+
+// arn:<partition>:signer:<region>:<account>:/signing-profiles/<name>/<version> and /signing-jobs/<id>
+const PROFILE_VERSION_ARN =
+  /^arn:aws[a-z-]*:signer:[a-z0-9-]+:(\d{12}):\/signing-profiles\/([A-Za-z0-9_]{2,64})\/([A-Za-z0-9]{1,64})$/
+const JOB_ARN = /^arn:aws[a-z-]*:signer:[a-z0-9-]+:(\d{12}):\/signing-jobs\/([A-Za-z0-9-]{1,128})$/
+
+/**
+ * Checks the protected header as AWS writes it and the Notary Project requires: `cty` the payload
+ * type; the signing-authority scheme with an `authenticSigningTime` (and no plain `signingTime`);
+ * an RFC 3339 `expiry` if any; `crit` naming only headers present (never the registered ones),
+ * among them the scheme, the authentic signing time and the expiry; the profile version and job
+ * ARNs in AWS's form. Other headers are left to the caller (`verificationPlugin`, and what AWS
+ * may add, such as `com.amazonaws.signer.signingProfileAlias`).
+ */
+export function readSignedAttributes(envelope: JwsEnvelope): SignedAttributes {
+  const header = envelope.protectedHeader
+  if (header[Header.cty] !== PAYLOAD_FORMAT) {
+    throw new EnvelopeError(
+      'cty',
+      `cty is ${quoted(header[Header.cty])}, expected '${PAYLOAD_FORMAT}'`
+    )
+  }
+  if (header[Header.signingScheme] !== SIGNING_AUTHORITY) {
+    throw new EnvelopeError(
+      'signingScheme',
+      `${Header.signingScheme} is ${quoted(header[Header.signingScheme])}, expected '${SIGNING_AUTHORITY}'`
+    )
+  }
+  if (Header.signingTime in header) {
+    throw new EnvelopeError(
+      'signingScheme',
+      `${Header.signingTime} is present, which the ${SIGNING_AUTHORITY} scheme does not allow`
+    )
+  }
+  const signingTime = rfc3339Header(header, Header.authenticSigningTime, 'authenticSigningTime')
+  if (!signingTime) {
+    throw new EnvelopeError('authenticSigningTime', `${Header.authenticSigningTime} is missing`)
+  }
+  const expiry = rfc3339Header(header, Header.expiry, 'expiry')
+  const critical = readCritical(header, [
+    Header.signingScheme,
+    Header.authenticSigningTime,
+    ...(expiry ? [Header.expiry] : [])
+  ])
+  const profileVersionArn = arnHeader(
+    header,
+    Header.signingProfileVersion,
+    PROFILE_VERSION_ARN,
+    'signingProfileVersion'
+  )
+  const jobArn = arnHeader(header, Header.signingJob, JOB_ARN, 'signingJob')
+  return { signingTime, expiry, profileVersionArn, jobArn, critical }
+}
+
+/** What SignPayload was asked and answered, which the envelope must match. */
+export interface SentPayload {
+  /** The descriptor the payload named. */
+  target: TargetArtifact
+  profileName: string
+  /** The profile's account, when it was named (a profile shared by another account). */
+  profileOwner?: string
+  /** SignPayload's `jobId`. */
+  jobId: string
+}
+
+/** An envelope that passed every check: what the signature manifest and the outputs need. */
+export interface CheckedEnvelope extends SignedAttributes {
+  /** `header.x5c` as DER, signing certificate first: for a later chain check. */
+  certificates: readonly Buffer[]
+  /** Lowercase hex SHA-256 of each certificate's DER, in chain order. */
+  thumbprints: readonly string[]
+}
+
+/**
+ * Every check, in order: the envelope's form, its ES384 signature, its protected header, that its
+ * payload names the descriptor that was sent (field by field: AWS may re-encode the JSON), and
+ * that its ARNs name the profile that was asked for and the job SignPayload answered.
+ */
+export function checkEnvelope(bytes: Uint8Array, sent: SentPayload): CheckedEnvelope {
+  const envelope = parseEnvelope(bytes)
+  verifyEnvelopeSignature(envelope)
+  const attributes = readSignedAttributes(envelope)
+  checkPayload(envelope.payload, sent.target)
+  checkIdentity(attributes, sent)
+  return {
+    ...attributes,
+    certificates: envelope.certificates,
+    thumbprints: envelope.certificates.map(sha256Hex)
+  }
+}
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex')
+}
+
+function checkPayload(payload: Buffer, sent: TargetArtifact): void {
+  let signed: TargetArtifact
+  try {
+    signed = readPayload(payload)
+  } catch (error) {
+    throw new EnvelopeError('payload', (error as Error).message)
+  }
+  const differences = targetDifferences(signed, sent)
+  if (differences.length > 0) {
+    throw new EnvelopeError('payload', `it signs another descriptor: ${differences.join(', ')}`)
+  }
+}
+
+function checkIdentity(attributes: SignedAttributes, sent: SentPayload): void {
+  const [, , jobId] = JOB_ARN.exec(attributes.jobArn) ?? []
+  if (jobId !== sent.jobId) {
+    throw new EnvelopeError(
+      'signingJob',
+      `${Header.signingJob} names job ${quoted(jobId)}, but SignPayload answered job ${quoted(sent.jobId)}`
+    )
+  }
+  const [, owner, profileName] = PROFILE_VERSION_ARN.exec(attributes.profileVersionArn) ?? []
+  if (profileName !== sent.profileName) {
+    throw new EnvelopeError(
+      'signingProfileVersion',
+      `${Header.signingProfileVersion} names profile ${quoted(profileName)}, not ${quoted(sent.profileName)}`
+    )
+  }
+  if (sent.profileOwner !== undefined && owner !== sent.profileOwner) {
+    throw new EnvelopeError(
+      'signingProfileVersion',
+      `${Header.signingProfileVersion} names a profile of account ${quoted(owner)}, not ${quoted(sent.profileOwner)}`
+    )
+  }
+}
+
+function readCritical(header: Readonly<Record<string, unknown>>, required: string[]): string[] {
+  const crit = header[Header.crit]
+  if (!Array.isArray(crit) || crit.length === 0 || !crit.every(name => typeof name === 'string')) {
+    throw new EnvelopeError('crit', `crit is ${quoted(crit)}, expected a list of header names`)
+  }
+  const names = crit as string[]
+  const repeated = names.filter((name, index) => names.indexOf(name) !== index)
+  if (repeated.length > 0) {
+    throw new EnvelopeError('crit', `crit names ${repeated.map(quoted).join(', ')} more than once`)
+  }
+  const registered = names.filter(name => REGISTERED.has(name))
+  if (registered.length > 0) {
+    throw new EnvelopeError(
+      'crit',
+      `crit names registered headers ${registered.map(quoted).join(', ')}`
+    )
+  }
+  const absent = names.filter(name => !(name in header))
+  if (absent.length > 0) {
+    throw new EnvelopeError(
+      'crit',
+      `crit names headers that are absent: ${absent.map(quoted).join(', ')}`
+    )
+  }
+  const unmarked = required.filter(name => !names.includes(name))
+  if (unmarked.length > 0) {
+    throw new EnvelopeError('crit', `crit does not name ${unmarked.map(quoted).join(', ')}`)
+  }
+  return names
+}
+
+// RFC 3339 date-time (section 5.6); the spec advises against fractions but does not forbid them.
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/
+
+function rfc3339Header(
+  header: Readonly<Record<string, unknown>>,
+  name: string,
+  check: EnvelopeCheck
+): Date | undefined {
+  if (!(name in header)) return undefined
+  const value = header[name]
+  const time = typeof value === 'string' && RFC3339.test(value) ? Date.parse(value) : NaN
+  if (Number.isNaN(time)) {
+    throw new EnvelopeError(check, `${name} is ${quoted(value)}, not an RFC 3339 date-time`)
+  }
+  return new Date(time)
+}
+
+function arnHeader(
+  header: Readonly<Record<string, unknown>>,
+  name: string,
+  form: RegExp,
+  check: EnvelopeCheck
+): string {
+  const value = header[name]
+  if (value === undefined) throw new EnvelopeError(check, `${name} is missing`)
+  if (typeof value !== 'string' || !form.test(value)) {
+    throw new EnvelopeError(
+      check,
+      `${name} is ${quoted(value)}, not an AWS Signer ARN of that kind`
+    )
+  }
+  return value
+}
+
+function parseJsonObject(bytes: Uint8Array, what: string): Record<string, unknown> {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
+  } catch {
+    throw new EnvelopeError('json', `${what} is not UTF-8 JSON`)
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new EnvelopeError('json', `${what} is not a JSON object`)
+  }
+  return parsed as Record<string, unknown>
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/
+
+/** The member's text if it is canonical unpadded base64url (RFC 7515 section 2). */
+function base64UrlText(value: unknown, member: string): string {
+  const canonical =
+    typeof value === 'string' &&
+    BASE64URL.test(value) &&
+    Buffer.from(value, 'base64url').toString('base64url') === value
+  if (!canonical) {
+    throw new EnvelopeError('base64url', `${member} is not unpadded base64url: ${quoted(value)}`)
+  }
+  return value
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+
+/** `header.x5c`: base64 (not base64url) DER certificates, each one parsed (RFC 7515 4.1.6). */
+function readCertificates(header: unknown): Buffer[] {
+  const x5c =
+    typeof header === 'object' && header !== null && !Array.isArray(header)
+      ? (header as Record<string, unknown>).x5c
+      : undefined
+  if (!Array.isArray(x5c) || x5c.length === 0) {
+    throw new EnvelopeError('x5c', 'header.x5c is not a list of certificates')
+  }
+  if (x5c.length > MAX_CERTIFICATES) {
+    throw new EnvelopeError(
+      'x5c',
+      `header.x5c holds ${x5c.length} certificates, more than ${MAX_CERTIFICATES}`
+    )
+  }
+  return x5c.map((entry: unknown, index) => {
+    const canonical =
+      typeof entry === 'string' &&
+      entry !== '' &&
+      BASE64.test(entry) &&
+      Buffer.from(entry, 'base64').toString('base64') === entry
+    if (!canonical) throw new EnvelopeError('x5c', `certificate ${index} is not base64`)
+    const der = Buffer.from(entry, 'base64')
+    try {
+      new X509Certificate(der)
+    } catch {
+      throw new EnvelopeError('x5c', `certificate ${index} is not a DER X.509 certificate`)
+    }
+    return der
+  })
+}

@@ -1,0 +1,162 @@
+import { createHash } from 'node:crypto'
+import { ActionError } from '../errors.js'
+import { MediaType, type Descriptor } from '../registry/descriptor.js'
+import { hasControlCharacter } from '../safe-text.js'
+import { goJson } from './go-json.js'
+import { targetProblem } from './payload.js'
+import { quoted } from './untrusted.js'
+
+/**
+ * The signature manifest that stores a Notary signature in a registry (Notary Project
+ * signature-specification.md, "OCI Signatures"), as notation writes it through oras-go: an OCI
+ * image manifest with `artifactType` application/vnd.cncf.notary.signature, the empty config, the
+ * envelope as its one layer, the image as `subject`, and annotations. Same input, same bytes.
+ */
+
+/** The empty JSON blob `{}` (OCI image-spec, "Guidance for an empty descriptor"). */
+export const EMPTY_BLOB: Buffer = Buffer.from('{}')
+export const EMPTY_DESCRIPTOR: Descriptor = {
+  mediaType: MediaType.ociEmpty,
+  digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a',
+  size: 2
+}
+
+export const Annotation = {
+  /** JSON array (as a string) of the chain's SHA-256 thumbprints, lowercase hex, leaf first. */
+  thumbprints: 'io.cncf.notary.x509chain.thumbprint#S256',
+  /** The signing time, RFC 3339 in UTC, whole seconds. */
+  created: 'org.opencontainers.image.created'
+} as const
+
+// Annotations from SignPayload's metadata: bounded, printable, and never one the manifest sets.
+const MAX_METADATA_ENTRIES = 32
+const MAX_KEY_CHARACTERS = 256
+const MAX_VALUE_CHARACTERS = 4096
+const ANNOTATION_KEY = /^[\x21-\x7e]+$/
+const RESERVED_PREFIX = 'io.cncf.notary'
+
+export interface SignatureManifestInput {
+  /** The image manifest (or index) that was signed: its mediaType, digest and size are used. */
+  subject: Descriptor
+  /** The envelope bytes, as checked and as they will be pushed. */
+  envelope: Uint8Array
+  /** The envelope's certificate thumbprints (see checkEnvelope). */
+  thumbprints: readonly string[]
+  /** The envelope's authentic signing time. */
+  signingTime: Date
+  /** SignPayload's `metadata`, which AWS's plugin hands to notation as manifest annotations. */
+  metadata?: Readonly<Record<string, string>>
+}
+
+export interface SignatureManifest {
+  /** The manifest as it is pushed. */
+  bytes: Buffer
+  /**
+   * The manifest's descriptor: mediaType, digest, size, and the artifactType and annotations
+   * that a referrers index entry repeats.
+   */
+  descriptor: Descriptor
+  /** The envelope blob's descriptor, the manifest's one layer. */
+  envelope: Descriptor
+}
+
+const THUMBPRINT = /^[0-9a-f]{64}$/
+
+export function signatureManifest(input: SignatureManifestInput): SignatureManifest {
+  const problem = targetProblem(input.subject)
+  if (problem) throw new ActionError(`Cannot build the signature manifest: the image's ${problem}`)
+  if (input.thumbprints.length === 0 || !input.thumbprints.every(t => THUMBPRINT.test(t))) {
+    throw new ActionError(
+      'Cannot build the signature manifest: the thumbprints must be lowercase hex SHA-256, at least one'
+    )
+  }
+  const annotations = sortedAnnotations({
+    ...checkedMetadata(input.metadata ?? {}),
+    [Annotation.thumbprints]: goJson(input.thumbprints),
+    [Annotation.created]: rfc3339Seconds(input.signingTime)
+  })
+  const envelope = describe(MediaType.joseJson, input.envelope)
+  const { mediaType, digest, size } = input.subject
+  // Field order of the OCI image-spec's Go Manifest type, which oras-go marshals.
+  const bytes = Buffer.from(
+    goJson({
+      schemaVersion: 2,
+      mediaType: MediaType.ociManifest,
+      artifactType: MediaType.notarySignature,
+      config: EMPTY_DESCRIPTOR,
+      layers: [envelope],
+      subject: { mediaType, digest, size },
+      annotations
+    }),
+    'utf8'
+  )
+  return {
+    bytes,
+    descriptor: {
+      ...describe(MediaType.ociManifest, bytes),
+      artifactType: MediaType.notarySignature,
+      annotations
+    },
+    envelope
+  }
+}
+
+/** RFC 3339 in UTC without fractions, as notation writes `org.opencontainers.image.created`. */
+export function rfc3339Seconds(time: Date): string {
+  if (Number.isNaN(time.getTime())) throw new ActionError('The signing time is not a valid date')
+  return time.toISOString().replace(/\.\d{3}Z$/, 'Z')
+}
+
+function describe(mediaType: string, bytes: Uint8Array): Descriptor {
+  return {
+    mediaType,
+    digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`,
+    size: bytes.length
+  }
+}
+
+/**
+ * SignPayload's metadata, checked as text from outside: a string map of bounded size, keys
+ * printable ASCII without spaces, values free of control characters (they end up in logs and
+ * registry UIs), and no key in the Notary Project's reserved namespace or one the manifest sets.
+ */
+function checkedMetadata(metadata: Readonly<Record<string, unknown>>): Record<string, string> {
+  const refuse = (detail: string) =>
+    new ActionError(`SignPayload's metadata cannot become signature annotations: ${detail}`)
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+    throw refuse('it is not a map of strings')
+  }
+  const entries = Object.entries(metadata)
+  if (entries.length > MAX_METADATA_ENTRIES) {
+    throw refuse(`${entries.length} entries, more than ${MAX_METADATA_ENTRIES}`)
+  }
+  for (const [key, value] of entries) {
+    if (key.length > MAX_KEY_CHARACTERS || !ANNOTATION_KEY.test(key)) {
+      throw refuse(
+        `the key ${quoted(key)} is not printable ASCII of at most ${MAX_KEY_CHARACTERS} characters`
+      )
+    }
+    if (key.startsWith(RESERVED_PREFIX) || key === Annotation.created) {
+      throw refuse(`the key ${quoted(key)} is one the signature manifest sets itself`)
+    }
+    if (
+      typeof value !== 'string' ||
+      value.length > MAX_VALUE_CHARACTERS ||
+      hasControlCharacter(value)
+    ) {
+      throw refuse(
+        `the value of ${quoted(key)} is not text of at most ${MAX_VALUE_CHARACTERS} characters without control characters`
+      )
+    }
+  }
+  return Object.fromEntries(entries) as Record<string, string>
+}
+
+/** Go writes a map's keys sorted by bytes; for ASCII keys that is JavaScript's default sort. */
+function sortedAnnotations(annotations: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.keys(annotations)
+      .sort()
+      .map(key => [key, annotations[key] as string])
+  )
+}
