@@ -29,15 +29,17 @@ export function refuseInputsInsideOutputDir(
   for (const file of files) {
     const real = realpathSync(file.absolutePath)
     if (!isInsideOnDisk(realOutputDir, real, platform)) continue
-    const outputLink = firstLink(workspace, outputDir)
-    const link = outputLink ?? firstLink(workspace, file.absolutePath)
+    // Where the file's own path already lies where output-dir leads (out -> dist), output-dir's
+    // link is the one to name; otherwise a link on the file's way (build -> signed).
+    const byOutputDir = isInsideOnDisk(realOutputDir, file.absolutePath, platform)
+    const link = firstLink(workspace, byOutputDir ? outputDir : file.absolutePath)
     const via = link ? ` (${shown(link.path)} is a symbolic link to ${shown(link.target)})` : ''
     const harm = isSameOnDisk(realTargetOf(file.outputPath), real, platform)
       ? `so its signed copy '${file.signedPath}' would be written over it`
       : 'so signed copies would be written among the files to sign'
     const fix = `${link ? 'Remove the link, or choose' : 'Choose'} an output-dir that neither is nor leads into a folder of the files to sign.`
     throw new InputError(
-      outputLink ? Input.OutputDir : Input.Path,
+      byOutputDir ? Input.OutputDir : Input.Path,
       `'${file.path}' lies inside output-dir ${shown(outputDir)} once symbolic links are followed${via}, ${harm}. ${fix}`
     )
   }

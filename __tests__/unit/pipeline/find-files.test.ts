@@ -402,6 +402,19 @@ describe('findArtifactFiles keeps signed copies apart from the files to sign, th
     )
   })
 
+  it('names the link that leads into output-dir, not a harmless link of output-dir itself', async () => {
+    files('releases/v1/app.zip')
+    symlinkSync('releases', path.join(workspace, 'out'))
+    symlinkSync(path.join('releases', 'v1'), path.join(workspace, 'build'))
+    const error = await rejection(
+      findArtifactFiles(['build/*.zip'], workspace, path.join(workspace, 'out'))
+    )
+    expect(error.input).toBe('path')
+    expect(error.message).toContain(
+      "'build/app.zip' lies inside output-dir 'out' once symbolic links are followed ('build' is a symbolic link to 'releases/v1'), so signed copies would be written among the files to sign."
+    )
+  })
+
   it('refuses a file that is a link to a signed copy, even where no copy is overwritten', async () => {
     files('build/app.zip', 'signed/old/app.zip')
     symlinkSync(path.join(outputDir, 'old', 'app.zip'), path.join(workspace, 'build', 'latest.zip'))
