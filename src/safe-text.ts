@@ -1,7 +1,8 @@
 /**
  * Text from outside — file names, service messages, inputs echoed back — made safe to print.
  * The runner splits the log into lines at CR and LF and acts on any line that starts with `::`
- * (`::set-output`, `::add-mask::`, `::stop-commands::`), and the step summary is HTML.
+ * (`::set-output`, `::add-mask::`, `::stop-commands::`), the step summary is HTML, and some
+ * characters make a name display as another.
  */
 
 // C0 controls, DEL, C1 controls, and the Unicode line and paragraph separators.
