@@ -61,6 +61,11 @@ const BAD: Array<[string, string, string, Record<string, string>?]> = [
   ['output-dir', 'out-link/signed', 'inside the workspace'],
   [
     'output-dir',
+    'build',
+    "every file that 'build/app.zip' matched (1 file) lies inside output-dir"
+  ],
+  [
+    'output-dir',
     'guarded',
     'lib is a symbolic link to /tmp',
     { path: 'build/app.zip\nbuild/lib/lib.zip' }

@@ -3,8 +3,10 @@ import path from 'node:path'
 import * as glob from '@actions/glob'
 import { InputError } from '../errors.js'
 import { Input } from '../github/inputs.js'
-import { hasControlCharacter, singleLine } from '../safe-text.js'
-import { isInside, linkLeaving, pathFor, toPosix } from './paths.js'
+import { singleLine } from '../safe-text.js'
+import { refuseUnsafeNames } from './file-names.js'
+import { refuseInputsInsideOutputDir, refuseLinksOut } from './output-dir-checks.js'
+import { isInside, isInsideOnDisk, onDiskForm, pathFor, toPosix } from './paths.js'
 
 /** One file to sign and where its signed copy goes. */
 export interface ArtifactFile {
@@ -25,7 +27,8 @@ const GLOB_CHARACTERS = /[*?[\]]/
 
 /**
  * Resolves the `path` patterns to regular files inside the workspace, mapped to output paths.
- * Files already under output-dir are left out, so that a second run never signs signed files.
+ * Files under output-dir are left out, so that a second run never signs signed files; files that
+ * reach it only through a symbolic link are refused.
  */
 export async function findArtifactFiles(
   patterns: string[],
@@ -42,6 +45,7 @@ export async function findArtifactFiles(
     }
   )
   const matches = new Map<string, string>()
+  const insideOutputDir = new Set<string>()
   for (const match of await globber.glob()) {
     const real = realpathSync(match)
     if (!isInside(workspace, real)) {
@@ -50,47 +54,37 @@ export async function findArtifactFiles(
         `'${singleLine(path.relative(workspace, match))}' resolves to ${singleLine(real)}, outside the workspace; only files inside ${workspace} are signed.`
       )
     }
-    if (!isInside(outputDir, match) && !matches.has(real)) matches.set(real, match)
+    if (isInsideOnDisk(outputDir, match, platform)) insideOutputDir.add(real)
+    else if (!matches.has(real)) matches.set(real, match)
   }
-  if (matches.size === 0) {
-    throw new InputError(
-      Input.Path,
-      `no files matched ${patterns.map(p => `'${p}'`).join(', ')} in ${workspace}. Patterns are relative to the workspace; check that an earlier step built the files there.`
-    )
-  }
+  if (matches.size === 0) noFiles(patterns, workspace, outputDir, insideOutputDir.size)
   const files = [...matches.values()].sort()
-  refuseControlCharacters(files, workspace)
+  refuseUnsafeNames(files, workspace)
   refuseSpecialFiles(files, workspace)
   const mapped = mapToOutputs(files, workspace, outputDir, platform)
-  refuseLinksOut(mapped, outputDir)
+  refuseInputsInsideOutputDir(mapped, workspace, outputDir, platform)
+  refuseLinksOut(mapped, outputDir, platform)
   return mapped
 }
 
-/** A symbolic link inside output-dir that leads out of it would carry a signed file elsewhere. */
-function refuseLinksOut(files: ArtifactFile[], outputDir: string): void {
-  for (const file of files) {
-    const link = linkLeaving(path.dirname(file.outputPath), outputDir)
-    if (link) {
-      throw new InputError(
-        Input.OutputDir,
-        `${singleLine(link.path)} is a symbolic link to ${singleLine(link.target)}, outside the output directory ${outputDir}; the signed '${file.signedPath}' would be written there. Remove the link: signed files are written only inside output-dir.`
-      )
-    }
+/** Says why nothing is left to sign: nothing matched, or every match lies inside output-dir. */
+function noFiles(
+  patterns: string[],
+  workspace: string,
+  outputDir: string,
+  insideOutputDir: number
+): never {
+  const quoted = patterns.map(pattern => `'${pattern}'`).join(', ')
+  if (insideOutputDir === 0) {
+    throw new InputError(
+      Input.Path,
+      `no files matched ${quoted} in ${workspace}. Patterns are relative to the workspace; check that an earlier step built the files there.`
+    )
   }
-}
-
-/**
- * A line break in a name could end a log line and start a workflow command (`::set-output`,
- * `::stop-commands::`); such names are refused before any request, shown escaped.
- */
-function refuseControlCharacters(files: string[], workspace: string): void {
-  const unsafe = files
-    .map(file => toPosix(path.relative(workspace, file)))
-    .filter(hasControlCharacter)
-  if (unsafe.length === 0) return
+  const count = insideOutputDir === 1 ? '1 file' : `${insideOutputDir} files`
   throw new InputError(
-    Input.Path,
-    `${unsafe.map(name => `'${singleLine(name)}'`).join(', ')} ${unsafe.length === 1 ? 'has' : 'have'} a control character (a line break, tab or other) in the path, which could forge workflow commands in the log. Rename ${unsafe.length === 1 ? 'it' : 'them'}, or leave ${unsafe.length === 1 ? 'it' : 'them'} out with a '!' pattern.`
+    Input.OutputDir,
+    `every file that ${quoted} matched (${count}) lies inside output-dir '${toPosix(path.relative(workspace, outputDir))}', where the signed copies are written; files there are never signed, so that a rerun does not sign its own signed copies. Choose an output-dir apart from the files to sign, such as 'signed', or check that an earlier step built the files outside it.`
   )
 }
 
@@ -163,7 +157,7 @@ export function mapToOutputs(
     const relativePath = p.relative(ancestor, absolutePath)
     const outputPath = p.join(outputDir, relativePath)
     // Case-insensitive file systems (Windows, macOS runners) would write both files to one path.
-    const identity = platform === 'linux' ? outputPath : outputPath.toLowerCase()
+    const identity = onDiskForm(outputPath, platform)
     const clash = seen.get(identity)
     if (clash) {
       throw new InputError(

@@ -24,9 +24,61 @@ export function isInside(
   return relative === '' || (!climbs && !p.isAbsolute(relative))
 }
 
+/**
+ * A path as the runner's file system tells names apart. Windows and macOS runners ignore case
+ * (`Dist` is `dist`), and macOS also the Unicode normalization form (`é` as one or two code
+ * points), so there two spellings of one folder compare equal.
+ */
+export function onDiskForm(value: string, platform: NodeJS.Platform = process.platform): string {
+  if (platform === 'win32') return value.toLowerCase()
+  if (platform === 'darwin') return value.toLowerCase().normalize('NFC')
+  return value
+}
+
+/** isInside as the file system sees it: `dist/app.zip` is inside `Dist` on Windows and macOS. */
+export function isInsideOnDisk(
+  parent: string,
+  child: string,
+  platform: NodeJS.Platform = process.platform
+): boolean {
+  return isInside(onDiskForm(parent, platform), onDiskForm(child, platform), platform)
+}
+
+/** Whether two paths name one entry on the runner's file system. */
+export function isSameOnDisk(
+  one: string,
+  other: string,
+  platform: NodeJS.Platform = process.platform
+): boolean {
+  const p = pathFor(platform)
+  return onDiskForm(p.resolve(one), platform) === onDiskForm(p.resolve(other), platform)
+}
+
 /** Workspace-relative paths are shown and reported with '/' on every OS. */
 export function toPosix(value: string, platform: NodeJS.Platform = process.platform): string {
   return value.split(pathFor(platform).sep).join('/')
+}
+
+/** Each symbolic link on the way from `root` down to `target` (which may not exist yet), nearest first. */
+function* linksBetween(root: string, target: string): Generator<string> {
+  let current = root
+  for (const part of path.relative(root, target).split(path.sep).filter(Boolean)) {
+    current = path.join(current, part)
+    const stats = lstatSync(current, { throwIfNoEntry: false })
+    if (!stats) return
+    if (stats.isSymbolicLink()) yield current
+  }
+}
+
+/** The first symbolic link on the way from `root` down to `target`, and where it leads. */
+export function firstLink(
+  root: string,
+  target: string
+): { path: string; target: string } | undefined {
+  for (const link of linksBetween(root, target)) {
+    return { path: link, target: realpathOfExisting(link) }
+  }
+  return undefined
 }
 
 /**
@@ -40,12 +92,9 @@ export function linkLeaving(
 ): { path: string; target: string } | undefined {
   const realRoot = realpathOfExisting(root)
   if (isInside(realRoot, realpathOfExisting(directory))) return undefined
-  let current = root
-  for (const part of path.relative(root, directory).split(path.sep)) {
-    current = path.join(current, part)
-    const link = lstatSync(current, { throwIfNoEntry: false })?.isSymbolicLink()
-    if (link && !isInside(realRoot, realpathOfExisting(current))) {
-      return { path: current, target: realpathOfExisting(current) }
+  for (const link of linksBetween(root, directory)) {
+    if (!isInside(realRoot, realpathOfExisting(link))) {
+      return { path: link, target: realpathOfExisting(link) }
     }
   }
   return { path: directory, target: realpathOfExisting(directory) }

@@ -13,7 +13,7 @@ import {
   jest
 } from '@jest/globals'
 import { InputError } from '../../../src/errors.js'
-import { hasControlCharacter } from '../../../src/safe-text.js'
+import { hasControlCharacter, hasInvisibleCharacter } from '../../../src/safe-text.js'
 import {
   commonAncestor,
   findArtifactFiles,
@@ -209,10 +209,58 @@ describe('findArtifactFiles', () => {
     expect(found.map(file => file.path)).toEqual(['build/a.zip'])
   })
 
-  it('says no files matched when the only matches are under output-dir', async () => {
-    files('signed/a.zip')
+  it('says every match lies inside output-dir when that leaves no file, not that none matched', async () => {
+    files('signed/a.zip', 'signed/deep/b.zip')
+    symlinkSync(path.join(workspace, 'signed', 'a.zip'), path.join(workspace, 'signed', 'c.zip'))
     const error = await rejection(findArtifactFiles(['**/*.zip'], workspace, outputDir))
-    expect(error.message).toContain("no files matched '**/*.zip'")
+    expect(error.input).toBe('output-dir')
+    expect(error.message).toBe(
+      "Input 'output-dir': every file that '**/*.zip' matched (2 files) lies inside output-dir 'signed', where the signed copies are written; files there are never signed, so that a rerun does not sign its own signed copies. Choose an output-dir apart from the files to sign, such as 'signed', or check that an earlier step built the files outside it."
+    )
+  })
+
+  it('says so for output-dir set to the folder of the files', async () => {
+    files('dist/app.zip')
+    const error = await rejection(
+      findArtifactFiles(['dist/*.zip'], workspace, path.join(workspace, 'dist'))
+    )
+    expect(error.message).toContain(
+      "every file that 'dist/*.zip' matched (1 file) lies inside output-dir 'dist'"
+    )
+  })
+
+  it('on macOS and Windows, leaves out files inside output-dir spelled in another case', async () => {
+    files('dist/app.zip', 'Signed/old.zip', 'build/lib.zip')
+    const upper = path.join(workspace, 'Dist')
+    for (const platform of ['darwin', 'win32'] as const) {
+      const error = await rejection(findArtifactFiles(['dist/*.zip'], workspace, upper, platform))
+      expect(error.message).toContain("every file that 'dist/*.zip' matched (1 file)")
+      expect(error.message).toContain("lies inside output-dir 'Dist'")
+    }
+    const found = await findArtifactFiles(['**/*.zip'], workspace, outputDir, 'darwin')
+    expect(found.map(file => file.path)).toEqual(['build/lib.zip', 'dist/app.zip'])
+  })
+
+  it('on Linux, signs files of a folder whose name differs from output-dir only in case', async () => {
+    files('dist/app.zip')
+    const found = await findArtifactFiles(
+      ['dist/*.zip'],
+      workspace,
+      path.join(workspace, 'Dist'),
+      'linux'
+    )
+    expect(found.map(file => file.signedPath)).toEqual(['Dist/app.zip'])
+  })
+
+  it('on macOS, leaves out files inside output-dir spelled in another Unicode normal form', async () => {
+    files('caf\u00e9/app.zip')
+    const decomposed = path.join(workspace, 'cafe\u0301')
+    const error = await rejection(
+      findArtifactFiles(['caf\u00e9/*.zip'], workspace, decomposed, 'darwin')
+    )
+    expect(error.message).toContain('every file that')
+    const linux = await findArtifactFiles(['caf\u00e9/*.zip'], workspace, decomposed, 'linux')
+    expect(linux).toHaveLength(1)
   })
 
   it('refuses a symlink to a file outside the workspace', async () => {
@@ -258,6 +306,29 @@ describe('findArtifactFiles', () => {
   })
 
   it.each([
+    ['a right-to-left override', 'dist/invoice\u202Epiz.exe', "'dist/invoice\\u202epiz.exe'"],
+    ['a zero-width space', 'dist/app\u200B.zip', "'dist/app\\u200b.zip'"],
+    ['a byte order mark', 'dist/\uFEFFapp.zip', "'dist/\\ufeffapp.zip'"],
+    ['a first-strong isolate', 'dist/a\u2068b.zip', "'dist/a\\u2068b.zip'"],
+    ['an invisible tag', 'dist/app\u{E0041}.zip', "'dist/app\\u{e0041}.zip'"]
+  ])('refuses a matched file with %s in its name, shown escaped', async (_, name, shown) => {
+    files(name, 'dist/app.zip')
+    const error = await rejection(findArtifactFiles(['dist/*'], workspace, outputDir))
+    expect(error.input).toBe('path')
+    expect(error.message).toBe(
+      `Input 'path': ${shown} has an invisible formatting character (a direction override, zero-width character or other) in the path, so the log, the summary and release assets would show it as another name. Rename it, or leave it out with a '!' pattern.`
+    )
+    expect(hasInvisibleCharacter(error.message)).toBe(false)
+  })
+
+  it('names every file with an invisible character at once', async () => {
+    files('dist/a\u200B.zip', 'dist/b\u200C.zip', 'dist/c.zip')
+    const error = await rejection(findArtifactFiles(['dist/*.zip'], workspace, outputDir))
+    expect(error.message).toContain("'dist/a\\u200b.zip', 'dist/b\\u200c.zip' have an invisible")
+    expect(error.message).toContain('Rename them, or leave them out')
+  })
+
+  it.each([
     ['a line feed', 'dist/a\n::warning::forged.zip', "'dist/a\\n::warning::forged.zip'"],
     ['a carriage return', 'dist/a\r::notice::x.zip', "'dist/a\\r::notice::x.zip'"],
     ['a tab', 'dist/a\tb.zip', "'dist/a\\tb.zip'"],
@@ -290,6 +361,118 @@ describe('findArtifactFiles', () => {
     expect(error.message).toContain(
       `${path.join(outputDir, 'linux')} is a symbolic link to ${outside}, outside the output directory`
     )
-    expect(error.message).toContain("the signed 'signed/linux/app.zip' would be written there")
+    expect(error.message).toContain("the signed 'signed/linux/app.zip' would be written there.")
+  })
+})
+
+describe('findArtifactFiles keeps signed copies apart from the files to sign, through links', () => {
+  const hint =
+    'Remove the link, or choose an output-dir that neither is nor leads into a folder of the files to sign.'
+
+  it('refuses an output-dir that is a link to the folder of the files, naming what it would overwrite', async () => {
+    files('dist/app.zip', 'dist/lib.zip')
+    symlinkSync('dist', path.join(workspace, 'out'))
+    const error = await rejection(
+      findArtifactFiles(['dist/*.zip'], workspace, path.join(workspace, 'out'))
+    )
+    expect(error.input).toBe('output-dir')
+    expect(error.message).toBe(
+      `Input 'output-dir': 'dist/app.zip' lies inside output-dir 'out' once symbolic links are followed ('out' is a symbolic link to 'dist'), so its signed copy 'out/app.zip' would be written over it. ${hint}`
+    )
+  })
+
+  it('refuses an output-dir under a link into the folder of the files', async () => {
+    files('dist/app.zip', 'dist/sub/lib.zip')
+    symlinkSync('dist', path.join(workspace, 'out'))
+    const error = await rejection(
+      findArtifactFiles(['dist/sub/*.zip'], workspace, path.join(workspace, 'out', 'sub'))
+    )
+    expect(error.message).toContain(
+      "'dist/sub/lib.zip' lies inside output-dir 'out/sub' once symbolic links are followed ('out' is a symbolic link to 'dist'), so its signed copy 'out/sub/lib.zip' would be written over it."
+    )
+  })
+
+  it('refuses files reached through a link into output-dir', async () => {
+    files('signed/app.zip')
+    symlinkSync('signed', path.join(workspace, 'build'))
+    const error = await rejection(findArtifactFiles(['build/*.zip'], workspace, outputDir))
+    expect(error.input).toBe('path')
+    expect(error.message).toBe(
+      `Input 'path': 'build/app.zip' lies inside output-dir 'signed' once symbolic links are followed ('build' is a symbolic link to 'signed'), so its signed copy 'signed/app.zip' would be written over it. ${hint}`
+    )
+  })
+
+  it('names the link that leads into output-dir, not a harmless link of output-dir itself', async () => {
+    files('releases/v1/app.zip')
+    symlinkSync('releases', path.join(workspace, 'out'))
+    symlinkSync(path.join('releases', 'v1'), path.join(workspace, 'build'))
+    const error = await rejection(
+      findArtifactFiles(['build/*.zip'], workspace, path.join(workspace, 'out'))
+    )
+    expect(error.input).toBe('path')
+    expect(error.message).toContain(
+      "'build/app.zip' lies inside output-dir 'out' once symbolic links are followed ('build' is a symbolic link to 'releases/v1'), so signed copies would be written among the files to sign."
+    )
+  })
+
+  it('refuses a file that is a link to a signed copy, even where no copy is overwritten', async () => {
+    files('build/app.zip', 'signed/old/app.zip')
+    symlinkSync(path.join(outputDir, 'old', 'app.zip'), path.join(workspace, 'build', 'latest.zip'))
+    const error = await rejection(findArtifactFiles(['build/*.zip'], workspace, outputDir))
+    expect(error.message).toBe(
+      `Input 'path': 'build/latest.zip' lies inside output-dir 'signed' once symbolic links are followed ('build/latest.zip' is a symbolic link to 'signed/old/app.zip'), so signed copies would be written among the files to sign. ${hint}`
+    )
+  })
+
+  it('refuses an output-dir that leads to a parent of the files, where copies would sit among them', async () => {
+    files('build/linux/app.zip')
+    symlinkSync('build', path.join(workspace, 'out'))
+    const error = await rejection(
+      findArtifactFiles(['build/linux/*.zip'], workspace, path.join(workspace, 'out'))
+    )
+    expect(error.message).toContain('so signed copies would be written among the files to sign.')
+  })
+
+  it('signs into a link that leads to a folder apart from the files', async () => {
+    files('build/app.zip')
+    mkdirSync(path.join(workspace, 'releases', 'v1'), { recursive: true })
+    symlinkSync(path.join('releases', 'v1'), path.join(workspace, 'out'))
+    const found = await findArtifactFiles(['build/*.zip'], workspace, path.join(workspace, 'out'))
+    expect(found.map(file => file.outputPath)).toEqual([path.join(workspace, 'out', 'app.zip')])
+  })
+
+  it('signs into an output-dir inside the folder of the files, which links do not reach', async () => {
+    files('dist/app.zip')
+    const found = await findArtifactFiles(
+      ['dist/*.zip'],
+      workspace,
+      path.join(workspace, 'dist', 'signed')
+    )
+    expect(found.map(file => file.signedPath)).toEqual(['dist/signed/app.zip'])
+  })
+
+  it('on macOS, compares real paths without case: a link to DIST is a link to dist', async () => {
+    files('dist/app.zip')
+    // Made on Linux as a real folder: the comparison, not the file system, ignores the case here.
+    mkdirSync(path.join(workspace, 'DIST'))
+    symlinkSync('DIST', path.join(workspace, 'out'))
+    const out = path.join(workspace, 'out')
+    const error = await rejection(findArtifactFiles(['dist/*.zip'], workspace, out, 'darwin'))
+    expect(error.message).toContain(
+      "'dist/app.zip' lies inside output-dir 'out' once symbolic links are followed ('out' is a symbolic link to 'DIST'), so its signed copy 'out/app.zip' would be written over it."
+    )
+    const linux = await findArtifactFiles(['dist/*.zip'], workspace, out, 'linux')
+    expect(linux.map(file => file.signedPath)).toEqual(['out/app.zip'])
+  })
+
+  it('names the file to sign that a link below output-dir would overwrite', async () => {
+    files('dist/linux/app.zip', 'dist/darwin/app.zip')
+    mkdirSync(outputDir)
+    symlinkSync(path.join('..', 'dist', 'linux'), path.join(outputDir, 'linux'))
+    const error = await rejection(findArtifactFiles(['dist/**/*.zip'], workspace, outputDir))
+    expect(error.input).toBe('output-dir')
+    expect(error.message).toBe(
+      `Input 'output-dir': ${path.join(outputDir, 'linux')} is a symbolic link to ${path.join(workspace, 'dist', 'linux')}, outside the output directory ${outputDir}; the signed 'signed/linux/app.zip' would be written there, over 'dist/linux/app.zip', a file to sign. Remove the link: signed files are written only inside output-dir.`
+    )
   })
 })

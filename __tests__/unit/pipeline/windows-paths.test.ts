@@ -8,7 +8,13 @@ import {
   mapToOutputs
 } from '../../../src/pipeline/find-files.js'
 import { sourceObjectKey } from '../../../src/pipeline/object-keys.js'
-import { isInside, toPosix } from '../../../src/pipeline/paths.js'
+import {
+  isInside,
+  isInsideOnDisk,
+  isSameOnDisk,
+  onDiskForm,
+  toPosix
+} from '../../../src/pipeline/paths.js'
 import { thrownBy } from '../helpers.js'
 
 // The path logic as each hosted runner OS runs it, on any machine: the functions take the
@@ -55,6 +61,36 @@ describe('isInside', () => {
     expect(isInside('/home/runner/work', '/home/runner/Work/build', 'linux')).toBe(false)
     expect(isInside('/home/runner/work', '/home/runner/work/..\\x', 'linux')).toBe(true)
     expect(isInside('/Users/runner/work', '/Users/runner/other', 'darwin')).toBe(false)
+  })
+})
+
+describe('isInsideOnDisk and isSameOnDisk: one folder however it is spelled', () => {
+  it('on Windows: case does not matter', () => {
+    expect(isInsideOnDisk(`${WS}\\Dist`, `${WS}\\dist\\app.zip`, 'win32')).toBe(true)
+    expect(isSameOnDisk(`${WS}\\DIST\\App.zip`, `${WS}\\dist\\app.zip`, 'win32')).toBe(true)
+    expect(isSameOnDisk(`${WS}\\dist/app.zip`, `${WS}\\dist\\app.zip`, 'win32')).toBe(true)
+    expect(isInsideOnDisk(`${WS}\\Dist`, `${WS}\\distant\\app.zip`, 'win32')).toBe(false)
+  })
+
+  it('on macOS: case and the Unicode normal form do not matter', () => {
+    const ws = '/Users/runner/work/repo/repo'
+    expect(isInsideOnDisk(`${ws}/Dist`, `${ws}/dist/app.zip`, 'darwin')).toBe(true)
+    expect(isSameOnDisk(`${ws}/caf\u00e9.zip`, `${ws}/CAFE\u0301.zip`, 'darwin')).toBe(true)
+    expect(isInsideOnDisk(`${ws}/Dist`, `${ws}/dist-old/app.zip`, 'darwin')).toBe(false)
+    expect(isInsideOnDisk(`${ws}/dist`, `${ws}/../dist/app.zip`, 'darwin')).toBe(false)
+  })
+
+  it('on Linux: each spelling is its own folder', () => {
+    const ws = '/home/runner/work/repo/repo'
+    expect(isInsideOnDisk(`${ws}/Dist`, `${ws}/dist/app.zip`, 'linux')).toBe(false)
+    expect(isSameOnDisk(`${ws}/caf\u00e9.zip`, `${ws}/cafe\u0301.zip`, 'linux')).toBe(false)
+    expect(isSameOnDisk(`${ws}/dist/app.zip`, `${ws}/dist/./app.zip`, 'linux')).toBe(true)
+  })
+
+  it('leaves the path as it was on Linux, folded elsewhere', () => {
+    expect(onDiskForm('/w/Dist', 'linux')).toBe('/w/Dist')
+    expect(onDiskForm('/w/Dist', 'darwin')).toBe('/w/dist')
+    expect(onDiskForm('D:\\W\\Dist', 'win32')).toBe('d:\\w\\dist')
   })
 })
 
