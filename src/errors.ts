@@ -99,19 +99,38 @@ export function isTransient(error: unknown): boolean {
 
 /**
  * A request whose connection never opened, or went silent, fails with smithy's TimeoutError
- * after the client's timeouts; the final one names the operation and the endpoint instead.
+ * after the client's timeouts, or with an AbortError when the caller's own time bound
+ * (AbortSignal.timeout, the poller's) cut it; the final one names the operation and the endpoint
+ * instead.
  */
 export function explainNoAnswer(
   error: unknown,
-  request: { operation: string; endpoint: string | undefined; silenceMs: number; connectMs: number }
+  request: {
+    operation: string
+    endpoint: string | undefined
+    silenceMs: number
+    connectMs: number
+    /** How long the request ran before it failed. */
+    waitedMs: number
+  }
 ): unknown {
   const { name, message, $metadata } = shape(error)
-  if (name !== 'TimeoutError') return error
+  const timedOut = name === 'TimeoutError'
+  if (!timedOut && !cutByTimeBound(error)) return error
   const endpoint = request.endpoint ?? 'its endpoint'
   const attempts = ($metadata?.attempts ?? 1) > 1 ? ` (${$metadata?.attempts} attempts)` : ''
   const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`
-  const text = /establish a connection/.test(message ?? '')
-    ? `${request.operation} could not connect to ${endpoint} within ${seconds(request.connectMs)}${attempts}`
-    : `${request.operation} got no answer from ${endpoint} in ${seconds(request.silenceMs)}${attempts}`
-  return Object.assign(new Error(text, { cause: error }), { name, $metadata })
+  const text = !timedOut
+    ? `${request.operation} got no answer from ${endpoint} in ${seconds(request.waitedMs)}${attempts}`
+    : /establish a connection/.test(message ?? '')
+      ? `${request.operation} could not connect to ${endpoint} within ${seconds(request.connectMs)}${attempts}`
+      : `${request.operation} got no answer from ${endpoint} in ${seconds(request.silenceMs)}${attempts}`
+  return Object.assign(new Error(text, { cause: error }), { name: 'TimeoutError', $metadata })
+}
+
+/** smithy's AbortError for a signal that AbortSignal.timeout fired: its cause is a TimeoutError. */
+function cutByTimeBound(error: unknown): boolean {
+  const { name } = shape(error)
+  const cause = (error as { cause?: unknown } | undefined)?.cause
+  return name === 'AbortError' && shape(cause).name === 'TimeoutError'
 }

@@ -62,6 +62,7 @@ export function createClients({ region, budgetMs }: ClientOptions): AwsClients {
 function nameUnansweredRequests(client: S3Client | SignerClient, silenceMs: number): void {
   ;(client.middlewareStack as S3Client['middlewareStack']).add(
     (next, context) => async args => {
+      const started = Date.now()
       try {
         return await next(args)
       } catch (error) {
@@ -69,7 +70,8 @@ function nameUnansweredRequests(client: S3Client | SignerClient, silenceMs: numb
           operation: context.commandName?.replace(/Command$/, '') ?? 'A request',
           endpoint: context.endpointV2?.url.host,
           silenceMs,
-          connectMs: CONNECT_TIMEOUT_MS
+          connectMs: CONNECT_TIMEOUT_MS,
+          waitedMs: Date.now() - started
         })
       }
     },
