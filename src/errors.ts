@@ -99,8 +99,8 @@ export function isTransient(error: unknown): boolean {
 
 /**
  * A request whose connection never opened, or went silent, fails with smithy's TimeoutError
- * after the client's timeouts, or with an AbortError when the caller's own time bound
- * (AbortSignal.timeout, the poller's) cut it; the final one names the operation and the endpoint
+ * after the client's timeouts, or with an AbortError when the caller's own time bound (the
+ * poller's AbortSignal.timeout) cut it; the final one names the operation and the endpoint
  * instead.
  */
 export function explainNoAnswer(
@@ -110,27 +110,20 @@ export function explainNoAnswer(
     endpoint: string | undefined
     silenceMs: number
     connectMs: number
-    /** How long the request ran before it failed. */
-    waitedMs: number
+    /** How long the request ran when the caller's time bound cut it; undefined if it did not. */
+    cutAfterMs: number | undefined
   }
 ): unknown {
   const { name, message, $metadata } = shape(error)
-  const timedOut = name === 'TimeoutError'
-  if (!timedOut && !cutByTimeBound(error)) return error
+  const cut = name === 'AbortError' && request.cutAfterMs !== undefined
+  if (name !== 'TimeoutError' && !cut) return error
   const endpoint = request.endpoint ?? 'its endpoint'
   const attempts = ($metadata?.attempts ?? 1) > 1 ? ` (${$metadata?.attempts} attempts)` : ''
   const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`
-  const text = !timedOut
-    ? `${request.operation} got no answer from ${endpoint} in ${seconds(request.waitedMs)}${attempts}`
+  const text = cut
+    ? `${request.operation} got no answer from ${endpoint} in ${seconds(request.cutAfterMs ?? 0)}${attempts}`
     : /establish a connection/.test(message ?? '')
       ? `${request.operation} could not connect to ${endpoint} within ${seconds(request.connectMs)}${attempts}`
       : `${request.operation} got no answer from ${endpoint} in ${seconds(request.silenceMs)}${attempts}`
   return Object.assign(new Error(text, { cause: error }), { name: 'TimeoutError', $metadata })
-}
-
-/** smithy's AbortError for a signal that AbortSignal.timeout fired: its cause is a TimeoutError. */
-function cutByTimeBound(error: unknown): boolean {
-  const { name } = shape(error)
-  const cause = (error as { cause?: unknown } | undefined)?.cause
-  return name === 'AbortError' && shape(cause).name === 'TimeoutError'
 }

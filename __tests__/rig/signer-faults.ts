@@ -1,4 +1,5 @@
 import type { Operation, ThrottleError } from './signer-model.js'
+import type { JobDescription, LocalSigningJob } from './signer-service.js'
 
 /** The misbehaviour a test can switch on in the local Signer, at any time between requests. */
 export interface SignerFaults {
@@ -33,7 +34,22 @@ export interface SignerFaults {
    * service stops, or reset() drops them. They are logged with status 0 once read.
    */
   hang: Set<Operation>
+  /**
+   * Rewrites every DescribeSigningJob answer before it goes out, as a misbehaving or compromised
+   * path to Signer could; null sends them as they are.
+   */
+  describeAnswer: DescribeRewrite | null
 }
+
+/**
+ * Gets the answer the service would send, the job it describes, and `describe` for any other
+ * job (to swap in another job's answer); returns what to send instead.
+ */
+export type DescribeRewrite = (
+  answer: JobDescription,
+  job: LocalSigningJob,
+  describe: (job: LocalSigningJob) => JobDescription
+) => object
 
 export type TokenReuse = 'first-response' | 'reject-different'
 
@@ -60,7 +76,8 @@ export function noFaults(): SignerFaults {
     omitSignatureExpiry: false,
     tokenReuse: 'first-response',
     quotas: {},
-    hang: new Set()
+    hang: new Set(),
+    describeAnswer: null
   }
 }
 

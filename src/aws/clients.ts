@@ -66,12 +66,18 @@ function nameUnansweredRequests(client: S3Client | SignerClient, silenceMs: numb
       try {
         return await next(args)
       } catch (error) {
+        // The signal the caller gave send(), which the SDK keeps in the context for middleware.
+        const signal = context.__smithy_context?.abortSignal
+        const reason = (signal && 'reason' in signal ? signal.reason : undefined) as
+          { name?: unknown } | undefined
+        // AbortSignal.timeout's reason: a DOMException named TimeoutError.
+        const timedOut = reason?.name === 'TimeoutError'
         throw explainNoAnswer(error, {
           operation: context.commandName?.replace(/Command$/, '') ?? 'A request',
           endpoint: context.endpointV2?.url.host,
           silenceMs,
           connectMs: CONNECT_TIMEOUT_MS,
-          waitedMs: Date.now() - started
+          cutAfterMs: timedOut ? Date.now() - started : undefined
         })
       }
     },
