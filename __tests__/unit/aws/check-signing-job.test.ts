@@ -40,7 +40,7 @@ describe('answerDifferences', () => {
   })
 
   it('counts a missing ID, source or source member as a difference, but not a missing profile name', () => {
-    const { jobId: _, source: __, profileName: ___, ...bare } = answerAbout('job-1')
+    const bare: JobAnswer = { signedObject: answerAbout('job-1').signedObject }
     expect(answerDifferences(bare, started)).toEqual([
       "no jobId (expected 'job-1')",
       'no S3 source'
