@@ -99,19 +99,31 @@ export function isTransient(error: unknown): boolean {
 
 /**
  * A request whose connection never opened, or went silent, fails with smithy's TimeoutError
- * after the client's timeouts; the final one names the operation and the endpoint instead.
+ * after the client's timeouts, or with an AbortError when the caller's own time bound (the
+ * poller's AbortSignal.timeout) cut it; the final one names the operation and the endpoint
+ * instead.
  */
 export function explainNoAnswer(
   error: unknown,
-  request: { operation: string; endpoint: string | undefined; silenceMs: number; connectMs: number }
+  request: {
+    operation: string
+    endpoint: string | undefined
+    silenceMs: number
+    connectMs: number
+    /** How long the request ran when the caller's time bound cut it; undefined if it did not. */
+    cutAfterMs: number | undefined
+  }
 ): unknown {
   const { name, message, $metadata } = shape(error)
-  if (name !== 'TimeoutError') return error
+  const cut = name === 'AbortError' && request.cutAfterMs !== undefined
+  if (name !== 'TimeoutError' && !cut) return error
   const endpoint = request.endpoint ?? 'its endpoint'
   const attempts = ($metadata?.attempts ?? 1) > 1 ? ` (${$metadata?.attempts} attempts)` : ''
   const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`
-  const text = /establish a connection/.test(message ?? '')
-    ? `${request.operation} could not connect to ${endpoint} within ${seconds(request.connectMs)}${attempts}`
-    : `${request.operation} got no answer from ${endpoint} in ${seconds(request.silenceMs)}${attempts}`
-  return Object.assign(new Error(text, { cause: error }), { name, $metadata })
+  const text = cut
+    ? `${request.operation} got no answer from ${endpoint} in ${seconds(request.cutAfterMs ?? 0)}${attempts}`
+    : /establish a connection/.test(message ?? '')
+      ? `${request.operation} could not connect to ${endpoint} within ${seconds(request.connectMs)}${attempts}`
+      : `${request.operation} got no answer from ${endpoint} in ${seconds(request.silenceMs)}${attempts}`
+  return Object.assign(new Error(text, { cause: error }), { name: 'TimeoutError', $metadata })
 }

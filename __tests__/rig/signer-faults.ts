@@ -1,5 +1,6 @@
 import type { Operation, ThrottleError } from './signer-model.js'
 import type { EnvelopeTamper } from './signer-payload.js'
+import type { JobDescription, LocalSigningJob } from './signer-service.js'
 
 /** The misbehaviour a test can switch on in the local Signer, at any time between requests. */
 export interface SignerFaults {
@@ -41,7 +42,22 @@ export interface SignerFaults {
   envelope: EnvelopeTamper | null
   /** SignPayload answers this metadata instead of the profile version and job ARNs. */
   payloadMetadata: Record<string, string> | null
+  /**
+   * Rewrites every DescribeSigningJob answer before it goes out, as a misbehaving or compromised
+   * path to Signer could; null sends them as they are.
+   */
+  describeAnswer: DescribeRewrite | null
 }
+
+/**
+ * Gets the answer the service would send, the job it describes, and `describe` for any other
+ * job (to swap in another job's answer); returns what to send instead.
+ */
+export type DescribeRewrite = (
+  answer: JobDescription,
+  job: LocalSigningJob,
+  describe: (job: LocalSigningJob) => JobDescription
+) => object
 
 export type TokenReuse = 'first-response' | 'reject-different'
 
@@ -70,7 +86,8 @@ export function noFaults(): SignerFaults {
     quotas: {},
     hang: new Set(),
     envelope: null,
-    payloadMetadata: null
+    payloadMetadata: null,
+    describeAnswer: null
   }
 }
 

@@ -723,7 +723,8 @@ describe('hang', () => {
       quotas: {},
       hang: new Set(),
       envelope: null,
-      payloadMetadata: null
+      payloadMetadata: null,
+      describeAnswer: null
     })
     expect((await signer.send(platform)).platformId).toBe('AWSLambda-SHA384-ECDSA')
   })

@@ -45,7 +45,7 @@ import {
 // What tests and scripts import with the service: the bytes it writes and the types it takes.
 export { SIGNATURE_MARKER, readSignature, signedBytesOf } from './signed-bytes.js'
 export type { FoundSignature, SignatureStamp } from './signed-bytes.js'
-export type { Quota, SignerFaults, TokenReuse } from './signer-faults.js'
+export type { DescribeRewrite, Quota, SignerFaults, TokenReuse } from './signer-faults.js'
 export type { Operation, ProfileStatus, SignatureValidity } from './signer-model.js'
 
 /**
@@ -90,6 +90,25 @@ export interface LocalSigningJob {
   /** DescribeSigningJob calls answered for this job (throttled ones are not counted). */
   describeCount: number
   signatureExpiresAt?: Date
+}
+
+/** A DescribeSigningJob answer as it goes out (times in epoch seconds). */
+export interface JobDescription {
+  jobId: string
+  source: { s3: SourceObject }
+  platformId: string
+  platformDisplayName: string
+  profileName: string
+  profileVersion: string
+  createdAt: number
+  completedAt?: number
+  signatureExpiresAt?: number
+  status: LocalSigningJob['status']
+  statusReason?: string
+  signedObject?: { s3: { bucketName: string; key: string } }
+  jobOwner: string
+  jobInvoker: string
+  requestedBy: string
 }
 
 export interface SignerRequest {
@@ -544,10 +563,11 @@ class LocalSignerService implements SignerService {
       )
     }
     job.describeCount += 1
-    return this.describe(job)
+    const answer = this.describe(job)
+    return this.faults.describeAnswer?.(answer, job, other => this.describe(other)) ?? answer
   }
 
-  private describe(job: LocalSigningJob): object {
+  private describe(job: LocalSigningJob): JobDescription {
     const platform = findPlatform(job.platformId)
     return {
       jobId: job.jobId,

@@ -132,7 +132,8 @@ describe('explainNoAnswer', () => {
     operation: 'StartSigningJob',
     endpoint: '127.0.0.1:9',
     silenceMs: 30_000,
-    connectMs: 10_000
+    connectMs: 10_000,
+    cutAfterMs: undefined
   }
   const timeout = (message: string, attempts?: number) =>
     Object.assign(new Error(message), { name: 'TimeoutError', $metadata: { attempts } })
@@ -162,8 +163,25 @@ describe('explainNoAnswer', () => {
     expect(error.message).toBe('StartSigningJob could not connect to 127.0.0.1:9 within 10 s')
   })
 
-  it('leaves every other error as it is', () => {
+  it("names the operation, the endpoint and the time it ran for a request the caller's time bound cut", () => {
+    // What the SDK throws when the AbortSignal.timeout given to send() fires: no cause.
+    const cut = Object.assign(new Error('Request aborted'), { name: 'AbortError' })
+    const error = explainNoAnswer(cut, {
+      ...request,
+      operation: 'DescribeSigningJob',
+      cutAfterMs: 1234
+    }) as Error
+    expect(error.message).toBe('DescribeSigningJob got no answer from 127.0.0.1:9 in 1.2 s')
+    expect(error.name).toBe('TimeoutError')
+    expect(error.cause).toBe(cut)
+    expect(isTransient(error)).toBe(true)
+  })
+
+  it('leaves every other error as it is, an abort that no time bound made too', () => {
     const other = sdkError('AccessDeniedException', 403)
     expect(explainNoAnswer(other, request)).toBe(other)
+    expect(explainNoAnswer(other, { ...request, cutAfterMs: 1000 })).toBe(other)
+    const aborted = Object.assign(new Error('Request aborted'), { name: 'AbortError' })
+    expect(explainNoAnswer(aborted, request)).toBe(aborted)
   })
 })

@@ -62,14 +62,22 @@ export function createClients({ region, budgetMs }: ClientOptions): AwsClients {
 function nameUnansweredRequests(client: S3Client | SignerClient, silenceMs: number): void {
   ;(client.middlewareStack as S3Client['middlewareStack']).add(
     (next, context) => async args => {
+      const started = Date.now()
       try {
         return await next(args)
       } catch (error) {
+        // The signal the caller gave send(), which the SDK keeps in the context for middleware.
+        const signal = context.__smithy_context?.abortSignal
+        const reason = (signal && 'reason' in signal ? signal.reason : undefined) as
+          { name?: unknown } | undefined
+        // AbortSignal.timeout's reason: a DOMException named TimeoutError.
+        const timedOut = reason?.name === 'TimeoutError'
         throw explainNoAnswer(error, {
           operation: context.commandName?.replace(/Command$/, '') ?? 'A request',
           endpoint: context.endpointV2?.url.host,
           silenceMs,
-          connectMs: CONNECT_TIMEOUT_MS
+          connectMs: CONNECT_TIMEOUT_MS,
+          cutAfterMs: timedOut ? Date.now() - started : undefined
         })
       }
     },

@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import type { AwsClients } from '../aws/clients.js'
 import { downloadSignedObject } from '../aws/download.js'
-import { ActionError, errorMessage } from '../errors.js'
+import { errorMessage } from '../errors.js'
 import { warning } from '../github/log.js'
 import type { ArtifactFile } from './find-files.js'
 import type { Inputs } from '../github/inputs.js'
 import { sourceObjectKey, traceMetadata } from './object-keys.js'
 import type { RunContext } from '../github/run-context.js'
-import { startSigningJob } from '../aws/start-signing-job.js'
+import { startSigningJob, type SigningRequest } from '../aws/start-signing-job.js'
+import { checkedSignedObject } from '../aws/check-signing-job.js'
 import { uploadFile } from '../aws/upload.js'
 import { JobFailedError, waitForSigningJob, type SigningJob } from '../aws/wait-for-job.js'
 import { deleteUploadedVersion, type UploadedVersion } from '../aws/delete-unsigned.js'
@@ -98,21 +99,25 @@ export async function signFile(
       `uploaded ${file.size} bytes to s3://${inputs.sourceBucket}/${key} (version ${result.sourceVersionId})`
     )
 
-    result.jobId = await startSigningJob(clients.signer, {
+    const request: SigningRequest = {
       profileName: inputs.profileName,
       profileOwner: inputs.profileOwner,
       source: { bucket: inputs.sourceBucket, key, version: result.sourceVersionId },
       destination: { bucket: inputs.destinationBucket, prefix: inputs.destinationPrefix }
-    })
+    }
+    result.jobId = await startSigningJob(clients.signer, request)
     log(`signing job ${result.jobId} started`)
 
     const job = await waitForSigningJob(clients.signerPoller, result.jobId, {
       timeoutMs: inputs.timeoutSeconds * 1000,
+      request,
       rate: clients.describeRate,
       label: file.path,
       onStatus: progressLogger(log)
     })
     jobEnded = true
+    // Signer decides the key of the signed object: read it, never guess it, but only where asked.
+    const signed = checkedSignedObject(job, { jobId: result.jobId, request, label: file.path })
     Object.assign(result, publisherIdentity(job, setup))
     result.signatureExpiresAt = job.signatureExpiresAt?.toISOString() ?? ''
     if (!job.signatureExpiresAt) {
@@ -121,16 +126,11 @@ export async function signFile(
       )
     }
 
-    // Signer decides the key of the signed object; read it, never guess it.
-    const signed = job.signedObject?.s3
-    if (!signed?.bucketName || !signed.key) {
-      throw new ActionError(`Signing job ${result.jobId} succeeded but names no signed object.`)
-    }
-    result.signedObject = `s3://${signed.bucketName}/${signed.key}`
+    result.signedObject = `s3://${signed.bucket}/${signed.key}`
     const download = await downloadSignedObject(
       clients.s3,
       {
-        bucket: signed.bucketName,
+        bucket: signed.bucket,
         key: signed.key,
         expectedBucketOwner: inputs.expectedBucketOwner
       },

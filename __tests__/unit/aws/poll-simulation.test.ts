@@ -4,6 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock'
 import { InstantClock } from '../clocks.js'
 import { nextPollDelayMs } from '../../../src/aws/poll-schedule.js'
 import { waitForSigningJob } from '../../../src/aws/wait-for-job.js'
+import { REQUEST, answerAbout } from './signing-job-answers.js'
 import {
   DURATIONS_S,
   type Summary,
@@ -168,9 +169,17 @@ describe('waitForSigningJob follows the simulated looks', () => {
       const calls: number[] = []
       signerMock.on(DescribeSigningJobCommand).callsFake(() => {
         calls.push(clock.now() - start)
-        return { status: clock.now() - start >= lengthMs ? 'Succeeded' : 'InProgress' }
+        return {
+          ...answerAbout('job-1'),
+          status: clock.now() - start >= lengthMs ? 'Succeeded' : 'InProgress'
+        }
       })
-      await waitForSigningJob(signer, 'job-1', { timeoutMs: 600_000, label: 'f', clock })
+      await waitForSigningJob(signer, 'job-1', {
+        timeoutMs: 600_000,
+        label: 'f',
+        request: REQUEST,
+        clock
+      })
       expect(calls).toEqual(looksUntil(nextPollDelayMs, lengthMs, clock.random))
     }
   })

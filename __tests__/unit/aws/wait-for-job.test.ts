@@ -3,6 +3,7 @@ import {
   DescribeSigningJobCommand,
   type DescribeSigningJobCommandInput,
   type DescribeSigningJobCommandOutput,
+  type S3Source,
   SignerClient
 } from '@aws-sdk/client-signer'
 import { mockClient } from 'aws-sdk-client-mock'
@@ -11,8 +12,16 @@ import { InstantClock, VirtualClock } from '../clocks.js'
 import { nextPollDelayMs } from '../../../src/aws/poll-schedule.js'
 import { RequestRate } from '../../../src/aws/request-rate.js'
 import { ActionError } from '../../../src/errors.js'
-import { waitForSigningJob } from '../../../src/aws/wait-for-job.js'
+import { JobFailedError, waitForSigningJob } from '../../../src/aws/wait-for-job.js'
+import { UntrustedAnswerError } from '../../../src/aws/check-signing-job.js'
 import { rejectionOf, sdkError } from '../helpers.js'
+import { REQUEST, answerAbout } from './signing-job-answers.js'
+
+const REQUEST_SOURCE: S3Source = {
+  bucketName: REQUEST.source.bucket,
+  key: REQUEST.source.key,
+  version: REQUEST.source.version
+}
 
 const START = 1_700_000_000_000
 
@@ -45,10 +54,9 @@ function script(
     const step = list[index]
     if (step instanceof Error) throw step
     return {
-      jobId,
+      ...answerAbout(jobId),
       status: step,
-      statusReason: step === 'Failed' ? reason : undefined,
-      signedObject: { s3: { bucketName: 'signed', key: `signed/${jobId}.zip` } }
+      statusReason: step === 'Failed' ? reason : undefined
     }
   })
 }
@@ -72,6 +80,7 @@ describe('waitForSigningJob', () => {
     const job = await waitForSigningJob(signer, 'job-1', {
       timeoutMs: 60_000,
       label: 'build/a.zip',
+      request: REQUEST,
       clock
     })
     expect(job.status).toBe('Succeeded')
@@ -87,6 +96,7 @@ describe('waitForSigningJob', () => {
     const job = await waitForSigningJob(signer, 'job-1', {
       timeoutMs: 60_000,
       label: 'build/a.zip',
+      request: REQUEST,
       clock,
       onStatus: (status, elapsed) => statuses.push([status, elapsed])
     })
@@ -112,7 +122,12 @@ describe('waitForSigningJob', () => {
         latencyMs: 300
       }
     )
-    await waitForSigningJob(signer, 'job-1', { timeoutMs: 600_000, label: 'f', clock })
+    await waitForSigningJob(signer, 'job-1', {
+      timeoutMs: 600_000,
+      label: 'f',
+      request: REQUEST,
+      clock
+    })
     expect(calls).toHaveLength(31)
     for (let i = 1; i < calls.length; i++) {
       const previous = (calls[i - 1]?.at ?? 0) - START
@@ -129,7 +144,12 @@ describe('waitForSigningJob', () => {
   it('spaces a long wait by nextPollDelayMs of the time waited, never under 500 ms', async () => {
     const clock = new InstantClock(START, [0.5])
     script(clock, { 'job-1': [...Array<Step>(60).fill('InProgress'), 'Succeeded'] })
-    await waitForSigningJob(signer, 'job-1', { timeoutMs: 600_000, label: 'f', clock })
+    await waitForSigningJob(signer, 'job-1', {
+      timeoutMs: 600_000,
+      label: 'f',
+      request: REQUEST,
+      clock
+    })
     expect(calls).toHaveLength(61)
     let elapsed = 0
     for (const delay of clock.sleeps) {
@@ -145,7 +165,12 @@ describe('waitForSigningJob', () => {
     const clock = new InstantClock(START)
     script(clock, { 'job-7': ['InProgress', 'Failed'] }, { reason: 'Signing certificate expired' })
     const error = await failure(
-      waitForSigningJob(signer, 'job-7', { timeoutMs: 60_000, label: 'build/a.zip', clock })
+      waitForSigningJob(signer, 'job-7', {
+        timeoutMs: 60_000,
+        label: 'build/a.zip',
+        request: REQUEST,
+        clock
+      })
     )
     expect(error.message).toBe(
       'Signing job job-7 for build/a.zip failed: Signing certificate expired'
@@ -157,7 +182,7 @@ describe('waitForSigningJob', () => {
     const clock = new InstantClock(START)
     script(clock, { 'job-7': ['Failed'] })
     const error = await failure(
-      waitForSigningJob(signer, 'job-7', { timeoutMs: 60_000, label: 'f', clock })
+      waitForSigningJob(signer, 'job-7', { timeoutMs: 60_000, label: 'f', request: REQUEST, clock })
     )
     expect(error.message).toContain('job-7')
     expect(error.message).toContain('the service gave no reason')
@@ -171,7 +196,12 @@ describe('waitForSigningJob', () => {
     const clock = new InstantClock(START)
     script(clock, { 'job-1': [sdkError(name, status), 'Succeeded'] })
     const error = await failure(
-      waitForSigningJob(signer, 'job-1', { timeoutMs: 60_000, label: 'build/a.zip', clock })
+      waitForSigningJob(signer, 'job-1', {
+        timeoutMs: 60_000,
+        label: 'build/a.zip',
+        request: REQUEST,
+        clock
+      })
     )
     expect(error.message).toBe(
       `Could not read signing job job-1 for build/a.zip: ${name}: ${name} message`
@@ -183,7 +213,12 @@ describe('waitForSigningJob', () => {
   it('after TooManyRequestsException, looks again at half the pace it was sending', async () => {
     const clock = new InstantClock(START)
     script(clock, { 'job-1': [sdkError('TooManyRequestsException', 429), 'Succeeded'] })
-    const job = await waitForSigningJob(signer, 'job-1', { timeoutMs: 60_000, label: 'f', clock })
+    const job = await waitForSigningJob(signer, 'job-1', {
+      timeoutMs: 60_000,
+      label: 'f',
+      request: REQUEST,
+      clock
+    })
     expect(job.status).toBe('Succeeded')
     // One look in the last second: the pace drops to one every two seconds.
     expect(calls.map(call => call.at - START)).toEqual([0, 2000])
@@ -193,7 +228,12 @@ describe('waitForSigningJob', () => {
     const clock = new InstantClock(START)
     const throttle = sdkError('ThrottlingException', 400)
     script(clock, { 'job-1': [throttle, throttle, throttle, 'Succeeded'] })
-    await waitForSigningJob(signer, 'job-1', { timeoutMs: 60_000, label: 'f', clock })
+    await waitForSigningJob(signer, 'job-1', {
+      timeoutMs: 60_000,
+      label: 'f',
+      request: REQUEST,
+      clock
+    })
     // 0.5, then 0.25, then 0.2 looks a second.
     expect(calls.map(call => call.at - START)).toEqual([0, 2000, 6000, 11_000])
   })
@@ -206,7 +246,7 @@ describe('waitForSigningJob', () => {
       'job-a': [throttled, throttled, 'Succeeded'],
       'job-b': ['InProgress', 'Succeeded']
     })
-    const options = { timeoutMs: 60_000, label: 'f', clock, rate }
+    const options = { timeoutMs: 60_000, label: 'f', request: REQUEST, clock, rate }
     const results = await clock.run([
       waitForSigningJob(signer, 'job-a', options),
       waitForSigningJob(signer, 'job-b', options)
@@ -228,8 +268,13 @@ describe('waitForSigningJob', () => {
       'job-b': ['InProgress', 'Succeeded']
     })
     await clock.run([
-      waitForSigningJob(signer, 'job-a', { timeoutMs: 60_000, label: 'a', clock }),
-      waitForSigningJob(signer, 'job-b', { timeoutMs: 60_000, label: 'b', clock })
+      waitForSigningJob(signer, 'job-a', {
+        timeoutMs: 60_000,
+        label: 'a',
+        request: REQUEST,
+        clock
+      }),
+      waitForSigningJob(signer, 'job-b', { timeoutMs: 60_000, label: 'b', request: REQUEST, clock })
     ])
     expect(calls.filter(c => c.jobId === 'job-b').map(c => c.at - START)).toEqual([
       0,
@@ -237,15 +282,51 @@ describe('waitForSigningJob', () => {
     ])
   })
 
-  it('backs off after a 500 InternalServiceErrorException and continues', async () => {
+  it('after a 500 InternalServiceErrorException, looks again at half the pace, as after throttling', async () => {
     const clock = new InstantClock(START, [0.5])
     const serverError = sdkError('InternalServiceErrorException', 500)
     script(clock, { 'job-1': [serverError, serverError, 'InProgress', serverError, 'Succeeded'] })
-    const job = await waitForSigningJob(signer, 'job-1', { timeoutMs: 60_000, label: 'f', clock })
+    const job = await waitForSigningJob(signer, 'job-1', {
+      timeoutMs: 60_000,
+      label: 'f',
+      request: REQUEST,
+      clock
+    })
     expect(job.status).toBe('Succeeded')
-    // 750, 1500 for two failures in a row; after an answer the count starts over.
-    expect(clock.sleeps).toEqual([750, 1500, nextPollDelayMs(2250, () => 0.5), 750])
-    expect(calls).toHaveLength(5)
+    // 0.5 then 0.25 looks a second; the answer at 6000 adds 0.5/s for each of the 4 s since the
+    // last cut (2.25/s), so the look due at 6500 goes; its 500 halves that: 444 ms + 444 ms.
+    expect(calls.map(call => Math.round(call.at - START))).toEqual([0, 2000, 6000, 6500, 7389])
+  })
+
+  it('after 5xx answers, every job of the step backs off together through the shared rate', async () => {
+    const clock = new VirtualClock(START)
+    const rate = new RequestRate(clock)
+    const serverError = sdkError('ServiceUnavailableException', 503)
+    script(clock, {
+      'job-a': [serverError, serverError, serverError, 'Succeeded'],
+      'job-b': ['InProgress', 'InProgress', 'Succeeded'],
+      'job-c': ['InProgress', 'InProgress', 'Succeeded']
+    })
+    const options = { timeoutMs: 60_000, label: 'f', request: REQUEST, clock, rate }
+    const results = await clock.run(
+      ['job-a', 'job-b', 'job-c'].map(jobId =>
+        waitForSigningJob(signer, jobId, options).then(job => job.status)
+      )
+    )
+    expect(results).toEqual(
+      ['job-a', 'job-b', 'job-c'].map(() => ({ status: 'fulfilled', value: 'Succeeded' }))
+    )
+    const times = (jobId: string) =>
+      calls.filter(c => c.jobId === jobId).map(c => Math.round(c.at - START))
+    // Three looks at 0, one answered 503: 3 looks/s halve to 1.5/s, one look every 667 ms for
+    // the whole step. job-a's 503 at 667 comes within a second of that cut and leaves the rate;
+    // the one at 1333 halves it again (0.75/s), so job-a's next turn is 2667.
+    expect(times('job-a')).toEqual([0, 667, 1333, 2667])
+    // job-b and job-c, due at 1500 on their own schedule, queue behind it. Each answer adds
+    // 0.5/s for every second since the last cut: 1.42/s after job-a's (job-b 706 ms later),
+    // 1.77/s after job-b's (job-c 565 ms later), and so on.
+    expect(times('job-b')).toEqual([0, 3373, 4425])
+    expect(times('job-c')).toEqual([0, 3938, 4861])
   })
 
   it('retries a poll the client aborted at its per-request timeout (AbortError)', async () => {
@@ -253,7 +334,12 @@ describe('waitForSigningJob', () => {
     const aborted = Object.assign(new Error('Request aborted'), { name: 'AbortError' })
     const clock = new InstantClock(START, [0.5])
     script(clock, { 'job-1': [aborted, 'Succeeded'] })
-    const job = await waitForSigningJob(signer, 'job-1', { timeoutMs: 60_000, label: 'f', clock })
+    const job = await waitForSigningJob(signer, 'job-1', {
+      timeoutMs: 60_000,
+      label: 'f',
+      request: REQUEST,
+      clock
+    })
     expect(job.status).toBe('Succeeded')
     expect(calls).toHaveLength(2)
   })
@@ -262,7 +348,12 @@ describe('waitForSigningJob', () => {
     const clock = new InstantClock(START, [0.5])
     script(clock, { 'job-9': ['InProgress'] })
     const error = await failure(
-      waitForSigningJob(signer, 'job-9', { timeoutMs: 30_000, label: 'build/a.zip', clock })
+      waitForSigningJob(signer, 'job-9', {
+        timeoutMs: 30_000,
+        label: 'build/a.zip',
+        request: REQUEST,
+        clock
+      })
     )
     expect(error.message).toContain('Signing job job-9 for build/a.zip did not finish within 30 s')
     expect(error.message).toContain('timeout-seconds')
@@ -279,34 +370,172 @@ describe('waitForSigningJob', () => {
     const clock = new InstantClock(START, [0.5])
     signerMock.on(DescribeSigningJobCommand).callsFake(() => {
       calls.push({ jobId: 'job-1', at: clock.now() })
-      return { jobId: 'job-1', status: clock.now() - START >= 10_000 ? 'Succeeded' : 'InProgress' }
+      return {
+        ...answerAbout('job-1'),
+        status: clock.now() - START >= 10_000 ? 'Succeeded' : 'InProgress'
+      }
     })
-    const job = await waitForSigningJob(signer, 'job-1', { timeoutMs: 10_000, label: 'f', clock })
+    const job = await waitForSigningJob(signer, 'job-1', {
+      timeoutMs: 10_000,
+      label: 'f',
+      request: REQUEST,
+      clock
+    })
     expect(job.status).toBe('Succeeded')
     expect(clock.time - START).toBe(10_000)
   })
 
   it.each([
-    ['throttled', sdkError('TooManyRequestsException', 429)],
-    ['failing with 503', sdkError('ServiceUnavailableException', 503)]
-  ])('times out on time while %s on every call', async (_, error) => {
+    ['throttled', sdkError('TooManyRequestsException', 429, 'Rate exceeded')],
+    ['failing with 503', sdkError('ServiceUnavailableException', 503, 'Service unavailable')]
+  ])('times out on time while %s on every call, naming the error', async (_, error) => {
     const clock = new InstantClock(START, [0.5])
     script(clock, { 'job-1': [error] })
     const timeout = await failure(
-      waitForSigningJob(signer, 'job-1', { timeoutMs: 20_000, label: 'f', clock })
+      waitForSigningJob(signer, 'job-1', { timeoutMs: 20_000, label: 'f', request: REQUEST, clock })
     )
-    expect(timeout.message).toContain('timeout-seconds')
-    expect(timeout.message).toContain('last status: not yet seen')
+    expect(timeout.message).toBe(
+      `Signing job job-1 for f: its status is unknown after 20 s (timeout-seconds): the last ${calls.length} looks failed, the last with ${error.name}: ${error.message}; last status: not yet seen. It may have finished: aws signer describe-signing-job --job-id job-1`
+    )
     expect(Math.abs(clock.time - START - 20_000)).toBeLessThanOrEqual(1000)
     expect(calls.length).toBeGreaterThan(1)
+  })
+
+  it('names the operation and endpoint that stopped answering, and the last status seen, instead of "did not finish"', async () => {
+    // What the client's nameUnansweredRequests makes of a look that got no answer.
+    const noAnswer = Object.assign(
+      new Error('DescribeSigningJob got no answer from 127.0.0.1:9 in 2 s'),
+      { name: 'TimeoutError' }
+    )
+    const clock = new InstantClock(START, [0.5])
+    script(clock, { 'job-1': ['InProgress', noAnswer] })
+    const timeout = await failure(
+      waitForSigningJob(signer, 'job-1', { timeoutMs: 5000, label: 'f', request: REQUEST, clock })
+    )
+    expect(timeout.message).toMatch(
+      /^Signing job job-1 for f: its status is unknown after 5 s \(timeout-seconds\): the last \d looks failed, the last with TimeoutError: DescribeSigningJob got no answer from 127\.0\.0\.1:9 in 2 s; last status: InProgress\. It may have finished: aws signer describe-signing-job --job-id job-1$/
+    )
+    expect(timeout.message).not.toContain('did not finish')
+  })
+
+  it('says "did not finish" when the last look was answered, even after failed ones', async () => {
+    const clock = new InstantClock(START, [0.5])
+    script(clock, { 'job-1': [sdkError('InternalServiceErrorException', 500), 'InProgress'] })
+    const timeout = await failure(
+      waitForSigningJob(signer, 'job-1', { timeoutMs: 5000, label: 'f', request: REQUEST, clock })
+    )
+    expect(timeout.message).toBe(
+      'Signing job job-1 for f did not finish within 5 s (timeout-seconds); last status: InProgress. It may still finish: aws signer describe-signing-job --job-id job-1'
+    )
   })
 
   it('asks about the given job id', async () => {
     const clock = new InstantClock(START)
     script(clock, { 'abc-123': ['Succeeded'] })
-    await waitForSigningJob(signer, 'abc-123', { timeoutMs: 1000, label: 'f', clock })
+    await waitForSigningJob(signer, 'abc-123', {
+      timeoutMs: 1000,
+      label: 'f',
+      request: REQUEST,
+      clock
+    })
     const sent = signerMock.commandCalls(DescribeSigningJobCommand)
     expect(sent).toHaveLength(1)
     expect(sent[0]?.args[0].input).toEqual({ jobId: 'abc-123' })
+  })
+
+  describe('trusts only answers about the job it started', () => {
+    const untrusted = (promise: Promise<unknown>) => rejectionOf(promise, UntrustedAnswerError)
+    const wait = (clock: Clock) =>
+      waitForSigningJob(signer, 'job-1', {
+        timeoutMs: 60_000,
+        label: 'dist/a.zip',
+        request: REQUEST,
+        clock
+      })
+    const answering = (clock: Clock, answers: Partial<DescribeSigningJobCommandOutput>[]) => {
+      signerMock.on(DescribeSigningJobCommand).callsFake(() => {
+        calls.push({ jobId: 'job-1', at: clock.now() })
+        return answers[Math.min(calls.length, answers.length) - 1]
+      })
+    }
+    const about = (changes: Partial<DescribeSigningJobCommandOutput>) => ({
+      ...answerAbout('job-1'),
+      status: 'Succeeded' as const,
+      ...changes
+    })
+    const source = (changes: Partial<S3Source>) => ({
+      s3: { ...REQUEST_SOURCE, ...changes }
+    })
+
+    it.each([
+      ["another job's ID", { jobId: 'job-2' }, "jobId 'job-2', not 'job-1'"],
+      ['no job ID', { jobId: undefined }, "no jobId (expected 'job-1')"],
+      [
+        'another source bucket',
+        { source: source({ bucketName: 'elsewhere' }) },
+        "source bucket 'elsewhere', not 'release-unsigned'"
+      ],
+      [
+        'another source key',
+        { source: source({ key: 'unsigned/o/r/1-1/sign/abc/dist/b.zip' }) },
+        "source key 'unsigned/o/r/1-1/sign/abc/dist/b.zip', not 'unsigned/o/r/1-1/sign/abc/dist/a.zip'"
+      ],
+      [
+        'another source version',
+        { source: source({ version: 'v-2' }) },
+        "source version 'v-2', not 'v-1'"
+      ],
+      ['no source', { source: undefined }, 'no S3 source'],
+      [
+        'another profile',
+        { profileName: 'other_profile' },
+        "profileName 'other_profile', not 'release_profile'"
+      ]
+    ])('refuses an answer with %s at once, naming it', async (_, changes, named) => {
+      const clock = new InstantClock(START)
+      answering(clock, [about(changes)])
+      const error = await untrusted(wait(clock))
+      expect(error.message).toBe(
+        `DescribeSigningJob for signing job job-1 (dist/a.zip) answered about another job or object: ${named}. The answer is not trusted and nothing was downloaded for this file: check what answers for Signer between the runner and AWS (AWS_ENDPOINT_URL_SIGNER, a proxy).`
+      )
+      expect(calls).toHaveLength(1)
+    })
+
+    it('checks every answer, not only the last: an InProgress one about another job fails too', async () => {
+      const clock = new InstantClock(START)
+      answering(clock, [
+        about({ status: 'InProgress' }),
+        about({ status: 'InProgress', jobId: 'job-2' }),
+        about({})
+      ])
+      const error = await untrusted(wait(clock))
+      expect(error.message).toContain("jobId 'job-2', not 'job-1'")
+      expect(calls).toHaveLength(2)
+    })
+
+    it('lists every difference of one answer', async () => {
+      const clock = new InstantClock(START)
+      answering(clock, [about({ jobId: 'job-2', source: source({ key: 'k', version: 'v-9' }) })])
+      const error = await untrusted(wait(clock))
+      expect(error.message).toContain(
+        "jobId 'job-2', not 'job-1'; source key 'k', not 'unsigned/o/r/1-1/sign/abc/dist/a.zip'; source version 'v-9', not 'v-1'"
+      )
+    })
+
+    it('takes a Failed answer about another job as untrusted, not as this job failing', async () => {
+      const clock = new InstantClock(START)
+      answering(clock, [about({ status: 'Failed', statusReason: 'bad zip', jobId: 'job-2' })])
+      const error = await untrusted(wait(clock))
+      expect(error).not.toBeInstanceOf(JobFailedError)
+    })
+
+    it('accepts the profile name spelled in another case, and an answer without one', async () => {
+      for (const profileName of ['Release_Profile', undefined]) {
+        const clock = new InstantClock(START)
+        calls = []
+        answering(clock, [about({ profileName })])
+        await expect(wait(clock)).resolves.toMatchObject({ status: 'Succeeded' })
+      }
+    })
   })
 })

@@ -1,0 +1,197 @@
+/**
+ * The action meets a path to Signer that answers DescribeSigningJob wrongly: about another job,
+ * another object or another place, or not at all. Each answer is checked against what the step
+ * asked for; a wrong one fails its file, naming what differed, and nothing lands in output-dir.
+ */
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { PutObjectCommand } from '@aws-sdk/client-s3'
+import {
+  DESTINATION_BUCKET,
+  SOURCE_BUCKET,
+  UNVERSIONED_BUCKET,
+  runSigning,
+  startRig,
+  type Rig
+} from '../rig/rig.js'
+import type { ActionRun } from '../rig/run-action.js'
+import { signedBytesOf, type DescribeRewrite, type LocalSigningJob } from '../rig/signer-service.js'
+import { filesUnder, workspaceWith, zipBytes } from './workspace.js'
+
+let rig: Rig
+
+beforeAll(async () => {
+  rig = await startRig()
+})
+afterAll(async () => {
+  await rig?.stop()
+})
+beforeEach(() => {
+  rig.signer.reset()
+  rig.signer.jobDurationMs = 0
+})
+
+const NOT_TRUSTED =
+  'The answer is not trusted and nothing was downloaded for this file: check what answers for Signer between the runner and AWS (AWS_ENDPOINT_URL_SIGNER, a proxy).'
+
+interface SignedOne extends ActionRun {
+  workspace: string
+  job: LocalSigningJob
+}
+
+/** Signs dist/app.zip with every DescribeSigningJob answer passed through `rewrite`. */
+async function signOneWith(rewrite: DescribeRewrite, seed: number): Promise<SignedOne> {
+  rig.signer.faults.describeAnswer = rewrite
+  const workspace = workspaceWith({ 'dist/app.zip': zipBytes(seed) })
+  const run = await runSigning(rig, workspace, { path: 'dist/app.zip' })
+  expect(rig.signer.jobs).toHaveLength(1)
+  return { ...run, workspace, job: rig.signer.jobs[0]! }
+}
+
+/** Failed with exactly this message for dist/app.zip, and wrote nothing at all in output-dir. */
+function expectRefused(run: SignedOne, message: string): void {
+  expect(run.errors).toEqual([`dist/app.zip (job ${run.job.jobId}): ${message}`])
+  expect(run.exitCode).toBe(1)
+  expect(filesUnder(path.join(run.workspace, 'signed'))).toEqual([])
+  expect(run.outputs['signed-object'] ?? '').toBe('')
+}
+
+async function putObject(bucket: string, key: string, body: Buffer): Promise<void> {
+  await rig.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }))
+}
+
+describe('a signed object anywhere but where the step asked Signer to write', () => {
+  it('refuses the unsigned source object in the source bucket', async () => {
+    const run = await signOneWith(
+      answer => ({
+        ...answer,
+        signedObject: answer.signedObject && {
+          s3: { bucketName: answer.source.s3.bucketName, key: answer.source.s3.key }
+        }
+      }),
+      1
+    )
+    expectRefused(
+      run,
+      `Signing job ${run.job.jobId} for dist/app.zip succeeded but names its signed object s3://${SOURCE_BUCKET}/${run.job.source.key}, which is not in destination-bucket '${DESTINATION_BUCKET}'. ${NOT_TRUSTED}`
+    )
+  })
+
+  // Objects that exist, so a run that did not check would download them and succeed.
+  it.each([
+    ['another prefix', 'planted/app.zip'],
+    ['a key that starts like the prefix but for its slash', 'signed-planted/app.zip']
+  ])('refuses an object of destination-bucket under %s', async (_, key) => {
+    await putObject(DESTINATION_BUCKET, key, zipBytes(99))
+    const run = await signOneWith(
+      answer => ({
+        ...answer,
+        signedObject: answer.signedObject && { s3: { bucketName: DESTINATION_BUCKET, key } }
+      }),
+      2
+    )
+    expectRefused(
+      run,
+      `Signing job ${run.job.jobId} for dist/app.zip succeeded but names its signed object s3://${DESTINATION_BUCKET}/${key}, which is not under destination-prefix 'signed/'. ${NOT_TRUSTED}`
+    )
+  })
+})
+
+describe('an answer about another job or object', () => {
+  it("refuses another job's ID", async () => {
+    const other = '0f0f0f0f-1111-4222-8333-444455556666'
+    const run = await signOneWith(answer => ({ ...answer, jobId: other }), 3)
+    expectRefused(
+      run,
+      `DescribeSigningJob for signing job ${run.job.jobId} (dist/app.zip) answered about another job or object: jobId '${other}', not '${run.job.jobId}'. ${NOT_TRUSTED}`
+    )
+  })
+
+  it.each<[string, 'bucketName' | 'key' | 'version', string]>([
+    ['key', 'key', 'unsigned/elsewhere/b.zip'],
+    ['version', 'version', 'pL4nTeDvErSi0n'],
+    ['bucket', 'bucketName', UNVERSIONED_BUCKET]
+  ])('refuses a source with another %s', async (member, field, value) => {
+    const run = await signOneWith(
+      answer => ({ ...answer, source: { s3: { ...answer.source.s3, [field]: value } } }),
+      4
+    )
+    expectRefused(
+      run,
+      `DescribeSigningJob for signing job ${run.job.jobId} (dist/app.zip) answered about another job or object: source ${member} '${value}', not '${run.job.source[field]}'. ${NOT_TRUSTED}`
+    )
+  })
+
+  it('refuses another profile', async () => {
+    const run = await signOneWith(answer => ({ ...answer, profileName: 'someone_elses' }), 5)
+    expectRefused(
+      run,
+      `DescribeSigningJob for signing job ${run.job.jobId} (dist/app.zip) answered about another job or object: profileName 'someone_elses', not 'release_profile'. ${NOT_TRUSTED}`
+    )
+  })
+})
+
+describe("two files, one answered with the other file's job", () => {
+  it.each([
+    ["b's answer as it is", false],
+    ["b's answer carrying a's job ID", true]
+  ])("never puts b's signed bytes at a's path: %s", async (_, withJobIdOfA) => {
+    const bytes = { a: zipBytes(6), b: zipBytes(7) }
+    const jobOf = (name: string) =>
+      rig.signer.jobs.find(job => job.source.key.endsWith(`/${name}.zip`))
+    rig.signer.jobDurationMs = 1000
+    rig.signer.faults.describeAnswer = (answer, job, describe) => {
+      const b = jobOf('b')
+      if (job !== jobOf('a')) return answer
+      // Until b's job exists, a's own answer, held InProgress: the swap must be what a sees.
+      if (!b) return { ...answer, status: 'InProgress', signedObject: undefined }
+      return { ...describe(b), ...(withJobIdOfA ? { jobId: job.jobId } : {}) }
+    }
+    const workspace = workspaceWith({ 'dist/a.zip': bytes.a, 'dist/b.zip': bytes.b })
+
+    const run = await runSigning(rig, workspace, { path: 'dist/*.zip' })
+
+    const [a, b] = [jobOf('a')!, jobOf('b')!]
+    const differs = withJobIdOfA
+      ? `source key '${b.source.key}', not '${a.source.key}'; source version '${b.source.version}', not '${a.source.version}'`
+      : `jobId '${b.jobId}', not '${a.jobId}'; source key '${b.source.key}', not '${a.source.key}'; source version '${b.source.version}', not '${a.source.version}'`
+    expect(run.errors).toEqual([
+      `dist/a.zip (job ${a.jobId}): DescribeSigningJob for signing job ${a.jobId} (dist/a.zip) answered about another job or object: ${differs}. ${NOT_TRUSTED}`,
+      "1 of 2 files failed to sign; the 1 signed file(s) are in place and listed in 'results'."
+    ])
+    expect(run.exitCode).toBe(1)
+    expect(filesUnder(path.join(workspace, 'signed'))).toEqual(['b.zip'])
+    expect(readFileSync(path.join(workspace, 'signed', 'b.zip'))).toEqual(
+      signedBytesOf(bytes.b, b.jobId)
+    )
+  })
+})
+
+describe('a DescribeSigningJob that never answers', () => {
+  it('fails naming DescribeSigningJob and the endpoint, within timeout-seconds, though the job succeeded', async () => {
+    rig.signer.faults.hang.add('DescribeSigningJob')
+    const workspace = workspaceWith({ 'dist/app.zip': zipBytes(8) })
+
+    const run = await runSigning(rig, workspace, { path: 'dist/app.zip', 'timeout-seconds': '5' })
+
+    const job = rig.signer.jobs[0]!
+    expect(job.status).toBe('Succeeded')
+    expect(run.exitCode).toBe(1)
+    expect(run.errors).toHaveLength(1)
+    expect(run.errors[0]).toMatch(
+      new RegExp(
+        `^dist/app\\.zip \\(job ${job.jobId}\\): Signing job ${job.jobId} for dist/app\\.zip: its status is unknown after 5 s \\(timeout-seconds\\): the last (look|\\d+ looks) failed, the last with TimeoutError: DescribeSigningJob got no answer from 127\\.0\\.0\\.1:\\d+ in \\d+(\\.\\d)? s; last status: not yet seen\\. It may have finished: aws signer describe-signing-job --job-id ${job.jobId}$`
+      )
+    )
+    expect(run.errors[0]).not.toContain('did not finish')
+    expect(filesUnder(path.join(workspace, 'signed'))).toEqual([])
+    // Counted from the job's creation, as the action counts it: the last look is cut at most 1 s
+    // after timeout-seconds, and the step then only reports.
+    const endedAfterMs = run.spawnedAtMs + run.durationMs - job.createdAtMs
+    console.log(
+      `DescribeSigningJob hung: the run ended ${endedAfterMs} ms after the job was created`
+    )
+    expect(endedAfterMs).toBeLessThan(5000 + 2000)
+  })
+})

@@ -1,0 +1,65 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { DescribeSigningJobCommand } from '@aws-sdk/client-signer'
+import { createClients, type AwsClients } from '../../../src/aws/clients.js'
+import { isTransient } from '../../../src/errors.js'
+
+/** A Signer endpoint that reads every request and never answers. */
+let silent: Server
+let host: string
+let clients: AwsClients
+const saved = { ...process.env }
+
+beforeAll(async () => {
+  silent = createServer(() => {})
+  await new Promise<void>(resolve => silent.listen(0, '127.0.0.1', resolve))
+  host = `127.0.0.1:${(silent.address() as AddressInfo).port}`
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_SIGNER: `http://${host}`,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test'
+  })
+  // A budget of 60 s: the client's own silence limit (20 s) never comes first here.
+  clients = createClients({ region: 'us-east-1', budgetMs: 60_000 })
+})
+
+afterAll(async () => {
+  clients?.signerPoller.destroy()
+  clients?.signer.destroy()
+  clients?.s3.destroy()
+  silent.closeAllConnections()
+  await new Promise(resolve => silent.close(resolve))
+  process.env = saved
+})
+
+const look = (signal: AbortSignal) =>
+  clients.signerPoller
+    .send(new DescribeSigningJobCommand({ jobId: 'job-1' }), { abortSignal: signal })
+    .then(
+      () => {
+        throw new Error('the silent endpoint answered')
+      },
+      (error: unknown) => error as Error
+    )
+
+describe('the poller client, against an endpoint that never answers', () => {
+  it("names DescribeSigningJob, the endpoint and the time when the caller's time bound cuts a look", async () => {
+    const error = await look(AbortSignal.timeout(300))
+    expect(error.name).toBe('TimeoutError')
+    expect(error.message).toMatch(
+      new RegExp(
+        `^DescribeSigningJob got no answer from ${host.replace(/\./g, '\\.')} in 0\\.[3-9] s$`
+      )
+    )
+    expect(isTransient(error)).toBe(true)
+  })
+
+  it('leaves an abort for another reason as the AbortError it is', async () => {
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(), 100)
+    const error = await look(controller.signal)
+    expect(error.name).toBe('AbortError')
+    expect(error.message).not.toContain('got no answer')
+  })
+})
