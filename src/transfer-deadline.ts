@@ -9,7 +9,7 @@ const LONGEST_TIMER_MS = 2 ** 31 - 1
 
 /**
  * How long one transfer (an upload, a download, a release asset), retries included, may take:
- * `timeout-seconds`, plus a second for each MB it carries.
+ * `timeout-seconds`, plus the time its size takes at MIN_BYTES_PER_SECOND.
  */
 export function transferDeadlineMs(budgetMs: number, bytes: number): number {
   const ms = budgetMs + Math.ceil((Math.max(0, bytes) * 1000) / MIN_BYTES_PER_SECOND)
@@ -34,6 +34,6 @@ export class TransferDeadline {
   /** 'did not finish within 6.1 s (...)', for the error that names the transfer. */
   describe(): string {
     const seconds = Math.round(this.ms / 100) / 10
-    return `did not finish within ${seconds} s (timeout-seconds plus 1 s per MB: transfers slower than ${MIN_BYTES_PER_SECOND / 1_000_000} MB/s are stopped)`
+    return `did not finish within ${seconds} s (timeout-seconds plus the time its size takes at ${MIN_BYTES_PER_SECOND / 1_000_000} MB/s)`
   }
 }

@@ -131,6 +131,9 @@ async function downloadOnce(
   const forget = onCancel(() => removeQuietly(temporary))
   let writer: WriteStream | undefined
   try {
+    // Read before the request: once the body is here, nothing may come between it and the pipe
+    // that handles its errors.
+    const free = await freeBytes(directory)
     const answer = await s3.send(
       new GetObjectCommand({
         Bucket: object.bucket,
@@ -145,9 +148,10 @@ async function downloadOnce(
     const declared = answer.ContentLength
     let limit: SizeLimit
     try {
-      limit = await sizeLimit(declared, attempt.maxBytes, directory)
+      limit = sizeLimit(declared, attempt.maxBytes, { bytes: free, directory })
     } catch (error) {
-      body.destroy()
+      // Whatever the connection does next is of no interest, and must not go unhandled.
+      body.on('error', () => {}).destroy()
       throw error
     }
     const received = counting(limit)
@@ -191,18 +195,17 @@ interface SizeLimit {
  * The most bytes this answer may bring: what signing can add to the upload, and the free space
  * of the disk. A Content-Length above either is refused before anything is written.
  */
-async function sizeLimit(
+function sizeLimit(
   declared: number | undefined,
   maxBytes: number,
-  directory: string
-): Promise<SizeLimit> {
+  free: { bytes: number; directory: string }
+): SizeLimit {
   const allowed = {
     bytes: maxBytes,
     because: `the most a signature can make of the upload (its size plus ${SIGNATURE_ALLOWANCE_BYTES / 1024 / 1024} MiB)`
   }
-  const free = await freeBytes(directory)
-  const disk = { bytes: free, because: `the free space in ${directory}` }
-  const limit = free < maxBytes ? disk : allowed
+  const disk = { bytes: free.bytes, because: `the free space in ${free.directory}` }
+  const limit = free.bytes < maxBytes ? disk : allowed
   if (declared !== undefined && declared > limit.bytes) {
     throw new SizeRefused(
       `it is ${declared} bytes, more than ${limit.bytes} bytes, ${limit.because}; nothing was written`

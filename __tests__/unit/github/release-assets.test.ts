@@ -344,7 +344,7 @@ describe('attachToRelease against the GitHub API stand-in', () => {
     )
   })
 
-  it('stops an upload at its transfer deadline, timeout-seconds plus 1 s per MB, naming it', async () => {
+  it('stops an upload at its transfer deadline, timeout-seconds plus the time its size takes at 1 MB/s, naming it', async () => {
     api.addRelease(REPOSITORY, 'v1')
     // The stand-in holds the upload's answer until a second upload comes, or for 10 s.
     api.holdUploadsUntil(2)
@@ -356,7 +356,7 @@ describe('attachToRelease against the GitHub API stand-in', () => {
     )
 
     expect(error.message).toBe(
-      "Uploading 'app.zip' to release 'v1' of octo-org/octo-repo did not finish within 0.4 s (timeout-seconds plus 1 s per MB: transfers slower than 1 MB/s are stopped)."
+      "Uploading 'app.zip' to release 'v1' of octo-org/octo-repo did not finish within 0.4 s (timeout-seconds plus the time its size takes at 1 MB/s)."
     )
     expect(Date.now() - started).toBeGreaterThanOrEqual(390)
     expect(Date.now() - started).toBeLessThan(5000)
