@@ -42,8 +42,9 @@ export async function uploadFile(s3: S3Client, request: UploadRequest): Promise<
   const deadline = new TransferDeadline(request.budgetMs, request.found.size)
   const sent = hashing()
   const stop = new AbortController()
+  const { client, abortOnce } = uploadClient(s3, stop.signal)
   const upload = new Upload({
-    client: abortableBy(s3, stop.signal),
+    client,
     abortController: stop,
     partSize: PART_SIZE,
     queueSize: QUEUE_SIZE,
@@ -64,7 +65,7 @@ export async function uploadFile(s3: S3Client, request: UploadRequest): Promise<
   const abandon = async () => {
     stop.abort()
     if (upload.uploadId) {
-      await s3.send(
+      await abortOnce(
         new AbortMultipartUploadCommand({
           Bucket: request.bucket,
           Key: request.key,
@@ -119,17 +120,22 @@ function hashing(): { stream: Transform; size(): number; digest(): string } {
 }
 
 /**
- * The client as lib-storage sees it: each request it sends ends when `signal` aborts. lib-storage
- * does not pass its own abort signal to its requests (aws/aws-sdk-js-v3#5109), so one that hangs
- * or trickles would outlive the upload. Its AbortMultipartUpload, sent after the abort, goes out.
+ * The client as lib-storage sees it. Each request ends when `signal` aborts: lib-storage does not
+ * pass its own abort signal on (aws/aws-sdk-js-v3#5109), so a request that hangs or trickles would
+ * outlive the upload. The multipart upload is aborted once, whether lib-storage (after a failed
+ * part, or once stopped) or this module (cancelled, or out of time) asks first.
  */
-function abortableBy(s3: S3Client, signal: AbortSignal): S3Client {
+function uploadClient(
+  s3: S3Client,
+  signal: AbortSignal
+): { client: S3Client; abortOnce(command: AbortMultipartUploadCommand): Promise<unknown> } {
+  let aborting: Promise<unknown> | undefined
+  const abortOnce = (command: AbortMultipartUploadCommand) => (aborting ??= s3.send(command))
   const send = ((command: Parameters<S3Client['send']>[0], options?: object) =>
-    s3.send(
-      command,
-      command instanceof AbortMultipartUploadCommand ? options : { ...options, abortSignal: signal }
-    )) as S3Client['send']
-  return Object.assign(Object.create(s3) as S3Client, { send })
+    command instanceof AbortMultipartUploadCommand
+      ? abortOnce(command)
+      : s3.send(command, { ...options, abortSignal: signal })) as S3Client['send']
+  return { client: Object.assign(Object.create(s3) as S3Client, { send }), abortOnce }
 }
 
 /** The file changed between its hash and its upload: delete the upload, which nothing may sign. */
