@@ -138,7 +138,10 @@ const FIGURES = {
   'rate-floor': () => seconds(1000 / RATE().minPerSecond),
   'retry-max': () => seconds(RETRY().maxMs),
   'output-limit': () => megabytes(constant('src/github/outputs.ts', 'OUTPUT_LIMIT_BYTES')),
-  'summary-limit': () => mebibytes(constant('src/github/step-summary.ts', 'SUMMARY_LIMIT_BYTES'))
+  'summary-limit': () => mebibytes(constant('src/github/step-summary.ts', 'SUMMARY_LIMIT_BYTES')),
+  'signature-allowance': () =>
+    mebibytes(constant('src/aws/download.ts', 'SIGNATURE_ALLOWANCE_BYTES')),
+  'transfer-rate': () => megabytes(constant('src/transfer-deadline.ts', 'MIN_BYTES_PER_SECOND'))
 }
 
 const prettierOptions = { ...(await prettier.resolveConfig(README)), parser: 'markdown' }

@@ -22,7 +22,8 @@ export async function signArtifacts(inputs: Inputs, context: RunContext): Promis
   )
   const clients = createClients({
     region: inputs.region,
-    budgetMs: inputs.timeoutSeconds * 1000
+    budgetMs: inputs.timeoutSeconds * 1000,
+    expectedBucketOwner: inputs.expectedBucketOwner
   })
   const findings = await checkBeforeSigning(clients, inputs)
   checkSizes(files, findings)
@@ -75,7 +76,8 @@ async function handOver(
           token: githubToken,
           outputDir: inputs.outputDir,
           workspace: inputs.workspace,
-          context
+          context,
+          budgetMs: inputs.timeoutSeconds * 1000
         })
       )
     } catch (error) {

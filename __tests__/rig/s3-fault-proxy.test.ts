@@ -140,6 +140,118 @@ describe('S3 fault proxy in front of moto', () => {
   })
 })
 
+describe('S3 fault proxy: faults after the headers', () => {
+  let moto: MotoServer
+  let proxy: S3FaultProxy
+  const body = randomBytes(64 * 1024)
+  const half = body.length / 2
+
+  // Checksums off: what arrives is what the proxy sent, unchecked.
+  const client = (socketTimeout = 10_000) =>
+    motoClient(proxy.endpoint, {
+      maxAttempts: 1,
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      requestHandler: { socketTimeout }
+    })
+
+  /** GetObject, then its body as far as it came, and how that ended. */
+  async function download(socketTimeout?: number) {
+    const answer = await client(socketTimeout).send(
+      new GetObjectCommand({ Bucket: BUCKET, Key: 'object.bin' })
+    )
+    const chunks: Buffer[] = []
+    const startedMs = Date.now()
+    let ending = 'end'
+    try {
+      for await (const chunk of answer.Body as AsyncIterable<Buffer>) chunks.push(chunk)
+    } catch (error) {
+      ending = (error as Error).name === 'TimeoutError' ? 'timeout' : 'error'
+    }
+    return {
+      status: answer.$metadata.httpStatusCode,
+      declared: answer.ContentLength,
+      received: Buffer.concat(chunks),
+      ending,
+      ms: Date.now() - startedMs
+    }
+  }
+
+  beforeAll(async () => {
+    moto = await startMoto()
+    proxy = await startS3FaultProxy(moto.endpoint)
+    await motoClient(proxy.endpoint).send(new CreateBucketCommand({ Bucket: BUCKET }))
+    await motoClient(proxy.endpoint).send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'object.bin', Body: body })
+    )
+  })
+
+  afterEach(() => proxy.clearFaults())
+
+  afterAll(async () => {
+    await proxy?.stop()
+    await moto?.stop()
+  })
+
+  it("'stall' sends the headers and half the body, then nothing until the client gives up", async () => {
+    proxy.failNext(1, 'stall', { method: 'GET' })
+    const got = await download(1000)
+
+    expect(got).toMatchObject({ status: 200, declared: body.length, ending: 'timeout' })
+    expect(got.received.equals(body.subarray(0, half))).toBe(true)
+    expect(got.ms).toBeGreaterThanOrEqual(900)
+    expect(proxy.requests.at(-1)).toMatchObject({ method: 'GET', status: 200, fault: 'stall' })
+  })
+
+  it("'reset-mid-body' tears the connection down after half the body", async () => {
+    proxy.failNext(1, 'reset-mid-body', { method: 'GET' })
+    const got = await download()
+
+    expect(got).toMatchObject({ status: 200, declared: body.length, ending: 'error' })
+    expect(got.received.length).toBeLessThanOrEqual(half)
+    expect(got.received.equals(body.subarray(0, got.received.length))).toBe(true)
+  })
+
+  it("'shorten' closes the connection after half the body that the content-length promised", async () => {
+    proxy.failNext(1, 'shorten', { method: 'GET' })
+    const got = await download()
+
+    expect(got).toMatchObject({ status: 200, declared: body.length, ending: 'error' })
+    expect(got.received.equals(body.subarray(0, half))).toBe(true)
+  })
+
+  it("'trickle' sends the whole body, one byte every intervalMs", async () => {
+    await motoClient(proxy.endpoint).send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'small.bin', Body: 'twelve bytes' })
+    )
+    proxy.failNext(1, 'trickle', { method: 'GET' }, { intervalMs: 50 })
+    const answer = await client().send(new GetObjectCommand({ Bucket: BUCKET, Key: 'small.bin' }))
+    const startedMs = Date.now()
+    const chunks: Buffer[] = []
+    for await (const chunk of answer.Body as AsyncIterable<Buffer>) chunks.push(chunk)
+
+    expect(chunks.map(chunk => chunk.length)).toEqual(new Array(12).fill(1))
+    expect(Buffer.concat(chunks).toString()).toBe('twelve bytes')
+    expect(Date.now() - startedMs).toBeGreaterThanOrEqual(11 * 50 - 20)
+  })
+
+  it("'inflate' follows the body with more bytes, counted in the content-length", async () => {
+    proxy.failNext(1, 'inflate', { method: 'GET' }, { extraBytes: 300_000 })
+    const got = await download()
+
+    expect(got).toMatchObject({ status: 200, declared: body.length + 300_000, ending: 'end' })
+    expect(got.received.subarray(0, body.length).equals(body)).toBe(true)
+    expect(got.received.subarray(body.length).equals(Buffer.alloc(300_000))).toBe(true)
+  })
+
+  it("'inflate' without declareLength sends them chunked, with no content-length", async () => {
+    proxy.failNext(1, 'inflate', { method: 'GET' }, { extraBytes: 300_000, declareLength: false })
+    const got = await download()
+
+    expect(got.declared).toBeUndefined()
+    expect(got.received.length).toBe(body.length + 300_000)
+  })
+})
+
 describe('S3 fault proxy streaming', () => {
   let sink: Server
   let proxy: S3FaultProxy

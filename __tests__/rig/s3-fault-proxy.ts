@@ -8,10 +8,33 @@ import {
   type ServerResponse
 } from 'node:http'
 import { MOTO_ACCOUNT } from './moto.js'
-import { closeServer, listenOnLoopback } from './net.js'
+import { closeServer, listenOnLoopback, readBody } from './net.js'
 
 /** 'hang' reads the request and never answers, until the client gives up or the proxy stops. */
-export type S3Fault = 'reset' | 'internal-error' | 'slow-down' | 'hang'
+export type RequestFault = 'reset' | 'internal-error' | 'slow-down' | 'hang'
+
+/**
+ * Faults that strike after moto answered and its headers went out, as a network or a server
+ * failing mid-transfer would: the client has already seen a 200.
+ * - 'stall': the headers and the first half of the body, then silence.
+ * - 'reset-mid-body': the headers and the first half of the body, then the connection torn down.
+ * - 'trickle': the headers, then the body one byte every `intervalMs`.
+ * - 'shorten': the headers with the full content-length, half the body, then the connection closed.
+ * - 'inflate': the body followed by `extraBytes` more, with a content-length that counts them
+ *   (or, with `declareLength: false`, none: chunked).
+ */
+export type ResponseFault = 'stall' | 'reset-mid-body' | 'trickle' | 'shorten' | 'inflate'
+
+export type S3Fault = RequestFault | ResponseFault
+
+export interface FaultOptions {
+  /** 'trickle': the pause between bytes; default 1000. */
+  intervalMs?: number
+  /** 'inflate': bytes sent after the real body; default 1 GiB. */
+  extraBytes?: number
+  /** 'inflate': whether the content-length counts the extra bytes; default true. */
+  declareLength?: boolean
+}
 
 export interface ProxiedRequest {
   method: string
@@ -28,6 +51,8 @@ export interface ProxiedRequest {
    */
   atMs: number
   headers: IncomingHttpHeaders
+  /** The fault this request got, if any. */
+  fault?: S3Fault
 }
 
 export interface FaultMatch {
@@ -40,8 +65,11 @@ export interface S3FaultProxy {
   /** http://127.0.0.1:PORT — an IP, so the SDK uses path-style addressing by itself. */
   readonly endpoint: string
   readonly requests: ReadonlyArray<ProxiedRequest>
-  /** The next `count` requests that match (all, if no `match`) get `fault` instead of the target. */
-  failNext(count: number, fault: S3Fault, match?: FaultMatch): void
+  /**
+   * The next `count` requests that match (all, if no `match`) get `fault` instead of the target's
+   * answer (a request fault), or the target's answer spoiled on its way back (a response fault).
+   */
+  failNext(count: number, fault: S3Fault, match?: FaultMatch, options?: FaultOptions): void
   clearFaults(): void
   stop(): Promise<void>
 }
@@ -50,6 +78,19 @@ interface FaultRule {
   remaining: number
   fault: S3Fault
   match: FaultMatch
+  options: FaultOptions
+}
+
+const RESPONSE_FAULTS = new Set<S3Fault>([
+  'stall',
+  'reset-mid-body',
+  'trickle',
+  'shorten',
+  'inflate'
+])
+
+function isResponseFault(fault: string | undefined): fault is ResponseFault {
+  return RESPONSE_FAULTS.has(fault as S3Fault)
 }
 
 // Per connection, not end to end: these must not be forwarded. `expect` is answered here already.
@@ -65,7 +106,7 @@ const HOP_BY_HOP = new Set([
   'expect'
 ])
 
-type S3ErrorAnswer = Exclude<S3Fault, 'reset' | 'hang'> | 'access-denied'
+type S3ErrorAnswer = Exclude<RequestFault, 'reset' | 'hang'> | 'access-denied'
 
 const S3_ERRORS: Record<S3ErrorAnswer, { status: number; code: string; message: string }> = {
   'access-denied': { status: 403, code: 'AccessDenied', message: 'Access Denied' },
@@ -89,33 +130,38 @@ export async function startS3FaultProxy(target: string): Promise<S3FaultProxy> {
   const requests: ProxiedRequest[] = []
   let rules: FaultRule[] = []
 
-  const takeFault = (req: IncomingMessage): S3Fault | undefined => {
+  const takeFault = (req: IncomingMessage): FaultRule | undefined => {
     const rule = rules.find(r => r.remaining > 0 && matches(r.match, req))
     if (!rule) return undefined
     rule.remaining--
-    return rule.fault
+    return rule
   }
 
   const server = createServer((req, res) => {
     const atMs = Date.now()
+    const expectedOwner = req.headers['x-amz-expected-bucket-owner']
+    const rule =
+      expectedOwner !== undefined && expectedOwner !== MOTO_ACCOUNT ? undefined : takeFault(req)
     const log = (status: ProxiedRequest['status']): void => {
       requests.push({
         method: req.method ?? '',
         path: req.url ?? '',
         status,
         atMs,
-        headers: req.headers
+        headers: req.headers,
+        ...(rule ? { fault: rule.fault } : {})
       })
     }
     // A client that goes away mid-request must not crash the proxy.
     req.on('error', () => {})
     res.on('error', () => {})
-    const expectedOwner = req.headers['x-amz-expected-bucket-owner']
-    const fault: S3ErrorAnswer | 'reset' | 'hang' | undefined =
-      expectedOwner !== undefined && expectedOwner !== MOTO_ACCOUNT
-        ? 'access-denied'
-        : takeFault(req)
-    if (fault === 'reset') {
+    const fault: S3ErrorAnswer | RequestFault | ResponseFault | undefined =
+      expectedOwner !== undefined && expectedOwner !== MOTO_ACCOUNT ? 'access-denied' : rule?.fault
+    if (isResponseFault(fault)) {
+      forward(req, res, targetUrl, agent, log, answer =>
+        spoil(answer, res, fault, rule?.options ?? {})
+      )
+    } else if (fault === 'reset') {
       log('reset')
       req.socket.resetAndDestroy()
     } else if (fault === 'hang') {
@@ -139,8 +185,8 @@ export async function startS3FaultProxy(target: string): Promise<S3FaultProxy> {
   return {
     endpoint,
     requests,
-    failNext(count, fault, match = {}) {
-      rules.push({ remaining: count, fault, match })
+    failNext(count, fault, match = {}, options = {}) {
+      rules.push({ remaining: count, fault, match, options })
     },
     clearFaults() {
       rules = []
@@ -163,7 +209,12 @@ function forward(
   res: ServerResponse,
   target: URL,
   agent: Agent,
-  log: (status: number) => void
+  log: (status: number) => void,
+  respond: (answer: IncomingMessage) => void = answer => {
+    res.writeHead(answer.statusCode ?? 502, answer.statusMessage, endToEnd(answer.headers))
+    answer.pipe(res)
+    answer.on('error', () => res.destroy())
+  }
 ): void {
   const upstream = httpRequest({
     protocol: target.protocol,
@@ -175,11 +226,8 @@ function forward(
     agent
   })
   upstream.on('response', answer => {
-    const status = answer.statusCode ?? 502
-    log(status)
-    res.writeHead(status, answer.statusMessage, endToEnd(answer.headers))
-    answer.pipe(res)
-    answer.on('error', () => res.destroy())
+    log(answer.statusCode ?? 502)
+    respond(answer)
   })
   upstream.on('error', error => {
     if (res.headersSent) {
@@ -194,6 +242,77 @@ function forward(
     if (!res.writableFinished) upstream.destroy()
   })
   req.pipe(upstream)
+}
+
+/**
+ * Sends moto's answer with `fault`. The body is read whole first, so its halves are known: meant
+ * for the small objects of tests. Whatever the fault, nothing more is sent once the client is gone.
+ */
+function spoil(
+  answer: IncomingMessage,
+  res: ServerResponse,
+  fault: ResponseFault,
+  options: FaultOptions
+): void {
+  void readBody(answer).then(
+    body => {
+      const headers = endToEnd(answer.headers)
+      const half = body.subarray(0, Math.floor(body.length / 2))
+      const status = answer.statusCode ?? 502
+      if (fault === 'inflate') {
+        const extra = options.extraBytes ?? 1024 ** 3
+        if (options.declareLength === false) delete headers['content-length']
+        else headers['content-length'] = String(body.length + extra)
+        res.writeHead(status, answer.statusMessage, headers)
+        res.write(body)
+        void sendFiller(res, extra)
+        return
+      }
+      res.writeHead(status, answer.statusMessage, headers)
+      if (fault === 'trickle') {
+        trickle(res, body, options.intervalMs ?? 1000)
+        return
+      }
+      res.write(half, () => {
+        if (fault === 'reset-mid-body') res.socket?.resetAndDestroy()
+        else if (fault === 'shorten') res.socket?.end()
+        // 'stall': the connection stays open and silent until the client or stop() closes it.
+      })
+    },
+    () => res.destroy()
+  )
+}
+
+function trickle(res: ServerResponse, body: Buffer, intervalMs: number): void {
+  let sent = 0
+  const timer = setInterval(() => {
+    if (sent < body.length) res.write(body.subarray(sent, ++sent))
+    if (sent >= body.length) {
+      clearInterval(timer)
+      res.end()
+    }
+  }, intervalMs)
+  res.once('close', () => clearInterval(timer))
+}
+
+/** Zeros, 64 KiB at a time and only as fast as the client reads, until `bytes` or it leaves. */
+async function sendFiller(res: ServerResponse, bytes: number): Promise<void> {
+  const chunk = Buffer.alloc(64 * 1024)
+  let left = bytes
+  while (left > 0 && !res.destroyed) {
+    const piece = left >= chunk.length ? chunk : chunk.subarray(0, left)
+    left -= piece.length
+    if (!res.write(piece)) {
+      await new Promise<void>(resolve => {
+        const go = () => {
+          res.off('drain', go).off('close', go)
+          resolve()
+        }
+        res.on('drain', go).on('close', go)
+      })
+    }
+  }
+  if (!res.destroyed) res.end()
 }
 
 function endToEnd(headers: IncomingHttpHeaders): IncomingHttpHeaders {

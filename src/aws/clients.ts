@@ -2,7 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3'
 import { SignerClient } from '@aws-sdk/client-signer'
 import { explainNoAnswer } from '../errors.js'
 import { RequestRate } from './request-rate.js'
-import { PacedRetryStrategy } from './retry-strategy.js'
+import { PacedRetryStrategy, type RetryPolicy } from './retry-strategy.js'
 
 export interface AwsClients {
   s3: S3Client
@@ -12,12 +12,16 @@ export interface AwsClients {
   signerPoller: SignerClient
   /** The pace of DescribeSigningJob, shared by every job of the step. */
   describeRate: RequestRate
+  /** What the S3 and Signer clients allow a request, for transfers that retry on their own. */
+  retryPolicy: RetryPolicy
 }
 
 export interface ClientOptions {
   region: string
   /** How long a request may keep being retried (timeout-seconds). */
   budgetMs: number
+  /** expected-bucket-owner: sent with every S3 request that names a bucket. */
+  expectedBucketOwner?: string | undefined
 }
 
 const USER_AGENT: [string, string] = ['aws-signer-action', '1']
@@ -38,7 +42,11 @@ export function silenceLimitMs(budgetMs: number): number {
  * does not open, or an endpoint that stops answering, fails the attempt instead of hanging the
  * step until GitHub's 6-hour limit. Each client paces its requests with one rate for the step.
  */
-export function createClients({ region, budgetMs }: ClientOptions): AwsClients {
+export function createClients({
+  region,
+  budgetMs,
+  expectedBucketOwner
+}: ClientOptions): AwsClients {
   const silenceMs = silenceLimitMs(budgetMs)
   const common = {
     region,
@@ -55,7 +63,29 @@ export function createClients({ region, budgetMs }: ClientOptions): AwsClients {
     signerPoller: new SignerClient({ ...common, maxAttempts: 1 })
   }
   for (const client of Object.values(clients)) nameUnansweredRequests(client, silenceMs)
-  return { ...clients, describeRate: new RequestRate() }
+  if (expectedBucketOwner) carryExpectedBucketOwner(clients.s3, expectedBucketOwner)
+  return {
+    ...clients,
+    describeRate: new RequestRate(),
+    retryPolicy: { maxAttempts: MAX_ATTEMPTS, budgetMs }
+  }
+}
+
+/**
+ * Every S3 request carries ExpectedBucketOwner, also those that this code does not build itself,
+ * such as the AbortMultipartUpload that lib-storage sends when a part fails. Commands without the
+ * member (none that the action sends) ignore it.
+ */
+function carryExpectedBucketOwner(s3: S3Client, owner: string): void {
+  s3.middlewareStack.add(
+    next => async args => {
+      if ((args.input as { ExpectedBucketOwner?: string }).ExpectedBucketOwner !== undefined) {
+        return next(args)
+      }
+      return next({ ...args, input: { ...args.input, ExpectedBucketOwner: owner } })
+    },
+    { step: 'initialize', name: 'carryExpectedBucketOwner', priority: 'high' }
+  )
 }
 
 /** The final error of a request that got no answer names its operation and endpoint. */

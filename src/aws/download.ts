@@ -1,13 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { createWriteStream, unlinkSync, type WriteStream } from 'node:fs'
-import { mkdir, rename, stat } from 'node:fs/promises'
+import { mkdir, rename, stat, statfs } from 'node:fs/promises'
 import path from 'node:path'
-import { Transform } from 'node:stream'
+import { Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { onCancel } from '../cancellation.js'
-import { ActionError, errorMessage, isAccessDenied } from '../errors.js'
+import { systemClock, type Clock } from '../clock.js'
+import { ActionError, errorMessage, isAccessDenied, isTransient } from '../errors.js'
 import { linkLeaving } from '../pipeline/paths.js'
+import { TransferDeadline } from '../transfer-deadline.js'
+import { retryDelayMs } from './backoff.js'
+import type { RetryPolicy } from './retry-strategy.js'
 
 export interface SignedObjectLocation {
   bucket: string
@@ -26,56 +30,151 @@ export interface DownloadTarget {
   root: string
 }
 
+export interface DownloadLimits {
+  /** The most bytes the signed object may hold: `maxSignedBytes` of the upload. */
+  maxBytes: number
+  /** The attempts and retry budget of every other request (`AwsClients.retryPolicy`). */
+  retry: RetryPolicy
+  clock?: Clock
+}
+
+/**
+ * What signing may add to a file: a signature block and certificates are kilobytes, so a signed
+ * object larger than its upload by more than this is not a signature of it.
+ */
+export const SIGNATURE_ALLOWANCE_BYTES = 1024 * 1024
+
+export function maxSignedBytes(uploadedBytes: number): number {
+  return uploadedBytes + SIGNATURE_ALLOWANCE_BYTES
+}
+
 /**
  * Streams the signed object to a temporary file beside the target, checks its length, then
  * renames it into place: the target path never holds a partial file. A symbolic link between
  * `root` and the target that leads out of `root` is refused before anything is written.
+ *
+ * The object's size is checked before a byte is written (its Content-Length against `maxBytes`
+ * and the free disk space) and while it arrives. A transfer that breaks off after the headers
+ * (a reset, silence, a short body) starts again from the first byte, within the attempts and
+ * budget of other requests; the whole download ends by its transfer deadline.
  */
 export async function downloadSignedObject(
   s3: S3Client,
   object: SignedObjectLocation,
-  target: DownloadTarget
+  target: DownloadTarget,
+  limits: DownloadLimits
 ): Promise<DownloadedFile> {
   const directory = path.dirname(target.path)
   refuseLinkOut(directory, target.root)
   await mkdir(directory, { recursive: true })
   refuseLinkOut(directory, target.root)
+  const where = `s3://${object.bucket}/${object.key}`
+  const clock = limits.clock ?? systemClock
+  const deadline = new TransferDeadline(limits.retry.budgetMs, limits.maxBytes)
+  const firstAt = clock.now()
+  let attempts = 0
+  for (;;) {
+    try {
+      return await downloadOnce(s3, object, target.path, {
+        maxBytes: limits.maxBytes,
+        signal: deadline.signal,
+        answered: answer => (attempts += answer.$metadata?.attempts ?? 1)
+      })
+    } catch (error) {
+      if (deadline.passed) {
+        throw new ActionError(`Downloading the signed object ${where} ${deadline.describe()}.`)
+      }
+      const broken = error instanceof BrokenTransfer
+      const delay = retryDelayMs(attempts, clock.random)
+      if (
+        broken &&
+        attempts < limits.retry.maxAttempts &&
+        clock.now() + delay <= firstAt + limits.retry.budgetMs
+      ) {
+        await clock.sleep(delay)
+        continue
+      }
+      const hint = isAccessDenied(error)
+        ? ` (the role needs s3:GetObject on the destination: ${where})`
+        : ''
+      const tries = broken && attempts > 1 ? ` (${attempts} attempts)` : ''
+      throw new ActionError(
+        `Downloading the signed object ${where} failed: ${errorMessage(error)}${tries}${hint}`
+      )
+    }
+  }
+}
+
+/** A transfer that broke off after S3 answered: another attempt may get the whole object. */
+class BrokenTransfer extends Error {}
+
+/** A size that no later attempt would change: the download ends. */
+class SizeRefused extends Error {}
+
+interface Attempt {
+  maxBytes: number
+  signal: AbortSignal
+  /** Counts the attempts the SDK made for a GetObject that got an answer. */
+  answered: (answer: { $metadata?: { attempts?: number } }) => void
+}
+
+/** One GetObject into its own temporary file, renamed into place when whole. */
+async function downloadOnce(
+  s3: S3Client,
+  object: SignedObjectLocation,
+  targetPath: string,
+  attempt: Attempt
+): Promise<DownloadedFile> {
+  const directory = path.dirname(targetPath)
   // Short, so that a name near the 255-byte limit still has room beside it.
   const temporary = path.join(directory, `.aws-signer-${randomBytes(6).toString('hex')}.partial`)
-  const where = `s3://${object.bucket}/${object.key}`
   const forget = onCancel(() => removeQuietly(temporary))
   let writer: WriteStream | undefined
   try {
+    // Read before the request: once the body is here, nothing may come between it and the pipe
+    // that handles its errors.
+    const free = await freeBytes(directory)
     const answer = await s3.send(
       new GetObjectCommand({
         Bucket: object.bucket,
         Key: object.key,
         ExpectedBucketOwner: object.expectedBucketOwner
-      })
+      }),
+      { abortSignal: attempt.signal }
     )
-    if (!answer.Body) throw new Error('the response had no body')
-    const hash = createHash('sha256')
-    const hashing = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        hash.update(chunk)
-        done(null, chunk)
-      }
-    })
-    writer = createWriteStream(temporary)
-    await pipeline(answer.Body as NodeJS.ReadableStream, hashing, writer)
-    const { size } = await stat(temporary)
-    if (answer.ContentLength !== undefined && size !== answer.ContentLength) {
-      throw new Error(`received ${size} of ${answer.ContentLength} bytes`)
+    attempt.answered(answer)
+    const body = answer.Body as Readable | undefined
+    if (!body) throw new Error('the response had no body')
+    const declared = answer.ContentLength
+    let limit: SizeLimit
+    try {
+      limit = sizeLimit(declared, attempt.maxBytes, { bytes: free, directory })
+    } catch (error) {
+      // Whatever the connection does next is of no interest, and must not go unhandled.
+      body.on('error', () => {}).destroy()
+      throw error
     }
-    await rename(temporary, target.path)
-    return { sha256: hash.digest('hex'), size }
-  } catch (error) {
-    const hint = isAccessDenied(error)
-      ? ` (the role needs s3:GetObject on the destination: s3://${object.bucket}/${object.key})`
-      : ''
-    throw new ActionError(
-      `Downloading the signed object ${where} failed: ${errorMessage(error)}${hint}`
-    )
+    const received = counting(limit)
+    writer = createWriteStream(temporary)
+    try {
+      await pipeline(body, received.stream, writer, { signal: attempt.signal })
+    } catch (error) {
+      if (error instanceof SizeRefused) throw error
+      const code = (error as { code?: unknown }).code
+      if (isTransient(error) || code === 'ERR_STREAM_PREMATURE_CLOSE') {
+        throw new BrokenTransfer(
+          `the transfer broke off after ${received.size()} of ${declared ?? 'an unknown number of'} bytes (${errorMessage(error)})`,
+          { cause: error }
+        )
+      }
+      throw error
+    }
+    const { size } = await stat(temporary)
+    if (declared !== undefined && size !== declared) {
+      throw new BrokenTransfer(`the transfer ended after ${size} of ${declared} bytes`)
+    }
+    await rename(temporary, targetPath)
+    return { sha256: received.digest(), size }
   } finally {
     // A stream that failed early may still be opening its file: remove it only once closed.
     const opened = writer
@@ -84,6 +183,67 @@ export async function downloadSignedObject(
     removeQuietly(temporary)
     forget()
   }
+}
+
+interface SizeLimit {
+  bytes: number
+  /** Why no more may come, for the message. */
+  because: string
+}
+
+/**
+ * The most bytes this answer may bring: what signing can add to the upload, and the free space
+ * of the disk. A Content-Length above either is refused before anything is written.
+ */
+function sizeLimit(
+  declared: number | undefined,
+  maxBytes: number,
+  free: { bytes: number; directory: string }
+): SizeLimit {
+  const allowed = {
+    bytes: maxBytes,
+    because: `the most a signature can make of the upload (its size plus ${SIGNATURE_ALLOWANCE_BYTES / 1024 / 1024} MiB)`
+  }
+  const disk = { bytes: free.bytes, because: `the free space in ${free.directory}` }
+  const limit = free.bytes < maxBytes ? disk : allowed
+  if (declared !== undefined && declared > limit.bytes) {
+    throw new SizeRefused(
+      `it is ${declared} bytes, more than ${limit.bytes} bytes, ${limit.because}; nothing was written`
+    )
+  }
+  return limit
+}
+
+async function freeBytes(directory: string): Promise<number> {
+  try {
+    const { bavail, bsize } = await statfs(directory)
+    return bavail * bsize
+  } catch {
+    // A file system that cannot tell: the write itself fails if the disk fills up.
+    return Number.POSITIVE_INFINITY
+  }
+}
+
+/** Passes bytes through, hashing and counting them, and stops past `limit`. */
+function counting(limit: SizeLimit): { stream: Transform; size(): number; digest(): string } {
+  const hash = createHash('sha256')
+  let size = 0
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      size += chunk.length
+      if (size > limit.bytes) {
+        done(
+          new SizeRefused(
+            `it sent more than ${limit.bytes} bytes, ${limit.because}; nothing was kept`
+          )
+        )
+        return
+      }
+      hash.update(chunk)
+      done(null, chunk)
+    }
+  })
+  return { stream, size: () => size, digest: () => hash.digest('hex') }
 }
 
 function refuseLinkOut(directory: string, root: string): void {

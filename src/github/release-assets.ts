@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { getOctokit } from '@actions/github'
 import { ActionError, InputError } from '../errors.js'
+import { TransferDeadline } from '../transfer-deadline.js'
 import type { ArtifactFile } from '../pipeline/find-files.js'
 import { toPosix } from '../pipeline/paths.js'
 import type { FileResult } from '../pipeline/sign-one-file.js'
@@ -37,6 +38,8 @@ export interface ReleaseTarget {
   outputDir: string
   workspace: string
   context: RunContext
+  /** timeout-seconds: with each asset's size, how long its upload may take. */
+  budgetMs: number
 }
 
 type Octokit = ReturnType<typeof getOctokit>
@@ -62,6 +65,7 @@ interface Session {
   tag: string
   /** 'release v1.2.3 of octo-org/widget', for messages. */
   label: string
+  budgetMs: number
 }
 
 /** Octokit's own warnings (deprecated endpoints) go to the log like every other line. */
@@ -74,8 +78,6 @@ const OCTOKIT_LOG = {
 
 /** GitHub answers an API call within seconds; one that hangs must not hold the step for hours. */
 const API_TIMEOUT_MS = 60_000
-/** An upload gets a minute plus a second for every MB it sends. */
-const uploadTimeoutMs = (bytes: number) => 60_000 + Math.ceil(bytes / 1000)
 
 /** fetch with a time limit, unless the call brings its own signal (uploads do). */
 const timedFetch: typeof fetch = (input, init) =>
@@ -95,7 +97,8 @@ export async function attachToRelease(results: FileResult[], target: ReleaseTarg
     owner,
     repo,
     tag: target.tag,
-    label: `release '${target.tag}' of ${target.context.repository}`
+    label: `release '${target.tag}' of ${target.context.repository}`,
+    budgetMs: target.budgetMs
   }
   const release = await findRelease(session)
   const existing = await listAssets(session, release)
@@ -196,6 +199,7 @@ async function uploadAsset(
 ): Promise<Asset> {
   const { size } = await stat(file)
   const body = createReadStream(file)
+  const deadline = new TransferDeadline(session.budgetMs, size)
   try {
     const { data } = await session.octokit.request<Asset>({
       method: 'POST',
@@ -205,10 +209,13 @@ async function uploadAsset(
       headers: { 'content-type': 'application/octet-stream', 'content-length': size },
       // Any other redirect mode makes fetch keep a copy of the body for a redirect that may
       // come, that is the whole file in memory; the uploads endpoint does not redirect.
-      request: { redirect: 'error', signal: AbortSignal.timeout(uploadTimeoutMs(size)) }
+      request: { redirect: 'error', signal: deadline.signal }
     })
     return data
   } catch (error) {
+    if (deadline.passed) {
+      throw new ActionError(`Uploading '${name}' to ${session.label} ${deadline.describe()}.`)
+    }
     if (statusOf(error) === 422 && /already_exists/.test(messageOf(error))) {
       throw new ActionError(
         `Uploading '${name}' to ${session.label} failed (HTTP 422: ${messageOf(error)}): an asset of that name appeared after this step listed the assets (another job attaching a file of the same name?), or GitHub renamed an earlier upload of it so that it was not found to replace.`

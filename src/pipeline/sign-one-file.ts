@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import type { AwsClients } from '../aws/clients.js'
-import { downloadSignedObject } from '../aws/download.js'
+import { downloadSignedObject, maxSignedBytes } from '../aws/download.js'
 import { errorMessage } from '../errors.js'
 import { warning } from '../github/log.js'
 import type { ArtifactFile } from './find-files.js'
@@ -78,17 +78,21 @@ export async function signFile(
   let uploaded: UploadedVersion | undefined
   let jobEnded = false
   try {
-    const sha256 = await sha256OfFile(file.absolutePath)
-    result.unsignedSha256 = sha256
-    const key = sourceObjectKey(inputs.sourcePrefix, context, sha256, file.relativePath)
-    result.sourceVersionId = await uploadFile(clients.s3, {
+    const found = await hashFile(file.absolutePath)
+    const key = sourceObjectKey(inputs.sourcePrefix, context, found.sha256, file.relativePath)
+    // Refused, and deleted, unless exactly the bytes hashed here were uploaded.
+    const upload = await uploadFile(clients.s3, {
       bucket: inputs.sourceBucket,
       key,
       filePath: file.absolutePath,
-      metadata: { ...traceMetadata(context), 'unsigned-sha256': sha256 },
+      found,
+      metadata: { ...traceMetadata(context), 'unsigned-sha256': found.sha256 },
       expectedBucketOwner: inputs.expectedBucketOwner,
-      sseKmsKeyId: inputs.sseKmsKeyId
+      sseKmsKeyId: inputs.sseKmsKeyId,
+      budgetMs: inputs.timeoutSeconds * 1000
     })
+    result.sourceVersionId = upload.versionId
+    result.unsignedSha256 = upload.sha256
     uploaded = {
       bucket: inputs.sourceBucket,
       key,
@@ -96,7 +100,7 @@ export async function signFile(
       expectedBucketOwner: inputs.expectedBucketOwner
     }
     log(
-      `uploaded ${file.size} bytes to s3://${inputs.sourceBucket}/${key} (version ${result.sourceVersionId})`
+      `uploaded ${upload.size} bytes to s3://${inputs.sourceBucket}/${key} (version ${result.sourceVersionId})`
     )
 
     const request: SigningRequest = {
@@ -134,7 +138,8 @@ export async function signFile(
         key: signed.key,
         expectedBucketOwner: inputs.expectedBucketOwner
       },
-      { path: file.outputPath, root: inputs.outputDir }
+      { path: file.outputPath, root: inputs.outputDir },
+      { maxBytes: maxSignedBytes(upload.size), retry: clients.retryPolicy }
     )
     log(`downloaded ${result.signedObject} to ${file.signedPath} (${download.size} bytes)`)
     result.sha256 = download.sha256
@@ -198,8 +203,12 @@ function progressLogger(log: (line: string) => void): (status: string, elapsedMs
   }
 }
 
-async function sha256OfFile(filePath: string): Promise<string> {
+async function hashFile(filePath: string): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256')
-  for await (const chunk of createReadStream(filePath)) hash.update(chunk as Buffer)
-  return hash.digest('hex')
+  let size = 0
+  for await (const chunk of createReadStream(filePath)) {
+    hash.update(chunk as Buffer)
+    size += (chunk as Buffer).length
+  }
+  return { sha256: hash.digest('hex'), size }
 }

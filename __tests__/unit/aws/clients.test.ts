@@ -1,6 +1,7 @@
-import { createServer, type Server } from 'node:http'
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { AbortMultipartUploadCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3'
 import { DescribeSigningJobCommand } from '@aws-sdk/client-signer'
 import { createClients, type AwsClients } from '../../../src/aws/clients.js'
 import { isTransient } from '../../../src/errors.js'
@@ -61,5 +62,69 @@ describe('the poller client, against an endpoint that never answers', () => {
     const error = await look(controller.signal)
     expect(error.name).toBe('AbortError')
     expect(error.message).not.toContain('got no answer')
+  })
+})
+
+const ABORT = { Bucket: 'unsigned', Key: 'a.zip', UploadId: 'u-1' }
+
+describe('createClients: expected-bucket-owner', () => {
+  /** A local S3 stand-in that answers every request 204 and keeps its headers. */
+  let s3Server: Server
+  let seen: IncomingHttpHeaders[] = []
+
+  beforeAll(async () => {
+    s3Server = createServer((req, res) => {
+      seen.push(req.headers)
+      req.resume()
+      req.once('end', () => res.writeHead(204).end())
+    })
+    await new Promise<void>(resolve => s3Server.listen(0, '127.0.0.1', resolve))
+    // The SDK's own variable, as the action is pointed at an endpoint; restored in afterAll.
+    process.env.AWS_ENDPOINT_URL_S3 = `http://127.0.0.1:${(s3Server.address() as AddressInfo).port}`
+  })
+  beforeEach(() => {
+    seen = []
+  })
+  afterAll(async () => {
+    await new Promise(resolve => s3Server.close(resolve))
+  })
+
+  it('is sent with requests whose input leaves it out, such as lib-storage builds', async () => {
+    const { s3 } = createClients({
+      region: 'us-east-1',
+      budgetMs: 5000,
+      expectedBucketOwner: '111122223333'
+    })
+    await s3.send(new AbortMultipartUploadCommand(ABORT))
+    await s3.send(new ListObjectVersionsCommand({ Bucket: 'unsigned' })).catch(() => {})
+    s3.destroy()
+
+    expect(seen.map(headers => headers['x-amz-expected-bucket-owner'])).toEqual([
+      '111122223333',
+      '111122223333'
+    ])
+  })
+
+  it('leaves an owner that the input names', async () => {
+    const { s3 } = createClients({
+      region: 'us-east-1',
+      budgetMs: 5000,
+      expectedBucketOwner: '111122223333'
+    })
+    await s3.send(
+      new AbortMultipartUploadCommand({ ...ABORT, ExpectedBucketOwner: '444455556666' })
+    )
+    s3.destroy()
+
+    expect(seen[0]?.['x-amz-expected-bucket-owner']).toBe('444455556666')
+  })
+
+  it('sends none when expected-bucket-owner is not set', async () => {
+    const { s3 } = createClients({ region: 'us-east-1', budgetMs: 5000 })
+    await s3.send(new AbortMultipartUploadCommand(ABORT))
+    s3.destroy()
+
+    expect(seen).toHaveLength(1)
+    expect(seen[0]?.['x-amz-expected-bucket-owner']).toBeUndefined()
   })
 })

@@ -16,15 +16,22 @@ import { Readable } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { GetObjectCommand, type GetObjectCommandOutput, S3Client } from '@aws-sdk/client-s3'
 import { mockClient } from 'aws-sdk-client-mock'
-import { downloadSignedObject } from '../../../src/aws/download.js'
+import {
+  downloadSignedObject,
+  maxSignedBytes,
+  type DownloadLimits
+} from '../../../src/aws/download.js'
 import { undoAll } from '../../../src/cancellation.js'
 import { ActionError } from '../../../src/errors.js'
+import { InstantClock } from '../clocks.js'
 import { rejectionOf, sdkError } from '../helpers.js'
 
 const s3Mock = mockClient(S3Client)
 let s3: S3Client
 let root: string
 let target: string
+let clock: InstantClock
+let limits: DownloadLimits
 
 const OBJECT = { bucket: 'signed-bucket', key: 'signed/job-1.zip', expectedBucketOwner: undefined }
 
@@ -51,6 +58,21 @@ function failingStream(chunks: Buffer[], message = 'read ECONNRESET'): Readable 
 
 const failure = (promise: Promise<unknown>) => rejectionOf(promise, ActionError)
 
+/** Answers each GetObject with the next of `answers` (the last one again once they run out). */
+function answerWith(
+  ...answers: (() => GetObjectCommandOutput | Partial<GetObjectCommandOutput>)[]
+) {
+  let call = 0
+  s3Mock
+    .on(GetObjectCommand)
+    .callsFake(async () => (answers[Math.min(call++, answers.length - 1)] as () => object)())
+}
+const gets = () => s3Mock.commandCalls(GetObjectCommand).length
+const partials = () =>
+  existsSync(path.dirname(target))
+    ? readdirSync(path.dirname(target)).filter(name => name.endsWith('.partial'))
+    : []
+
 /** Lets streams that close late (file handles) finish before the directory is read. */
 async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise(resolve => setImmediate(resolve))
@@ -62,6 +84,8 @@ beforeEach(() => {
   s3 = new S3Client({ region: 'us-east-1' })
   root = realpathSync(mkdtempSync(path.join(tmpdir(), 'download-test-')))
   target = path.join(root, 'signed', 'nested', 'function.zip')
+  clock = new InstantClock()
+  limits = { maxBytes: 10 * 1024 * 1024, retry: { maxAttempts: 5, budgetMs: 60_000 }, clock }
 })
 
 afterEach(() => {
@@ -76,7 +100,7 @@ describe('downloadSignedObject', () => {
       Body: body(Readable.from([content.subarray(0, 5000), content.subarray(5000)])),
       ContentLength: content.length
     })
-    const result = await downloadSignedObject(s3, OBJECT, { path: target, root })
+    const result = await downloadSignedObject(s3, OBJECT, { path: target, root }, limits)
     expect(result).toEqual({
       sha256: createHash('sha256').update(content).digest('hex'),
       size: content.length
@@ -90,7 +114,8 @@ describe('downloadSignedObject', () => {
     await downloadSignedObject(
       s3,
       { ...OBJECT, expectedBucketOwner: '111122223333' },
-      { path: target, root }
+      { path: target, root },
+      limits
     )
     const sent = s3Mock.commandCalls(GetObjectCommand)
     expect(sent).toHaveLength(1)
@@ -103,60 +128,188 @@ describe('downloadSignedObject', () => {
 
   it('accepts an answer without ContentLength', async () => {
     s3Mock.on(GetObjectCommand).resolves({ Body: body(Readable.from([Buffer.from('abc')])) })
-    const result = await downloadSignedObject(s3, OBJECT, { path: target, root })
+    const result = await downloadSignedObject(s3, OBJECT, { path: target, root }, limits)
     expect(result.size).toBe(3)
     expect(readFileSync(target, 'utf8')).toBe('abc')
   })
 
   it('replaces an existing target', async () => {
     s3Mock.on(GetObjectCommand).resolves({ Body: body(Readable.from([Buffer.from('old')])) })
-    await downloadSignedObject(s3, OBJECT, { path: target, root })
+    await downloadSignedObject(s3, OBJECT, { path: target, root }, limits)
     s3Mock.on(GetObjectCommand).resolves({ Body: body(Readable.from([Buffer.from('new')])) })
-    await downloadSignedObject(s3, OBJECT, { path: target, root })
+    await downloadSignedObject(s3, OBJECT, { path: target, root }, limits)
     expect(readFileSync(target, 'utf8')).toBe('new')
     expect(readdirSync(path.dirname(target))).toEqual(['function.zip'])
   })
 
-  it('on a ContentLength mismatch leaves neither the target nor a .partial file', async () => {
-    s3Mock.on(GetObjectCommand).resolves({
+  it('retries a body that ends short of its ContentLength, then fails naming the attempts', async () => {
+    answerWith(() => ({
       Body: body(Readable.from([Buffer.from('0123456789')])),
       ContentLength: 20
-    })
-    const error = await failure(downloadSignedObject(s3, OBJECT, { path: target, root }))
+    }))
+    const error = await failure(downloadSignedObject(s3, OBJECT, { path: target, root }, limits))
     expect(error.message).toBe(
-      'Downloading the signed object s3://signed-bucket/signed/job-1.zip failed: received 10 of 20 bytes'
+      'Downloading the signed object s3://signed-bucket/signed/job-1.zip failed: the transfer ended after 10 of 20 bytes (5 attempts)'
+    )
+    expect(gets()).toBe(5)
+    await settle()
+    expect(readdirSync(path.dirname(target))).toEqual([])
+  })
+
+  it('on a stream error mid-body, every attempt, leaves neither the target nor a .partial file', async () => {
+    answerWith(() => ({
+      Body: body(failingStream([Buffer.alloc(64 * 1024, 1), Buffer.alloc(64 * 1024, 2)])),
+      ContentLength: 1024 * 1024
+    }))
+    const error = await failure(downloadSignedObject(s3, OBJECT, { path: target, root }, limits))
+    expect(error.message).toBe(
+      'Downloading the signed object s3://signed-bucket/signed/job-1.zip failed: the transfer broke off after 131072 of 1048576 bytes (read ECONNRESET) (5 attempts)'
     )
     await settle()
     expect(readdirSync(path.dirname(target))).toEqual([])
   })
 
-  it('on a stream error mid-body leaves neither the target nor a .partial file', async () => {
-    s3Mock.on(GetObjectCommand).resolves({
-      Body: body(failingStream([Buffer.alloc(64 * 1024, 1), Buffer.alloc(64 * 1024, 2)])),
-      ContentLength: 1024 * 1024
+  it('downloads again from the first byte after a reset mid-body', async () => {
+    const content = Buffer.alloc(200_000, 3)
+    answerWith(
+      () => ({ Body: body(failingStream([content.subarray(0, 70_000)])), ContentLength: 200_000 }),
+      () => ({ Body: body(Readable.from([content])), ContentLength: 200_000 })
+    )
+    const result = await downloadSignedObject(s3, OBJECT, { path: target, root }, limits)
+    expect(result).toEqual({
+      sha256: createHash('sha256').update(content).digest('hex'),
+      size: content.length
     })
-    const error = await failure(downloadSignedObject(s3, OBJECT, { path: target, root }))
-    expect(error.message).toContain('s3://signed-bucket/signed/job-1.zip')
-    expect(error.message).toContain('read ECONNRESET')
+    expect(readFileSync(target).equals(content)).toBe(true)
+    expect(gets()).toBe(2)
+    expect(clock.sleeps).toHaveLength(1)
+    expect(readdirSync(path.dirname(target))).toEqual(['function.zip'])
+  })
+
+  it('retries a body that went silent (the socket timeout), as for a reset', async () => {
+    const silent = () => {
+      const stream = new Readable({ read() {} })
+      stream.push(Buffer.from('half'))
+      const timeout = new Error('the request socket timed out after 2000 ms of inactivity')
+      setTimeout(() => stream.destroy(Object.assign(timeout, { name: 'TimeoutError' })), 5)
+      return { Body: body(stream), ContentLength: 8 }
+    }
+    answerWith(silent, () => ({ Body: body(Readable.from([Buffer.from('halfhalf')])) }))
+    await downloadSignedObject(s3, OBJECT, { path: target, root }, limits)
+    expect(readFileSync(target, 'utf8')).toBe('halfhalf')
+    expect(gets()).toBe(2)
+  })
+
+  it('counts the attempts the SDK already made for a GetObject', async () => {
+    answerWith(() => ({
+      Body: body(failingStream([Buffer.from('x')])),
+      ContentLength: 5,
+      $metadata: { attempts: 4 }
+    }))
+    const error = await failure(downloadSignedObject(s3, OBJECT, { path: target, root }, limits))
+    expect(error.message).toMatch(/ \(8 attempts\)$/)
+    expect(gets()).toBe(2)
+  })
+
+  it('starts no retry after the retry budget', async () => {
+    answerWith(() => ({ Body: body(failingStream([Buffer.from('x')])), ContentLength: 5 }))
+    // Delays with the clock's 0.5 draws: 750 ms, then 1500 ms.
+    limits.retry.budgetMs = 2000
+    const error = await failure(downloadSignedObject(s3, OBJECT, { path: target, root }, limits))
+    expect(error.message).toMatch(/ \(2 attempts\)$/)
+    expect(clock.sleeps).toEqual([750])
+  })
+
+  it('does not retry a GetObject that the SDK gave up on', async () => {
+    s3Mock
+      .on(GetObjectCommand)
+      .rejects(sdkError('InternalError', 500, 'We encountered an internal error.'))
+    const error = await failure(downloadSignedObject(s3, OBJECT, { path: target, root }, limits))
+    expect(error.message).toBe(
+      'Downloading the signed object s3://signed-bucket/signed/job-1.zip failed: InternalError: We encountered an internal error.'
+    )
+    expect(gets()).toBe(1)
+  })
+
+  it('refuses a ContentLength above maxBytes before writing anything, and does not retry', async () => {
+    const huge = new Readable({ read() {} })
+    answerWith(() => ({ Body: body(huge), ContentLength: 1024 ** 3 }))
+    limits.maxBytes = maxSignedBytes(4096)
+    const error = await failure(downloadSignedObject(s3, OBJECT, { path: target, root }, limits))
+    expect(error.message).toBe(
+      `Downloading the signed object s3://signed-bucket/signed/job-1.zip failed: it is ${1024 ** 3} bytes, more than ${4096 + 1024 * 1024} bytes, the most a signature can make of the upload (its size plus 1 MiB); nothing was written`
+    )
+    expect(huge.destroyed).toBe(true)
+    expect(gets()).toBe(1)
     await settle()
     expect(readdirSync(path.dirname(target))).toEqual([])
   })
 
+  it('stops a body without ContentLength once it passes maxBytes, keeping nothing', async () => {
+    let sent = 0
+    const endless = new Readable({
+      read() {
+        sent += 64 * 1024
+        this.push(Buffer.alloc(64 * 1024))
+      }
+    })
+    answerWith(() => ({ Body: body(endless) }))
+    limits.maxBytes = 1_000_000
+    const error = await failure(downloadSignedObject(s3, OBJECT, { path: target, root }, limits))
+    expect(error.message).toBe(
+      'Downloading the signed object s3://signed-bucket/signed/job-1.zip failed: it sent more than 1000000 bytes, the most a signature can make of the upload (its size plus 1 MiB); nothing was kept'
+    )
+    expect(sent).toBeLessThan(2_000_000)
+    expect(gets()).toBe(1)
+    await settle()
+    expect(readdirSync(path.dirname(target))).toEqual([])
+  })
+
+  it('refuses a ContentLength above the free disk space', async () => {
+    answerWith(() => ({ Body: body(new Readable({ read() {} })), ContentLength: 2 ** 52 }))
+    limits.maxBytes = Number.MAX_SAFE_INTEGER
+    const error = await failure(downloadSignedObject(s3, OBJECT, { path: target, root }, limits))
+    expect(error.message).toMatch(
+      new RegExp(
+        `failed: it is ${2 ** 52} bytes, more than \\d+ bytes, the free space in ${path.dirname(target)}; nothing was written$`
+      )
+    )
+  })
+
+  it('stops at its transfer deadline, retries included, naming it', async () => {
+    const stalled = new Readable({ read() {} })
+    stalled.push(Buffer.from('a start'))
+    answerWith(() => ({ Body: body(stalled), ContentLength: 100 }))
+    // Deadline: the budget plus 1 ms per 1000 bytes allowed, 0.2 s in all.
+    limits.retry.budgetMs = 100
+    limits.maxBytes = 100_000
+    const started = Date.now()
+    const error = await failure(downloadSignedObject(s3, OBJECT, { path: target, root }, limits))
+    expect(error.message).toBe(
+      'Downloading the signed object s3://signed-bucket/signed/job-1.zip did not finish within 0.2 s (timeout-seconds plus the time its size takes at 1 MB/s).'
+    )
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190)
+    expect(stalled.destroyed).toBe(true)
+    await settle()
+    expect(partials()).toEqual([])
+  })
+
   it('on a stream that fails before its first byte leaves no file behind', async () => {
     // The write stream may still be opening its file when the pipeline fails.
-    for (let attempt = 0; attempt < 50; attempt++) {
-      s3Mock.on(GetObjectCommand).resolves({ Body: body(failingStream([])), ContentLength: 5 })
-      await failure(downloadSignedObject(s3, OBJECT, { path: target, root }))
+    answerWith(() => ({ Body: body(failingStream([])), ContentLength: 5 }))
+    for (let attempt = 0; attempt < 10; attempt++) {
+      await failure(downloadSignedObject(s3, OBJECT, { path: target, root }, limits))
     }
+    expect(gets()).toBe(50)
     await settle()
     expect(readdirSync(path.dirname(target))).toEqual([])
   })
 
   it('keeps an earlier target in place when a new download fails', async () => {
     s3Mock.on(GetObjectCommand).resolves({ Body: body(Readable.from([Buffer.from('old')])) })
-    await downloadSignedObject(s3, OBJECT, { path: target, root })
-    s3Mock.on(GetObjectCommand).resolves({ Body: body(failingStream([Buffer.from('ne')])) })
-    await failure(downloadSignedObject(s3, OBJECT, { path: target, root }))
+    await downloadSignedObject(s3, OBJECT, { path: target, root }, limits)
+    answerWith(() => ({ Body: body(failingStream([Buffer.from('ne')])) }))
+    await failure(downloadSignedObject(s3, OBJECT, { path: target, root }, limits))
     await settle()
     expect(readFileSync(target, 'utf8')).toBe('old')
     expect(readdirSync(path.dirname(target))).toEqual(['function.zip'])
@@ -164,7 +317,7 @@ describe('downloadSignedObject', () => {
 
   it('fails on an answer without a body', async () => {
     s3Mock.on(GetObjectCommand).resolves({})
-    const error = await failure(downloadSignedObject(s3, OBJECT, { path: target, root }))
+    const error = await failure(downloadSignedObject(s3, OBJECT, { path: target, root }, limits))
     expect(error.message).toContain('the response had no body')
     expect(readdirSync(path.dirname(target))).toEqual([])
   })
@@ -173,7 +326,7 @@ describe('downloadSignedObject', () => {
     s3Mock
       .on(GetObjectCommand)
       .rejects(sdkError('NoSuchKey', 404, 'The specified key does not exist.'))
-    const error = await failure(downloadSignedObject(s3, OBJECT, { path: target, root }))
+    const error = await failure(downloadSignedObject(s3, OBJECT, { path: target, root }, limits))
     expect(error.message).toBe(
       'Downloading the signed object s3://signed-bucket/signed/job-1.zip failed: NoSuchKey: The specified key does not exist.'
     )
@@ -182,7 +335,7 @@ describe('downloadSignedObject', () => {
 
   it('names the permission when GetObject is denied', async () => {
     s3Mock.on(GetObjectCommand).rejects(sdkError('AccessDenied', 403, 'Access Denied'))
-    const error = await failure(downloadSignedObject(s3, OBJECT, { path: target, root }))
+    const error = await failure(downloadSignedObject(s3, OBJECT, { path: target, root }, limits))
     expect(error.message).toBe(
       'Downloading the signed object s3://signed-bucket/signed/job-1.zip failed: AccessDenied: Access Denied' +
         ' (the role needs s3:GetObject on the destination: s3://signed-bucket/signed/job-1.zip)'
@@ -192,14 +345,16 @@ describe('downloadSignedObject', () => {
   it('does not touch other files in the directory', async () => {
     const neighbour = path.join(path.dirname(target), 'other.zip')
     s3Mock.on(GetObjectCommand).resolves({ Body: body(Readable.from([Buffer.from('x')])) })
-    await downloadSignedObject(s3, OBJECT, { path: target, root })
+    await downloadSignedObject(s3, OBJECT, { path: target, root }, limits)
     writeFileSync(neighbour, 'keep')
-    s3Mock.on(GetObjectCommand).resolves({
-      Body: body(Readable.from([Buffer.from('short')])),
-      ContentLength: 6
-    })
+    answerWith(() => ({ Body: body(Readable.from([Buffer.from('short')])), ContentLength: 6 }))
     await failure(
-      downloadSignedObject(s3, OBJECT, { path: path.join(path.dirname(target), 'b.zip'), root })
+      downloadSignedObject(
+        s3,
+        OBJECT,
+        { path: path.join(path.dirname(target), 'b.zip'), root },
+        limits
+      )
     )
     await settle()
     expect(readdirSync(path.dirname(target)).sort()).toEqual(['function.zip', 'other.zip'])
@@ -210,7 +365,7 @@ describe('downloadSignedObject', () => {
     try {
       mkdirSync(path.join(root, 'signed'))
       symlinkSync(outside, path.join(root, 'signed', 'nested'))
-      const error = await failure(downloadSignedObject(s3, OBJECT, { path: target, root }))
+      const error = await failure(downloadSignedObject(s3, OBJECT, { path: target, root }, limits))
       expect(error.message).toBe(
         `Refusing to write into ${path.join(root, 'signed', 'nested')}: it is a symbolic link to ${outside}, outside '${root}'. Signed files are written only inside output-dir; remove the link.`
       )
@@ -225,14 +380,14 @@ describe('downloadSignedObject', () => {
     mkdirSync(path.join(root, 'signed', 'real'), { recursive: true })
     symlinkSync(path.join(root, 'signed', 'real'), path.join(root, 'signed', 'nested'))
     s3Mock.on(GetObjectCommand).resolves({ Body: body(Readable.from([Buffer.from('x')])) })
-    await downloadSignedObject(s3, OBJECT, { path: target, root })
+    await downloadSignedObject(s3, OBJECT, { path: target, root }, limits)
     expect(readFileSync(path.join(root, 'signed', 'real', 'function.zip'), 'utf8')).toBe('x')
   })
 
   it('writes a file whose name takes all 255 bytes a name may have', async () => {
     const longName = path.join(root, `${'n'.repeat(251)}.zip`)
     s3Mock.on(GetObjectCommand).resolves({ Body: body(Readable.from([Buffer.from('x')])) })
-    await downloadSignedObject(s3, OBJECT, { path: longName, root })
+    await downloadSignedObject(s3, OBJECT, { path: longName, root }, limits)
     expect(readFileSync(longName, 'utf8')).toBe('x')
   })
 
@@ -240,7 +395,7 @@ describe('downloadSignedObject', () => {
     const stalled = new Readable({ read() {} })
     stalled.push(Buffer.alloc(1000, 1))
     s3Mock.on(GetObjectCommand).resolves({ Body: body(stalled) })
-    const download = downloadSignedObject(s3, OBJECT, { path: target, root })
+    const download = downloadSignedObject(s3, OBJECT, { path: target, root }, limits)
     const partial = () =>
       existsSync(path.dirname(target)) &&
       readdirSync(path.dirname(target)).some(name => name.endsWith('.partial'))

@@ -45,7 +45,8 @@ beforeEach(() => {
     s3: new S3Client({ region: INPUTS.region }),
     signer,
     signerPoller: signer,
-    describeRate: new RequestRate()
+    describeRate: new RequestRate(),
+    retryPolicy: { maxAttempts: 5, budgetMs: 60_000 }
   }
 })
 

@@ -95,13 +95,14 @@ describe('attachToRelease against the GitHub API stand-in', () => {
       return { ...SIGNED, path: signedPath.replace(/^signed/, 'build'), signedPath }
     })
   }
-  const attach = (results: FileResult[], tag: string, token = writer) =>
+  const attach = (results: FileResult[], tag: string, token = writer, budgetMs = 60_000) =>
     attachToRelease(results, {
       tag,
       token,
       outputDir: path.join(workspace, 'signed'),
       workspace,
-      context: CONTEXT
+      context: CONTEXT,
+      budgetMs
     })
   const assetsOf = (tag: string) =>
     Object.fromEntries(
@@ -341,6 +342,24 @@ describe('attachToRelease against the GitHub API stand-in', () => {
     expect(error.message).toMatch(
       /^Uploading 'app\.zip' to release 'v1' of octo-org\/octo-repo failed: no answer from GitHub \(.+\)\.$/
     )
+  })
+
+  it('stops an upload at its transfer deadline, timeout-seconds plus the time its size takes at 1 MB/s, naming it', async () => {
+    api.addRelease(REPOSITORY, 'v1')
+    // The stand-in holds the upload's answer until a second upload comes, or for 10 s.
+    api.holdUploadsUntil(2)
+    const started = Date.now()
+
+    const error = await rejectionOf(
+      attach(signedFiles({ 'signed/app.zip': 'a' }), 'v1', writer, 400),
+      ActionError
+    )
+
+    expect(error.message).toBe(
+      "Uploading 'app.zip' to release 'v1' of octo-org/octo-repo did not finish within 0.4 s (timeout-seconds plus the time its size takes at 1 MB/s)."
+    )
+    expect(Date.now() - started).toBeGreaterThanOrEqual(390)
+    expect(Date.now() - started).toBeLessThan(5000)
   })
 
   it('does not read a rate limit as a missing permission', async () => {
