@@ -269,7 +269,7 @@ describe('an endpoint that stops answering fails the step in bounded time, namin
   ])('retries a %s that got no answer once, and signs', async (_, match) => {
     const before = rig.proxy!.requests.length
     rig.proxy!.failNext(1, 'hang', match)
-    const run = await signOne({ 'timeout-seconds': '10' })
+    const run = await signOne({ 'timeout-seconds': '6' })
     expect(run.errors).toEqual([])
     expect(filesUnder(path.join(run.workspace, 'signed'))).toEqual(['app.zip'])
     const hung = rig.proxy!.requests.slice(before).filter(request => request.status === 'hung')
