@@ -171,9 +171,11 @@ describe('delete-unsigned', () => {
   it('warns, naming the object, when the delete fails, and still succeeds', async () => {
     rig.proxy!.failNext(100, 'internal-error', { method: 'DELETE' })
 
+    // A budget of 6 s ends the retries after 3 or 4 attempts instead of 5 (about 11 s of back-off).
     const run = await runSigning(rig, workspaceWith({ 'c.zip': zipBytes(8) }), {
       path: 'c.zip',
-      'delete-unsigned': 'true'
+      'delete-unsigned': 'true',
+      'timeout-seconds': '6'
     })
 
     expect(run.exitCode).toBe(0)

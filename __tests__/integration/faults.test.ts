@@ -123,7 +123,8 @@ describe('faults that end the run, saying why and leaving nothing partial', () =
   it('fails a file whose signed object cannot be downloaded, with no partial file', async () => {
     proxy.failNext(100, 'internal-error', { method: 'GET', path: /\/signed\/.*b/ })
 
-    const run = await sign({ path: 'dist/b.zip' })
+    // A budget of 6 s ends the retries after 3 or 4 attempts instead of 5 (about 11 s of back-off).
+    const run = await sign({ path: 'dist/b.zip', 'timeout-seconds': '6' })
 
     expect(run.exitCode).toBe(1)
     expect(run.errors[0]).toMatch(

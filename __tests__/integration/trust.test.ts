@@ -1,7 +1,7 @@
 /**
  * The action in hostile and unlucky conditions: files a pull request controls, a service that
- * reuses tokens either way AWS services do, endpoints that stop answering, and matrix legs that
- * share one account's quota.
+ * reuses tokens either way AWS services do, and matrix legs that share one account's quota.
+ * Endpoints that stop answering are in trust-hangs.test.ts.
  */
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
@@ -199,81 +199,6 @@ describe('file names and service messages never become workflow commands or mark
 
     expect(run.errors).toEqual([])
     expect(filesUnder(path.join(workspace, 'signed'))).toEqual([name])
-  })
-})
-
-describe('an endpoint that stops answering fails the step in bounded time, naming the call', () => {
-  const fiveSeconds = { 'timeout-seconds': '5' }
-
-  async function signOne(
-    inputs: Record<string, string> = fiveSeconds
-  ): Promise<ActionRun & { workspace: string }> {
-    const workspace = workspaceWith({ 'dist/app.zip': zipBytes(6) })
-    const run = await runSigning(rig, workspace, { path: 'dist/app.zip', ...inputs })
-    return { ...run, workspace }
-  }
-
-  function expectFailedWithin(run: ActionRun & { workspace: string }, message: RegExp): void {
-    expect(run.exitCode).toBe(1)
-    expect(run.durationMs).toBeLessThan(120_000)
-    expect(run.errors).toHaveLength(1)
-    expect(run.errors[0]).toMatch(message)
-    expect(filesUnder(path.join(run.workspace, 'signed'))).toEqual([])
-  }
-
-  it('StartSigningJob', async () => {
-    rig.signer.faults.hang.add('StartSigningJob')
-    const run = await signOne()
-    expectFailedWithin(
-      run,
-      /^dist\/app\.zip: StartSigningJob for s3:\/\/.+ failed: TimeoutError: StartSigningJob got no answer from 127\.0\.0\.1:\d+ in 2 s \(\d attempts\)$/
-    )
-    console.log(`StartSigningJob hung: the step failed after ${run.durationMs} ms`)
-  })
-
-  it('GetSigningProfile', async () => {
-    rig.signer.faults.hang.add('GetSigningProfile')
-    const s3Before = rig.proxy!.requests.length
-    const run = await signOne()
-    expectFailedWithin(
-      run,
-      /^Preflight signer:GetSigningProfile failed: TimeoutError: GetSigningProfile got no answer from 127\.0\.0\.1:\d+ in 2 s/
-    )
-    expect(
-      rig.proxy!.requests.slice(s3Before).filter(request => request.method === 'PUT')
-    ).toHaveLength(0)
-  })
-
-  it('PutObject', async () => {
-    rig.proxy!.failNext(100, 'hang', { method: 'PUT' })
-    const run = await signOne()
-    expectFailedWithin(
-      run,
-      /^dist\/app\.zip: Uploading to s3:\/\/release-unsigned\/.+ failed: TimeoutError: PutObject got no answer from 127\.0\.0\.1:\d+ in 2 s/
-    )
-    expect(rig.signer.jobs).toHaveLength(0)
-  })
-
-  it('GetObject of the signed object', async () => {
-    rig.proxy!.failNext(100, 'hang', { method: 'GET', path: /\/signed\// })
-    const run = await signOne()
-    expectFailedWithin(
-      run,
-      /^dist\/app\.zip \(job .+\): Downloading the signed object s3:\/\/release-signed\/signed\/.+ failed: TimeoutError: GetObject got no answer from 127\.0\.0\.1:\d+ in 2 s/
-    )
-  })
-
-  it.each([
-    ['PutObject', { method: 'PUT' }],
-    ['GetObject', { method: 'GET', path: /\/signed\// }]
-  ])('retries a %s that got no answer once, and signs', async (_, match) => {
-    const before = rig.proxy!.requests.length
-    rig.proxy!.failNext(1, 'hang', match)
-    const run = await signOne({ 'timeout-seconds': '10' })
-    expect(run.errors).toEqual([])
-    expect(filesUnder(path.join(run.workspace, 'signed'))).toEqual(['app.zip'])
-    const hung = rig.proxy!.requests.slice(before).filter(request => request.status === 'hung')
-    expect(hung).toHaveLength(1)
   })
 })
 

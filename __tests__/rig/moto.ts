@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3'
 import { freePort, waitForHttp } from './net.js'
 
@@ -20,22 +20,31 @@ export interface MotoServer {
  * `env` is the environment moto_server is looked up and run in.
  */
 export async function startMoto(env: NodeJS.ProcessEnv = process.env): Promise<MotoServer> {
-  // `pip install moto` without [server] installs moto_server too, but it fails at once (no flask).
-  const probe = spawnSync('moto_server', ['--help'], { encoding: 'utf8', env })
-  if (probe.error || probe.status !== 0) {
-    throw new Error(`${MOTO_INSTALL_HINT}\n${probe.stderr ?? ''}`.trim())
-  }
   const port = await freePort()
+  // Started at once, without a `moto_server --help` probe first (a Python start per rig): a
+  // missing moto_server fails to spawn, and `pip install moto` without [server] installs one that
+  // exits at once (no flask); either way it ends before answering.
   const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env
   })
+  let spawnError: Error | undefined
+  child.once('error', error => (spawnError = error))
+  const closed = new Promise(resolve => child.once('close', resolve))
   let stderr = ''
   child.stderr?.on('data', chunk => (stderr = (stderr + String(chunk)).slice(-4000)))
+  const ended = () => spawnError !== undefined || child.exitCode !== null
   const endpoint = `http://127.0.0.1:${port}`
   try {
-    await waitForHttp(endpoint, 30_000, () => child.exitCode !== null)
+    await waitForHttp(endpoint, 30_000, ended)
   } catch (error) {
+    if (ended()) {
+      // All of stderr, which says why it could not start.
+      if (!spawnError) await closed
+      throw new Error(`${MOTO_INSTALL_HINT}\n${spawnError?.message ?? stderr}`.trim(), {
+        cause: error
+      })
+    }
     child.kill('SIGKILL')
     throw new Error(`moto_server did not start on ${endpoint}: ${String(error)}\n${stderr}`, {
       cause: error

@@ -78,10 +78,10 @@ describe('results service stand-in', () => {
     })
     expect(result.digest).toBe(createHash('sha256').update(bytes).digest('hex'))
     const zip = await storedZip()
-    expect(execFileSync('unzip', ['-Z1', zip], { encoding: 'utf8' }).trim().split('\n')).toEqual([
-      'app.zip',
-      'app.zip.sig'
-    ])
+    // Sorted: archiver (under @actions/artifact) stats files concurrently and adds each as its
+    // stat comes back, so a loaded machine may store them in either order.
+    const entries = execFileSync('unzip', ['-Z1', zip], { encoding: 'utf8' }).trim().split('\n')
+    expect(entries.sort()).toEqual(['app.zip', 'app.zip.sig'])
     expect(execFileSync('unzip', ['-p', zip, 'app.zip'], { encoding: 'utf8' })).toBe('the artifact')
     expect(execFileSync('unzip', ['-p', zip, 'app.zip.sig'])).toEqual(Buffer.from([0, 1, 2, 255]))
   })
