@@ -144,16 +144,7 @@ export class RegistryClient {
     reference: string,
     call: CallOptions = {}
   ): Promise<ManifestRead> {
-    const read = await this.readManifest(repository, reference, call)
-    if (!read) {
-      throw answerError(
-        this.context(repository, `reading the manifest ${reference}`),
-        404,
-        Buffer.alloc(0),
-        this.options.credentials
-      )
-    }
-    return read
+    return (await this.manifest(repository, reference, call, [200])) as ManifestRead
   }
 
   /** A manifest by tag or digest; undefined when the registry has none (404). */
@@ -162,12 +153,21 @@ export class RegistryClient {
     reference: string,
     call: CallOptions = {}
   ): Promise<ManifestRead | undefined> {
+    return this.manifest(repository, reference, call, [200, 404])
+  }
+
+  private async manifest(
+    repository: string,
+    reference: string,
+    call: CallOptions,
+    expected: number[]
+  ): Promise<ManifestRead | undefined> {
     const context = this.context(repository, `reading the manifest ${reference}`)
     const answer = await this.send(
       context,
       'GET',
       this.manifestUrl(repository, reference),
-      [200, 404],
+      expected,
       {
         headers: { accept: MANIFEST_ACCEPT },
         bodyLimit: MANIFEST_LIMIT,
