@@ -78,8 +78,8 @@ export interface RegistryStandIn {
   realm: string | undefined
   /** Manifest answers name a digest not theirs ('digest-header'), or carry other bytes ('manifest-bytes'). */
   tamper: 'none' | 'digest-header' | 'manifest-bytes'
-  /** Each request waits a random time in this range (ms) before it is handled. */
-  latencyMs: [number, number]
+  /** How long (ms) a request waits before it is handled; a function, so a test can stage races. */
+  delayMs: (method: string, path: string) => number
   /** The next `count` requests that match get `fault` instead of an answer. */
   failNext(count: number, fault: RegistryFault, match?: RequestMatch): void
   /** The next request that matches waits until released. */
@@ -185,7 +185,7 @@ export async function startRegistryStandIn(options: StandInOptions = {}): Promis
     tokenField: 'both',
     realm: undefined,
     tamper: 'none',
-    latencyMs: [0, 0],
+    delayMs: () => 0,
     failNext(count, fault, match = {}) {
       rules.push({ remaining: count, fault, match })
     },
@@ -225,9 +225,8 @@ export async function startRegistryStandIn(options: StandInOptions = {}): Promis
         bodyDigest: req.method === 'PUT' ? sha256(body) : undefined,
         ifMatch: req.headers['if-match']
       })
-    const [low, high] = standIn.latencyMs
-    if (high > 0)
-      await new Promise(resolve => setTimeout(resolve, low + Math.random() * (high - low)))
+    const delay = standIn.delayMs(req.method ?? '', req.url ?? '')
+    if (delay > 0) await new Promise(resolve => setTimeout(resolve, delay))
     const hold = holds.find(candidate => matches(candidate.match, req))
     if (hold) {
       holds = holds.filter(candidate => candidate !== hold)

@@ -101,6 +101,8 @@ class ReferrersTagUpdate {
   private readonly stop = new AbortController()
   /** Every entry seen in the index, and our own: all of them go into every write. */
   private readonly seen = new Map<string, IndexEntry>()
+  /** Manifests the registry said it no longer has: left out of what we write. */
+  private readonly deleted = new Set<string>()
   /** When our last write or delete ended (or, cut off, may have landed): the settle starts there. */
   private lastChangeAt: number | undefined
   private failures = 0
@@ -154,7 +156,9 @@ class ReferrersTagUpdate {
       return false
     }
     this.failures = 0
-    const entries = current ? this.entriesOf(current) : []
+    const entries = (current ? this.entriesOf(current) : []).filter(
+      entry => !this.deleted.has(entryDigest(entry) ?? '')
+    )
     for (const entry of entries) {
       const digest = entryDigest(entry)
       if (digest !== undefined && !this.seen.has(digest)) this.seen.set(digest, entry)
@@ -174,10 +178,14 @@ class ReferrersTagUpdate {
         })
       ).digest
     } catch (error) {
-      // 412: the registry kept its If-Match, nothing was written; read again at once.
-      if (error instanceof RegistryError && error.status === 412) return false
-      this.lastChangeAt = Date.now() + this.timing.landingMarginMs
-      if (this.forgetDeletedManifest(error)) return false
+      const status = error instanceof RegistryError ? error.status : undefined
+      if (status === undefined || status >= 500) {
+        // Cut off, or failed in the registry: it may land all the same.
+        this.lastChangeAt = Date.now() + this.timing.landingMarginMs
+      } else if (status === 412 || this.forgetDeletedManifest(error)) {
+        // Refused, so nothing was written (412: the registry kept its If-Match): read again.
+        return false
+      }
       await this.afterFailure(error)
       return false
     }
@@ -213,6 +221,7 @@ class ReferrersTagUpdate {
     )?.detail
     if (!gone || gone === this.signature.digest || !this.seen.has(gone)) return false
     this.seen.delete(gone)
+    this.deleted.add(gone)
     return true
   }
 
