@@ -115,6 +115,9 @@ function statusHint(
     return refusedCredentialsHint(context.registry, credentials)
   }
   if (status === 401 || status === 403) return permissionHint(context, credentials)
+  if (status === 405 && credentials.origin === 'ecr') {
+    return 'ECR refuses some operations on some manifests, such as a signature whose subject is an image index (aws/containers-roadmap#2783): sign the digest of each platform image instead'
+  }
   if (status === 404) {
     return `check that the repository exists in ${context.registry} and that the credentials (${credentials.description}) may read it`
   }

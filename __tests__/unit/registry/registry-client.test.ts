@@ -395,3 +395,27 @@ describe('faults', () => {
     expect(standIn.requests.filter(r => r.method === 'POST')).toHaveLength(1)
   })
 })
+
+describe('RegistryClients', () => {
+  it('makes one client per registry for the step, shared by the images signed there', async () => {
+    const { RegistryClients } = await import('../../../src/registry/registry-clients.js')
+    const { parseImageReference } = await import('../../../src/registry/image-reference.js')
+    const clients = new RegistryClients({
+      username: undefined,
+      password: undefined,
+      budgetMs: 5000,
+      env: { DOCKER_CONFIG: '/nonexistent' }
+    })
+    const port = new URL(standIn.endpoint).port
+    const first = await clients.forImage(parseImageReference(`${standIn.host}/acme/app:1`, 'image'))
+    const second = await clients.forImage(
+      parseImageReference(`${standIn.host}/other/app:2`, 'image')
+    )
+    const third = await clients.forImage(
+      parseImageReference(`localhost:${port}/acme/app:1`, 'image')
+    )
+    expect(second).toBe(first)
+    expect(third).not.toBe(first)
+    expect(third.registry).toBe(`localhost:${port}`)
+  })
+})
