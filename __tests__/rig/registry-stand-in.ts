@@ -1,7 +1,15 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr'
+import { error, json, type Answer } from './registry-answers.js'
+import {
+  motoEcrPassword,
+  StandInAuthority,
+  type AuthSettings,
+  type StandInAuth
+} from './registry-stand-in-auth.js'
 import { closeServer, listenOnLoopback, readBody } from './net.js'
+
+export type { StandInAuth } from './registry-stand-in-auth.js'
 
 /**
  * An OCI registry in TypeScript, in memory, for what CNCF Distribution 2.8 (docker-registry.ts)
@@ -14,13 +22,6 @@ import { closeServer, listenOnLoopback, readBody } from './net.js'
 /** 'hang' reads the request and never answers; 'throttle' is 429 TOOMANYREQUESTS. */
 export type RegistryFault = 'hang' | 'reset' | 'internal-error' | 'throttle'
 
-/**
- * 'basic': the `user` with Basic. 'bearer': a token from `/token`, which takes the `user` with
- * Basic (pull and push) or no one (pull only). 'ecr': Basic `AWS:<password>`, the password that
- * moto's ecr:GetAuthorizationToken hands out.
- */
-export type StandInAuth = 'none' | 'basic' | 'bearer' | 'ecr'
-
 /** 'api': the referrers API and OCI-Subject. 'none': neither (the tag schema, as 2.8). 'header-only': OCI-Subject without the API (ECR once, per sigstore-js). */
 export type ReferrersMode = 'api' | 'none' | 'header-only'
 
@@ -28,7 +29,11 @@ export interface RegistryRequest {
   method: string
   /** Path and query as sent. */
   path: string
-  status: number | 'reset' | 'hung'
+  /**
+   * 'abandoned': delayed or held until its client had given up, and then dropped, as a request
+   * still in the network is when its connection is torn down.
+   */
+  status: number | 'reset' | 'hung' | 'abandoned'
   /** The Authorization header's scheme; never its value. */
   auth: string | undefined
   atMs: number
@@ -78,11 +83,14 @@ export interface RegistryStandIn {
   realm: string | undefined
   /** Manifest answers name a digest not theirs ('digest-header'), or carry other bytes ('manifest-bytes'). */
   tamper: 'none' | 'digest-header' | 'manifest-bytes'
-  /** How long (ms) a request waits before it is handled; a function, so a test can stage races. */
+  /**
+   * How long (ms) a request travels before it is handled (dropped if its client gives up
+   * meanwhile); a function, so a test can stage races.
+   */
   delayMs: (method: string, path: string) => number
   /** The next `count` requests that match get `fault` instead of an answer. */
   failNext(count: number, fault: RegistryFault, match?: RequestMatch): void
-  /** The next request that matches waits until released. */
+  /** The next request that matches waits until released (dropped if its client gave up meanwhile). */
   holdNext(match: RequestMatch): Hold
   clearFaults(): void
   tagged(repository: string, tag: string): string | undefined
@@ -103,12 +111,6 @@ interface Repository {
   uploads: Set<string>
 }
 
-interface Grant {
-  /** repository → allowed actions */
-  access: Map<string, Set<string>>
-  expiresAt: number
-}
-
 const MANIFEST_TYPES = new Set([
   'application/vnd.oci.image.manifest.v1+json',
   'application/vnd.oci.image.index.v1+json',
@@ -119,33 +121,14 @@ const INDEX_TYPES = new Set([
   'application/vnd.oci.image.index.v1+json',
   'application/vnd.docker.distribution.manifest.list.v2+json'
 ])
-const SERVICE = 'registry-stand-in'
 
 function sha256(bytes: Buffer): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`
 }
 
-/** The password moto's ecr:GetAuthorizationToken hands out, asked of moto itself. */
-export async function motoEcrPassword(motoEndpoint: string, region = 'us-east-1'): Promise<string> {
-  const client = new ECRClient({
-    endpoint: motoEndpoint,
-    region,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' }
-  })
-  try {
-    const answer = await client.send(new GetAuthorizationTokenCommand({}))
-    const token = answer.authorizationData?.[0]?.authorizationToken ?? ''
-    const [user, password] = Buffer.from(token, 'base64').toString('utf8').split(/:(.*)/s)
-    if (user !== 'AWS' || !password) throw new Error(`moto handed out an unexpected token`)
-    return password
-  } finally {
-    client.destroy()
-  }
-}
-
 export async function startRegistryStandIn(options: StandInOptions = {}): Promise<RegistryStandIn> {
   const repositories = new Map<string, Repository>()
-  const grants = new Map<string, Grant>()
+  const authority = new StandInAuthority()
   const requests: RegistryRequest[] = []
   let rules: { remaining: number; fault: RegistryFault; match: RequestMatch }[] = []
   let holds: { match: RequestMatch; arrived: () => void; released: Promise<void> }[] = []
@@ -211,6 +194,17 @@ export async function startRegistryStandIn(options: StandInOptions = {}): Promis
   }
   return standIn
 
+  function settings(): AuthSettings {
+    return {
+      mode: standIn.auth,
+      user: options.user,
+      ecrPassword,
+      host,
+      realm: standIn.realm ?? `${endpoint}/token`,
+      tokenField: standIn.tokenField
+    }
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const atMs = Date.now()
     const body = await readBody(req)
@@ -232,6 +226,10 @@ export async function startRegistryStandIn(options: StandInOptions = {}): Promis
       holds = holds.filter(candidate => candidate !== hold)
       hold.arrived()
       await hold.released
+    }
+    if (req.socket.destroyed) {
+      log('abandoned')
+      return
     }
     const rule = rules.find(candidate => candidate.remaining > 0 && matches(candidate.match, req))
     if (rule) {
@@ -260,16 +258,17 @@ export async function startRegistryStandIn(options: StandInOptions = {}): Promis
   function route(req: IncomingMessage, body: Buffer): Answer {
     const url = new URL(req.url ?? '/', endpoint)
     const method = req.method ?? 'GET'
-    if (url.pathname === '/token') return token(req, url)
+    if (url.pathname === '/token') return authority.token(settings(), req, url)
     if (url.pathname === '/v2/' || url.pathname === '/v2') {
-      return authorize(req, undefined, 'pull') ?? json(200, {})
+      return authority.check(settings(), req, undefined, 'pull') ?? json(200, {})
     }
     const match =
       /^\/v2\/(.+)\/(blobs\/uploads)\/([^/]*)$/.exec(url.pathname) ??
       /^\/v2\/(.+)\/(manifests|blobs|referrers)\/([^/]+)$/.exec(url.pathname)
     if (!match) return error(404, 'NOT_FOUND', 'no such route')
     const [, name, kind, reference] = match as unknown as [string, string, string, string]
-    const refused = authorize(req, name, method === 'GET' || method === 'HEAD' ? 'pull' : 'push')
+    const action = method === 'GET' || method === 'HEAD' ? 'pull' : 'push'
+    const refused = authority.check(settings(), req, name, action)
     if (refused) return refused
     const repository = repo(name)
     switch (`${method} ${kind}`) {
@@ -457,117 +456,6 @@ export async function startRegistryStandIn(options: StandInOptions = {}): Promis
     if (artifactType) answer.headers['oci-filters-applied'] = 'artifactType'
     return answer
   }
-
-  /** undefined when the request may go on; else the 401 with the challenge for this mode. */
-  function authorize(
-    req: IncomingMessage,
-    name: string | undefined,
-    action: 'pull' | 'push'
-  ): Answer | undefined {
-    const mode = standIn.auth
-    if (mode === 'none') return undefined
-    const header = req.headers.authorization ?? ''
-    if (mode === 'basic' || mode === 'ecr') {
-      const [user, password] = Buffer.from(header.replace(/^Basic /, ''), 'base64')
-        .toString('utf8')
-        .split(/:(.*)/s)
-      const valid =
-        header.startsWith('Basic ') &&
-        (mode === 'ecr'
-          ? user === 'AWS' && password === ecrPassword
-          : user === options.user?.username && password === options.user?.password)
-      if (valid) return undefined
-      const challenge =
-        mode === 'ecr'
-          ? `Basic realm="https://${host}/",service="ecr.amazonaws.com"`
-          : `Basic realm="${SERVICE}"`
-      return error(401, 'UNAUTHORIZED', 'authentication required', undefined, {
-        'www-authenticate': challenge
-      })
-    }
-    const grant = grants.get(header.replace(/^Bearer /, ''))
-    const allowed =
-      grant && grant.expiresAt > Date.now() && header.startsWith('Bearer ')
-        ? name === undefined || grant.access.get(name)?.has(action)
-        : false
-    if (allowed) return undefined
-    const scope =
-      name === undefined
-        ? ''
-        : `,scope="repository:${name}:${action === 'push' ? 'pull,push' : 'pull'}"`
-    const insufficient = grant ? ',error="insufficient_scope"' : ''
-    return error(401, 'UNAUTHORIZED', 'authentication required', undefined, {
-      'www-authenticate': `Bearer realm="${standIn.realm ?? `${endpoint}/token`}",service="${SERVICE}"${scope}${insufficient}`
-    })
-  }
-
-  /** The token service: the user gets pull and push, anyone else pull. */
-  function token(req: IncomingMessage, url: URL): Answer {
-    const header = req.headers.authorization
-    let granted = ['pull']
-    if (header) {
-      const [user, password] = Buffer.from(header.replace(/^Basic /, ''), 'base64')
-        .toString('utf8')
-        .split(/:(.*)/s)
-      if (
-        !header.startsWith('Basic ') ||
-        user !== options.user?.username ||
-        password !== options.user?.password
-      ) {
-        return error(401, 'UNAUTHORIZED', 'invalid username or password')
-      }
-      granted = ['pull', 'push']
-    }
-    if (url.searchParams.get('service') !== SERVICE) return error(400, 'DENIED', 'unknown service')
-    const access = new Map<string, Set<string>>()
-    for (const scope of url.searchParams.getAll('scope')) {
-      const [type, name, actions] = scope.split(':')
-      if (type !== 'repository' || !name) continue
-      // Several scopes for one repository add up.
-      const allowed = access.get(name) ?? new Set<string>()
-      for (const action of (actions ?? '').split(',')) {
-        if (granted.includes(action)) allowed.add(action)
-      }
-      access.set(name, allowed)
-    }
-    const value = randomBytes(24).toString('base64url')
-    grants.set(value, { access, expiresAt: Date.now() + 300_000 })
-    const fields = standIn.tokenField
-    return json(200, {
-      ...(fields !== 'access_token' ? { token: value } : {}),
-      ...(fields !== 'token' ? { access_token: value } : {}),
-      expires_in: 300
-    })
-  }
-}
-
-interface Answer {
-  status: number
-  headers: Record<string, string | number>
-  body?: Buffer
-}
-
-function json(status: number, value: unknown): Answer {
-  const body = Buffer.from(JSON.stringify(value))
-  return {
-    status,
-    headers: { 'content-type': 'application/json', 'content-length': body.length },
-    body
-  }
-}
-
-function error(
-  status: number,
-  code: string,
-  message: string,
-  detail?: unknown,
-  headers: Record<string, string> = {}
-): Answer {
-  const answer = json(status, {
-    errors: [{ code, message, ...(detail === undefined ? {} : { detail }) }]
-  })
-  Object.assign(answer.headers, headers)
-  return answer
 }
 
 function sendError(res: ServerResponse, status: number, code: string, message: string): void {

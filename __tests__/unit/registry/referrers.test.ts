@@ -178,6 +178,60 @@ describe('addReferrer', () => {
     expect(listed(image).sort()).toEqual([a.entry.digest, b.entry.digest].sort())
   })
 
+  it('keeps an entry that a repair wrote back, when a later stale write drops it after its leg ended', async () => {
+    // The cascade that rule 2 (write all you have seen) is for. Times after A's write lands (tA):
+    // B read before tA and lands at +400, dropping A; B2 read A at once and writes it back at
+    // +1000; X read at +1000 (no A) and lands only after A's closing read at +2500.
+    const slow: Timing = { windowMs: 2000, landingMarginMs: 500, maxRounds: 8 }
+    standIn.ignoreIfMatch = true
+    const image = await newImage()
+    const a = await pushSignature(image, 'cascade A')
+    const b = await pushSignature(image, 'cascade B')
+    const b2 = await pushSignature(image, 'cascade B2')
+    const x = await pushSignature(image, 'cascade X')
+    const tagPath = new RegExp(`/manifests/${referrersTag(image.digest)}$`)
+    const put = { method: 'PUT', path: tagPath }
+    const writes = () =>
+      standIn.requests.filter(r => r.method === 'PUT' && r.status === 201 && tagPath.test(r.path))
+    const start = (leg: typeof a) =>
+      addReferrer(leg.client, REPOSITORY, image, leg.entry, { ociSubject: undefined, timing: slow })
+
+    const heldB = standIn.holdNext(put)
+    const legB = start(b)
+    await heldB.arrived
+    const legA = start(a)
+    await waitFor(() => writes().length === 1)
+    const tA = Date.now()
+    const heldB2 = standIn.holdNext(put)
+    const legB2 = start(b2)
+    await heldB2.arrived
+    await sleepUntil(tA + 400)
+    heldB.release()
+    await waitFor(() => writes().length === 2)
+    await sleepUntil(tA + 1000)
+    const heldX = standIn.holdNext(put)
+    const legX = start(x)
+    await heldX.arrived
+    heldB2.release()
+    await waitFor(() => writes().length === 3)
+    expect(listed(image).sort()).toEqual([a.entry.digest, b2.entry.digest].sort())
+    // A's closing read sees itself; only then does X's stale write land.
+    await waitFor(
+      () =>
+        standIn.requests.some(
+          r => r.method === 'GET' && tagPath.test(r.path) && r.atMs >= tA + 2400
+        ),
+      5000
+    )
+    heldX.release()
+    await waitFor(() => writes().length === 4)
+    expect(listed(image).sort()).toEqual([b.entry.digest, x.entry.digest].sort())
+    expect(await Promise.all([legA, legB, legB2, legX])).toEqual(['tag', 'tag', 'tag', 'tag'])
+    expect(listed(image).sort()).toEqual(
+      [a.entry.digest, b.entry.digest, b2.entry.digest, x.entry.digest].sort()
+    )
+  }, 30_000)
+
   it.each([4, 8])(
     'lists all of %i legs signing one image at once, on a registry that ignores If-Match',
     async legs => {
@@ -284,6 +338,10 @@ describe('addReferrer when the step is cancelled', () => {
     held.release()
   })
 })
+
+async function sleepUntil(time: number): Promise<void> {
+  await new Promise(resolve => setTimeout(resolve, Math.max(0, time - Date.now())))
+}
 
 async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs
