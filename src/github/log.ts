@@ -35,6 +35,14 @@ export async function group<T>(name: string, run: () => Promise<T>): Promise<T> 
   return core.group(singleLine(name), run)
 }
 
+/**
+ * Masks a secret (a password, a token, a Basic header's value) in everything the runner logs
+ * from here on, before it can be logged by accident.
+ */
+export function mask(secret: string): void {
+  if (secret !== '') core.setSecret(secret)
+}
+
 export function setFailed(message: string): void {
   core.setFailed(singleLine(message))
 }

@@ -1,0 +1,421 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals'
+import { startRegistryStandIn, type RegistryStandIn } from '../../rig/registry-stand-in.js'
+import {
+  pushManifest,
+  pushTestImage,
+  pushTestIndex,
+  signatureManifest
+} from '../../rig/test-images.js'
+import { rejectionOf } from '../helpers.js'
+
+// The client masks what it learns; the runner's log is not there to see it.
+const setSecret = jest.fn<(secret: string) => void>()
+jest.unstable_mockModule('@actions/core', () => ({ setSecret }))
+
+const { RegistryClient } = await import('../../../src/registry/registry-client.js')
+const { RegistryError } = await import('../../../src/registry/registry-error.js')
+const { RequestRate } = await import('../../../src/aws/request-rate.js')
+type Credentials = import('../../../src/registry/credentials.js').RegistryCredentials
+
+const ANONYMOUS: Credentials = { origin: 'none', description: 'no credentials', basic: undefined }
+const USER = { username: 'octocat', password: 'correct horse battery staple' }
+const INPUT: Credentials = {
+  origin: 'input',
+  description: 'registry-username and registry-password',
+  basic: USER
+}
+const REPOSITORY = 'acme/app'
+
+let standIn: RegistryStandIn
+
+function client(
+  credentials: Credentials = ANONYMOUS,
+  extra: { budgetMs?: number; maxAttempts?: number } = {}
+) {
+  return new RegistryClient({
+    registry: standIn.host,
+    apiHost: standIn.host,
+    credentials,
+    budgetMs: extra.budgetMs ?? 30_000,
+    maxAttempts: extra.maxAttempts,
+    rate: new RequestRate()
+  })
+}
+
+beforeAll(async () => {
+  standIn = await startRegistryStandIn({ user: USER })
+})
+afterAll(() => standIn.stop())
+beforeEach(() => {
+  standIn.auth = 'none'
+  standIn.referrers = 'api'
+  standIn.omitDigestOnHead = false
+  standIn.tamper = 'none'
+  standIn.realm = undefined
+  standIn.tokenField = 'both'
+  standIn.clearFaults()
+  standIn.requests.length = 0
+  setSecret.mockClear()
+})
+
+describe('resolve', () => {
+  it('resolves a tag and a digest to the descriptor with one HEAD', async () => {
+    const image = await pushTestImage(standIn.endpoint, REPOSITORY, { tag: 'v1', seed: 'resolve' })
+    standIn.requests.length = 0
+    const registry = client()
+    expect(await registry.resolve(REPOSITORY, 'v1')).toEqual(image)
+    expect(await registry.resolve(REPOSITORY, image.digest)).toEqual(image)
+    expect(standIn.requests.map(r => `${r.method} ${r.path}`)).toEqual([
+      `HEAD /v2/${REPOSITORY}/manifests/v1`,
+      `HEAD /v2/${REPOSITORY}/manifests/${image.digest}`
+    ])
+  })
+
+  it('resolves an image index', async () => {
+    const { index } = await pushTestIndex(standIn.endpoint, REPOSITORY, {
+      tag: 'multi',
+      seed: 'idx'
+    })
+    expect(await client().resolve(REPOSITORY, 'multi')).toEqual(index)
+  })
+
+  it('reads the manifest and computes its digest when the HEAD leaves the digest out (ECR at times)', async () => {
+    const image = await pushTestImage(standIn.endpoint, REPOSITORY, {
+      tag: 'ecr-like',
+      seed: 'nodigest'
+    })
+    standIn.omitDigestOnHead = true
+    standIn.requests.length = 0
+    expect(await client().resolve(REPOSITORY, 'ecr-like')).toEqual(image)
+    expect(standIn.requests.map(r => r.method)).toEqual(['HEAD', 'GET'])
+  })
+
+  it('refuses an answer for another digest than the one asked for', async () => {
+    const image = await pushTestImage(standIn.endpoint, REPOSITORY, { seed: 'other' })
+    standIn.tamper = 'digest-header'
+    const error = await rejectionOf(client().resolve(REPOSITORY, image.digest), RegistryError)
+    expect(error.message).toMatch(
+      /^Resolving sha256:\w+ in 127\.0\.0\.1:\d+\/acme\/app failed: the registry answered for another digest/
+    )
+  })
+
+  it('says what to check when the image is not there', async () => {
+    const error = await rejectionOf(client().resolve(REPOSITORY, 'no-such-tag'), RegistryError)
+    expect(error.status).toBe(404)
+    expect(error.message).toMatch(
+      /^Resolving no-such-tag in 127\.0\.0\.1:\d+\/acme\/app failed: HTTP 404 — check that the repository exists/
+    )
+    // A GET's answer has a body: the registry's own error code is kept.
+    const read = await rejectionOf(client().getManifest(REPOSITORY, 'no-such-tag'), RegistryError)
+    expect(read.message).toContain('HTTP 404 (MANIFEST_UNKNOWN: manifest unknown)')
+  })
+})
+
+describe('getManifest', () => {
+  it('returns the bytes with their digest checked, and the ETag', async () => {
+    const image = await pushTestImage(standIn.endpoint, REPOSITORY, { tag: 'get', seed: 'get' })
+    const read = await client().getManifest(REPOSITORY, image.digest)
+    expect(read.descriptor).toEqual(image)
+    expect(read.etag).toBe(`"${image.digest}"`)
+  })
+
+  it('refuses bytes that are not the digest asked for', async () => {
+    const image = await pushTestImage(standIn.endpoint, REPOSITORY, { seed: 'tampered' })
+    standIn.tamper = 'manifest-bytes'
+    const error = await rejectionOf(client().getManifest(REPOSITORY, image.digest), RegistryError)
+    expect(error.message).toContain("the manifest's bytes have the digest")
+  })
+
+  it('refuses a manifest over 4 MiB without reading it all', async () => {
+    const image = await pushTestImage(standIn.endpoint, REPOSITORY, { seed: 'big' })
+    const big = await pushManifest(
+      standIn.endpoint,
+      REPOSITORY,
+      {
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [image],
+        annotations: { pad: 'x'.repeat(4 * 1024 * 1024) }
+      },
+      'application/vnd.oci.image.index.v1+json'
+    )
+    const error = await rejectionOf(
+      client().getManifest(REPOSITORY, big.descriptor.digest),
+      RegistryError
+    )
+    expect(error.message).toContain('larger than 4194304 bytes')
+  })
+})
+
+describe('pushBlob and putManifest', () => {
+  it('pushes a blob once: HEAD first, then POST and a monolithic PUT', async () => {
+    const registry = client()
+    const bytes = Buffer.from(`blob ${Date.now()}`)
+    const pushed = await registry.pushBlob(REPOSITORY, bytes, 'application/jose+json')
+    expect(pushed).toMatchObject({ mediaType: 'application/jose+json', size: bytes.length })
+    await registry.pushBlob(REPOSITORY, bytes, 'application/jose+json')
+    expect(standIn.requests.map(r => r.method)).toEqual(['HEAD', 'POST', 'PUT', 'HEAD'])
+    expect(standIn.requests[2]!.path).toContain(`?digest=${encodeURIComponent(pushed.digest)}`)
+  })
+
+  it('puts a manifest with a subject and reports the OCI-Subject the registry answered', async () => {
+    const registry = client()
+    const image = await pushTestImage(standIn.endpoint, REPOSITORY, { seed: 'subject' })
+    const signature = signatureManifest(image, Buffer.from('envelope'))
+    for (const blob of signature.blobs)
+      await registry.pushBlob(REPOSITORY, blob.bytes, blob.mediaType)
+    const type = 'application/vnd.oci.image.manifest.v1+json'
+    expect(
+      await registry.putManifest(REPOSITORY, signature.descriptor.digest, type, signature.bytes)
+    ).toEqual({
+      digest: signature.descriptor.digest,
+      ociSubject: image.digest
+    })
+    standIn.referrers = 'none'
+    expect(await registry.putManifest(REPOSITORY, 'sig', type, signature.bytes)).toEqual({
+      digest: signature.descriptor.digest,
+      ociSubject: undefined
+    })
+  })
+
+  it('refuses to put a manifest under a digest that is not its own', async () => {
+    const error = await rejectionOf(
+      client().putManifest(
+        REPOSITORY,
+        `sha256:${'c'.repeat(64)}`,
+        'application/vnd.oci.image.index.v1+json',
+        Buffer.from('{}')
+      ),
+      RegistryError
+    )
+    expect(error.message).toContain("is not the manifest's digest")
+    expect(standIn.requests).toHaveLength(0)
+  })
+
+  it('deletes a manifest by digest, and says when it was not there', async () => {
+    const image = await pushTestImage(standIn.endpoint, REPOSITORY, { seed: 'delete', tag: 'gone' })
+    const registry = client()
+    expect(await registry.deleteManifest(REPOSITORY, image.digest)).toBe('deleted')
+    expect(await registry.deleteManifest(REPOSITORY, image.digest)).toBe('absent')
+    expect(standIn.tagged(REPOSITORY, 'gone')).toBeUndefined()
+  })
+})
+
+describe('listReferrers', () => {
+  it('lists through the API, and reports no API on a 404', async () => {
+    const registry = client()
+    const image = await pushTestImage(standIn.endpoint, REPOSITORY, { seed: 'referred' })
+    const signature = signatureManifest(image, Buffer.from('envelope 2'))
+    for (const blob of signature.blobs)
+      await registry.pushBlob(REPOSITORY, blob.bytes, blob.mediaType)
+    await registry.putManifest(
+      REPOSITORY,
+      signature.descriptor.digest,
+      signature.descriptor.mediaType,
+      signature.bytes
+    )
+    expect(await registry.listReferrers(REPOSITORY, image.digest)).toEqual([
+      expect.objectContaining({
+        digest: signature.descriptor.digest,
+        artifactType: 'application/vnd.cncf.notary.signature'
+      })
+    ])
+    standIn.referrers = 'none'
+    expect(await registry.listReferrers(REPOSITORY, image.digest)).toBeUndefined()
+  })
+})
+
+describe('authorization', () => {
+  it('answers a Basic challenge with the credentials, once learned for every later request', async () => {
+    await pushTestImage(standIn.endpoint, REPOSITORY, { tag: 'basic', seed: 'basic' })
+    standIn.requests.length = 0
+    standIn.auth = 'basic'
+    const registry = client(INPUT)
+    await registry.resolve(REPOSITORY, 'basic')
+    await registry.resolve(REPOSITORY, 'basic')
+    expect(standIn.requests.map(r => [r.status, r.auth])).toEqual([
+      [401, undefined],
+      [200, 'Basic'],
+      [200, 'Basic']
+    ])
+  })
+
+  it('follows a Bearer challenge to the token service, and asks for a token once per repository', async () => {
+    await pushTestImage(standIn.endpoint, REPOSITORY, { tag: 'bearer', seed: 'bearer' })
+    standIn.requests.length = 0
+    standIn.auth = 'bearer'
+    standIn.tokenField = 'access_token'
+    const registry = client(INPUT)
+    await registry.resolve(REPOSITORY, 'bearer')
+    await registry.pushBlob(
+      REPOSITORY,
+      Buffer.from(`bearer ${Date.now()}`),
+      'application/octet-stream'
+    )
+    const tokenRequests = standIn.requests.filter(r => r.path.startsWith('/token'))
+    expect(tokenRequests).toHaveLength(1)
+    expect(tokenRequests[0]).toMatchObject({ auth: 'Basic', status: 200 })
+    expect(decodeURIComponent(tokenRequests[0]!.path)).toContain(
+      `scope=repository:${REPOSITORY}:pull,push`
+    )
+    expect(standIn.requests.filter(r => !r.path.startsWith('/token')).map(r => r.auth)).toEqual([
+      undefined,
+      'Bearer',
+      'Bearer',
+      'Bearer',
+      'Bearer'
+    ])
+  })
+
+  it('masks the password, the Basic value and every token, and the log never holds them', async () => {
+    standIn.auth = 'bearer'
+    const { registryCredentials } = await import('../../../src/registry/credentials.js')
+    const credentials = await registryCredentials(standIn.host, {
+      ...USER,
+      budgetMs: 1000,
+      env: {}
+    })
+    await client(credentials).pushBlob(
+      REPOSITORY,
+      Buffer.from(`mask ${Date.now()}`),
+      'application/octet-stream'
+    )
+    const masked = setSecret.mock.calls.map(([secret]) => secret)
+    expect(masked).toEqual(
+      expect.arrayContaining([
+        USER.password,
+        Buffer.from(`${USER.username}:${USER.password}`).toString('base64')
+      ])
+    )
+    expect(masked).toHaveLength(3) // and the token
+    expect(JSON.stringify(standIn.requests)).not.toContain(masked[2])
+  })
+
+  it('without credentials, a refused request says where to put them', async () => {
+    standIn.auth = 'basic'
+    const error = await rejectionOf(client().resolve(REPOSITORY, 'v1'), RegistryError)
+    expect(error.status).toBe(401)
+    expect(error.message).toContain('no credentials were found for 127.0.0.1')
+    expect(error.message).toContain('registry-username and registry-password')
+  })
+
+  it('refused credentials are named as the ones that were refused', async () => {
+    standIn.auth = 'bearer'
+    const wrong: Credentials = { ...INPUT, basic: { username: 'octocat', password: 'wrong' } }
+    const error = await rejectionOf(client(wrong).resolve(REPOSITORY, 'v1'), RegistryError)
+    expect(error.message).toMatch(
+      /^Getting a registry token from 127\.0\.0\.1:\d+ in .*failed: HTTP 401/
+    )
+    expect(error.message).toContain('the registry refused registry-username and registry-password')
+  })
+
+  it('a token without push access ends in the permission hint, not a credentials one', async () => {
+    standIn.auth = 'bearer'
+    const error = await rejectionOf(
+      client().pushBlob(
+        REPOSITORY,
+        Buffer.from(`anonymous ${Date.now()}`),
+        'application/octet-stream'
+      ),
+      RegistryError
+    )
+    expect(error.message).toContain('may not do this in acme/app')
+    expect(error.message).toContain('packages: write')
+  })
+
+  it('refuses a token service on plain HTTP away from this machine', async () => {
+    standIn.auth = 'bearer'
+    standIn.realm = 'http://auth.example.com/token'
+    const error = await rejectionOf(client(INPUT).resolve(REPOSITORY, 'v1'), Error)
+    expect(error.message).toContain('only HTTPS is used')
+    expect(standIn.requests).toHaveLength(1)
+  })
+})
+
+describe('faults', () => {
+  it('retries a 500 and a reset connection', async () => {
+    const image = await pushTestImage(standIn.endpoint, REPOSITORY, {
+      tag: 'faults',
+      seed: 'faults'
+    })
+    standIn.requests.length = 0
+    standIn.failNext(1, 'internal-error', { method: 'HEAD' })
+    standIn.failNext(1, 'reset', { method: 'HEAD' })
+    expect(await client().resolve(REPOSITORY, 'faults')).toEqual(image)
+    expect(standIn.requests.map(r => r.status)).toEqual([500, 'reset', 200])
+  })
+
+  it('gives an attempt that goes silent up, and tries again', async () => {
+    const image = await pushTestImage(standIn.endpoint, REPOSITORY, { tag: 'hang', seed: 'hang' })
+    standIn.requests.length = 0
+    standIn.failNext(1, 'hang', { method: 'HEAD' })
+    const started = Date.now()
+    // A budget of 6 s: silence limit 2 s.
+    expect(await client(ANONYMOUS, { budgetMs: 6000 }).resolve(REPOSITORY, 'hang')).toEqual(image)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000)
+    expect(standIn.requests.map(r => r.status)).toEqual(['hung', 200])
+  })
+
+  it('paces a throttled registry: 429 slows the shared rate and is retried', async () => {
+    const image = await pushTestImage(standIn.endpoint, REPOSITORY, {
+      tag: 'throttle',
+      seed: 'throttle'
+    })
+    standIn.failNext(1, 'throttle')
+    const rate = new RequestRate()
+    const registry = new RegistryClient({
+      registry: standIn.host,
+      apiHost: standIn.host,
+      credentials: ANONYMOUS,
+      budgetMs: 30_000,
+      rate
+    })
+    expect(await registry.resolve(REPOSITORY, 'throttle')).toEqual(image)
+    expect(rate.perSecond).toBeLessThan(Infinity)
+  })
+
+  it('fails after its attempts, naming the operation and how many attempts it took', async () => {
+    standIn.failNext(5, 'internal-error')
+    const error = await rejectionOf(
+      client(ANONYMOUS, { maxAttempts: 2 }).getManifest(REPOSITORY, 'v1'),
+      RegistryError
+    )
+    expect(error.message).toMatch(
+      /^Reading the manifest v1 in 127\.0\.0\.1:\d+\/acme\/app failed: HTTP 500 \(UNKNOWN: fault\) \(2 attempts\)\.$/
+    )
+  })
+
+  it('does not retry what will not change (403)', async () => {
+    standIn.auth = 'bearer'
+    await rejectionOf(
+      client().pushBlob(REPOSITORY, Buffer.from(`no ${Date.now()}`), 'x/y'),
+      RegistryError
+    )
+    // HEAD 401, token, HEAD 200 (pull allowed), POST 401, no retry of the refused push.
+    expect(standIn.requests.filter(r => r.method === 'POST')).toHaveLength(1)
+  })
+})
+
+describe('RegistryClients', () => {
+  it('makes one client per registry for the step, shared by the images signed there', async () => {
+    const { RegistryClients } = await import('../../../src/registry/registry-clients.js')
+    const { parseImageReference } = await import('../../../src/registry/image-reference.js')
+    const clients = new RegistryClients({
+      username: undefined,
+      password: undefined,
+      budgetMs: 5000,
+      env: { DOCKER_CONFIG: '/nonexistent' }
+    })
+    const port = new URL(standIn.endpoint).port
+    const first = await clients.forImage(parseImageReference(`${standIn.host}/acme/app:1`, 'image'))
+    const second = await clients.forImage(
+      parseImageReference(`${standIn.host}/other/app:2`, 'image')
+    )
+    const third = await clients.forImage(
+      parseImageReference(`localhost:${port}/acme/app:1`, 'image')
+    )
+    expect(second).toBe(first)
+    expect(third).not.toBe(first)
+    expect(third.registry).toBe(`localhost:${port}`)
+  })
+})

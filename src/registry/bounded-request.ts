@@ -1,0 +1,245 @@
+/**
+ * One HTTP exchange with a registry, bounded like the AWS calls: a connection that does not open
+ * (undici's 10 s connect timeout), an answer that goes silent, or a deadline passed ends it; an
+ * answer's body is read only up to a limit. `retrying` repeats what failed in passing.
+ */
+import { systemClock, type Clock } from '../clock.js'
+import { ActionError } from '../errors.js'
+import { retryDelayMs, throttledDelayMs } from '../aws/backoff.js'
+import type { RequestRate } from '../aws/request-rate.js'
+import { checkedUrl } from './registry-url.js'
+
+export type Method = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE'
+
+export interface Exchange {
+  method: Method
+  url: URL
+  headers: Record<string, string>
+  body?: Uint8Array
+  /** The most a successful answer's body may hold; more fails the exchange. */
+  bodyLimit: number
+}
+
+export interface Answer {
+  status: number
+  headers: Headers
+  /** Empty for HEAD; an error answer's body is cut at ERROR_BODY_LIMIT. */
+  body: Buffer
+  /** Where the answer came from, after redirects. */
+  url: URL
+}
+
+export interface ExchangeBounds {
+  /** The answer (its headers, then each part of its body) must come within this. */
+  silenceMs: number
+  /** Absolute time (Date.now()) at which the exchange is abandoned. */
+  deadline: number
+  signal?: AbortSignal
+}
+
+/** How a failure is met: throttled and transient ones are tried again, final ones are not. */
+export type FailureKind = 'throttled' | 'transient' | 'final'
+
+/** A failure of the exchange itself (no answer, connection lost, answer too large). */
+export class ExchangeError extends ActionError {
+  constructor(
+    message: string,
+    readonly kind: FailureKind,
+    options?: ErrorOptions
+  ) {
+    super(message, options)
+  }
+}
+
+/** The step was cancelled (or its caller gave up) while the exchange was under way. */
+export class ExchangeCancelled extends ExchangeError {
+  constructor(host: string) {
+    super(`The request to ${host} was cancelled.`, 'final')
+  }
+}
+
+const ERROR_BODY_LIMIT = 16 * 1024
+const MAX_REDIRECTS = 5
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_CLOSED'
+])
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`
+}
+
+/**
+ * Sends one request and reads its answer. GET and HEAD follow redirects (at most 5, each checked
+ * by `checkedUrl`; the Authorization header stays with the registry's own origin).
+ */
+export async function exchange(request: Exchange, bounds: ExchangeBounds): Promise<Answer> {
+  const controller = new AbortController()
+  let reason: 'silence' | 'deadline' | 'cancelled' | undefined
+  const abort = (why: NonNullable<typeof reason>) => {
+    reason ??= why
+    controller.abort()
+  }
+  let silence: NodeJS.Timeout | undefined
+  const heard = () => {
+    clearTimeout(silence)
+    silence = setTimeout(() => abort('silence'), bounds.silenceMs)
+  }
+  const total = setTimeout(() => abort('deadline'), Math.max(0, bounds.deadline - Date.now()))
+  const cancel = () => abort('cancelled')
+  bounds.signal?.addEventListener('abort', cancel, { once: true })
+  if (bounds.signal?.aborted) abort('cancelled')
+  heard()
+  const host = request.url.host
+  try {
+    let url = request.url
+    const headers = { ...request.headers }
+    for (let hop = 0; ; hop++) {
+      const response = await fetch(url, {
+        method: request.method,
+        headers,
+        body: request.body,
+        redirect: 'manual',
+        signal: controller.signal
+      })
+      heard()
+      const location = response.headers.get('location')
+      const follow = request.method === 'GET' || request.method === 'HEAD'
+      if (follow && [301, 302, 303, 307, 308].includes(response.status) && location) {
+        await response.body?.cancel()
+        if (hop >= MAX_REDIRECTS) {
+          throw new ExchangeError(`${host} redirected more than ${MAX_REDIRECTS} times.`, 'final')
+        }
+        const next = checkedUrl(location, url, 'a redirect')
+        if (next.origin !== request.url.origin) delete headers.authorization
+        url = next
+        continue
+      }
+      const body =
+        request.method === 'HEAD'
+          ? Buffer.alloc(0)
+          : await readBody(response, response.ok ? request.bodyLimit : ERROR_BODY_LIMIT, {
+              truncate: !response.ok,
+              heard,
+              host
+            })
+      return { status: response.status, headers: response.headers, body, url }
+    }
+  } catch (error) {
+    if (error instanceof ExchangeError) throw error
+    if (reason === 'cancelled') throw new ExchangeCancelled(host)
+    if (reason === 'silence') {
+      throw new ExchangeError(
+        `got no answer from ${host} in ${seconds(bounds.silenceMs)}`,
+        'transient'
+      )
+    }
+    if (reason === 'deadline') {
+      throw new ExchangeError(`ran out of time waiting for ${host}`, 'final')
+    }
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause
+    const code = cause?.code ?? ''
+    const text = cause?.message ?? (error instanceof Error ? error.message : String(error))
+    throw new ExchangeError(
+      `could not reach ${host}: ${code ? `${code} ` : ''}${text}`,
+      NETWORK_CODES.has(code) ? 'transient' : 'final',
+      { cause: error }
+    )
+  } finally {
+    clearTimeout(silence)
+    clearTimeout(total)
+    bounds.signal?.removeEventListener('abort', cancel)
+  }
+}
+
+async function readBody(
+  response: Response,
+  limit: number,
+  { truncate, heard, host }: { truncate: boolean; heard: () => void; host: string }
+): Promise<Buffer> {
+  const declared = Number(response.headers.get('content-length') ?? NaN)
+  const tooLarge = () =>
+    new ExchangeError(`${host} sent an answer larger than ${limit} bytes; refused.`, 'final')
+  if (!truncate && declared > limit) {
+    await response.body?.cancel()
+    throw tooLarge()
+  }
+  if (!response.body) return Buffer.alloc(0)
+  const chunks: Buffer[] = []
+  let size = 0
+  const reader = response.body.getReader()
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    heard()
+    size += value.byteLength
+    if (size > limit) {
+      await reader.cancel()
+      if (!truncate) throw tooLarge()
+      chunks.push(Buffer.from(value.subarray(0, value.byteLength - (size - limit))))
+      break
+    }
+    chunks.push(Buffer.from(value))
+  }
+  return Buffer.concat(chunks)
+}
+
+export interface RetryPolicy {
+  /** Attempts for a request that failed in passing (5xx, reset, no answer); 1: no retry. */
+  maxAttempts: number
+  /** No retry starts later than this (clock time). */
+  deadline: number
+  /** The pace of the registry's requests, slowed by throttling, shared by the step. */
+  rate: RequestRate
+  clock?: Clock
+}
+
+/** How `retrying` reads an error: ExchangeError and RegistryError carry their kind. */
+export function failureKind(error: unknown): FailureKind {
+  const kind = (error as { kind?: unknown }).kind
+  return kind === 'throttled' || kind === 'transient' ? kind : 'final'
+}
+
+/**
+ * Runs `attempt` until it succeeds, or fails finally, or `maxAttempts` transient failures are
+ * spent, or the next back-off would pass the deadline. Throttling is retried until the deadline
+ * and slows the shared rate, as the AWS clients' PacedRetryStrategy does.
+ */
+export async function retrying<T>(
+  policy: RetryPolicy,
+  attempt: (attemptNumber: number) => Promise<T>
+): Promise<T> {
+  const clock = policy.clock ?? systemClock
+  for (let failures = 0; ;) {
+    await policy.rate.acquire(policy.deadline)
+    try {
+      const value = await attempt(failures + 1)
+      policy.rate.succeeded()
+      return value
+    } catch (error) {
+      const kind = failureKind(error)
+      failures++
+      if (kind === 'throttled') policy.rate.throttled()
+      const delay = (kind === 'throttled' ? throttledDelayMs : retryDelayMs)(failures, clock.random)
+      const again =
+        (kind === 'throttled' || (kind === 'transient' && failures < policy.maxAttempts)) &&
+        clock.now() + delay <= policy.deadline
+      if (!again) throw withAttempts(error, failures)
+      await clock.sleep(delay)
+    }
+  }
+}
+
+/** The final error says how many attempts it took, when more than one. */
+function withAttempts(error: unknown, attempts: number): unknown {
+  if (attempts > 1 && error instanceof ActionError && !/attempts\)/.test(error.message)) {
+    error.message = `${error.message.replace(/\.$/, '')} (${attempts} attempts).`
+  }
+  return error
+}

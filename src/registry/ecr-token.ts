@@ -1,0 +1,80 @@
+/**
+ * ECR registries take a token from `ecr:GetAuthorizationToken`, made with the step's own AWS
+ * credentials: no `docker login`. The ECR client is loaded only when an ECR image is signed.
+ */
+import { ActionError, errorMessage, isAccessDenied } from '../errors.js'
+import { silenceLimitMs } from '../aws/clients.js'
+import { RequestRate } from '../aws/request-rate.js'
+import { PacedRetryStrategy } from '../aws/retry-strategy.js'
+
+export interface EcrRegistry {
+  account: string
+  region: string
+  fips: boolean
+}
+
+// `<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]`, and the dual-stack
+// `<account>.dkr-ecr[-fips].<region>.on.aws` (`.on.amazonwebservices.com.cn` in China).
+const ECR_HOST =
+  /^(\d{12})\.(?:dkr\.ecr(-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?|dkr-ecr(-fips)?\.([a-z0-9-]+)\.on\.(?:aws|amazonwebservices\.com\.cn))$/
+
+/** The account and Region of an ECR registry host (lower case, no port); undefined for others. */
+export function parseEcrRegistry(host: string): EcrRegistry | undefined {
+  const match = ECR_HOST.exec(host)
+  if (!match) return undefined
+  return {
+    account: match[1]!,
+    region: (match[3] ?? match[5])!,
+    fips: Boolean(match[2] ?? match[4])
+  }
+}
+
+export interface EcrToken {
+  username: string
+  password: string
+}
+
+// As src/aws/clients.ts builds the S3 and Signer clients; to share from there at merge.
+const USER_AGENT: [string, string] = ['aws-signer-action', '1']
+const MAX_ATTEMPTS = 5
+const CONNECT_TIMEOUT_MS = 10_000
+
+/**
+ * Asks ECR for a registry token in the registry's Region. The token is base64 of
+ * `AWS:<password>`, valid for 12 hours: longer than any step. AWS_ENDPOINT_URL_ECR is honoured
+ * by the SDK itself.
+ */
+export async function ecrToken(registry: EcrRegistry, budgetMs: number): Promise<EcrToken> {
+  const { ECRClient, GetAuthorizationTokenCommand } = await import('@aws-sdk/client-ecr')
+  const client = new ECRClient({
+    region: registry.region,
+    useFipsEndpoint: registry.fips,
+    customUserAgent: [USER_AGENT],
+    requestHandler: {
+      connectionTimeout: CONNECT_TIMEOUT_MS,
+      socketTimeout: silenceLimitMs(budgetMs)
+    },
+    maxAttempts: MAX_ATTEMPTS,
+    retryStrategy: new PacedRetryStrategy(new RequestRate(), {
+      maxAttempts: MAX_ATTEMPTS,
+      budgetMs
+    })
+  })
+  try {
+    const answer = await client.send(new GetAuthorizationTokenCommand({}))
+    const token = answer.authorizationData?.[0]?.authorizationToken
+    const decoded = token ? Buffer.from(token, 'base64').toString('utf8') : ''
+    const colon = decoded.indexOf(':')
+    if (colon <= 0) throw new Error('the answer held no token of the form AWS:<password>')
+    return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) }
+  } catch (error) {
+    const hint = isAccessDenied(error)
+      ? ' (the role needs ecr:GetAuthorizationToken, on resource "*")'
+      : ''
+    throw new ActionError(
+      `Getting a registry token for the ECR registry of account ${registry.account} in ${registry.region} (ecr:GetAuthorizationToken) failed: ${errorMessage(error)}${hint}`
+    )
+  } finally {
+    client.destroy()
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * What a registry's 401 asks for, and the Authorization header that answers it: Basic with the
+ * credentials, or a Bearer token from the challenge's token service, one per repository scope.
+ */
+import { mask } from '../github/log.js'
+import { chosenChallenge } from './auth-challenge.js'
+import { exchange, ExchangeError, retrying, type RetryPolicy } from './bounded-request.js'
+import type { RegistryCredentials } from './credentials.js'
+import {
+  answerError,
+  exchangeFailure,
+  protocolError,
+  type OperationContext
+} from './registry-error.js'
+import { checkedUrl } from './registry-url.js'
+
+export interface AuthOptions {
+  registry: string
+  /** The registry's own origin: a realm is checked against it (HTTPS unless loopback). */
+  origin: URL
+  credentials: RegistryCredentials
+  silenceMs: number
+}
+
+export interface CallBounds {
+  /** Absolute time (Date.now()) at which the work is abandoned. */
+  deadline: number
+  signal?: AbortSignal
+  policy: RetryPolicy
+}
+
+interface Token {
+  header: string
+  /** Date.now() after which it is fetched again. */
+  renewAt: number
+}
+
+const TOKEN_ANSWER_LIMIT = 256 * 1024
+const TOKEN_LIMIT = 16 * 1024
+/** The distribution token spec's default lifetime, when the answer names none. */
+const DEFAULT_LIFETIME_S = 60
+const RENEW_MARGIN_MS = 10_000
+
+export class RegistryAuth {
+  private basicChosen = false
+  private readonly tokens = new Map<string, Token>()
+  private readonly pending = new Map<string, Promise<Token>>()
+  private readonly basicHeader: string | undefined
+
+  constructor(private readonly options: AuthOptions) {
+    const basic = options.credentials.basic
+    this.basicHeader = basic
+      ? `Basic ${Buffer.from(`${basic.username}:${basic.password}`).toString('base64')}`
+      : undefined
+  }
+
+  /** The Authorization header for a request in `repository`, when one is known yet. */
+  header(repository: string): string | undefined {
+    if (this.basicChosen) return this.basicHeader
+    const token = this.tokens.get(scopeOf(repository))
+    return token && Date.now() < token.renewAt ? token.header : undefined
+  }
+
+  /**
+   * After a 401 to a request that carried `sent`: learns what the challenge asks for. False when
+   * there is nothing better to send, and the 401 stands.
+   */
+  async answer(
+    context: OperationContext,
+    wwwAuthenticate: string | null,
+    sent: string | undefined,
+    bounds: CallBounds
+  ): Promise<boolean> {
+    const challenge = chosenChallenge(wwwAuthenticate)
+    if (!challenge) return false
+    if (challenge.scheme === 'basic') {
+      if (!this.basicHeader || sent === this.basicHeader) return false
+      this.basicChosen = true
+      return true
+    }
+    // A token that was sent and is too weak stays too weak: the 401 is the answer.
+    if (sent?.startsWith('Bearer ') && challenge.params.error === 'insufficient_scope') return false
+    const scope = scopeOf(context.repository)
+    const current = this.tokens.get(scope)
+    if (current && current.header !== sent && Date.now() < current.renewAt) return true
+    const token = await this.fetchToken(context, scope, challenge.params, bounds)
+    return token.header !== sent
+  }
+
+  private fetchToken(
+    context: OperationContext,
+    scope: string,
+    params: Record<string, string>,
+    bounds: CallBounds
+  ): Promise<Token> {
+    // Requests in flight together share one token request.
+    const running = this.pending.get(scope)
+    if (running) return running
+    const request = this.requestToken(context, scope, params, bounds)
+      .then(token => {
+        this.tokens.set(scope, token)
+        return token
+      })
+      .finally(() => this.pending.delete(scope))
+    this.pending.set(scope, request)
+    return request
+  }
+
+  private async requestToken(
+    context: OperationContext,
+    scope: string,
+    params: Record<string, string>,
+    bounds: CallBounds
+  ): Promise<Token> {
+    const realm = checkedUrl(params.realm ?? '', this.options.origin, 'the token service')
+    if (params.service) realm.searchParams.set('service', params.service)
+    realm.searchParams.append('scope', scope)
+    for (const asked of (params.scope ?? '').split(' ')) {
+      if (asked && asked !== scope) realm.searchParams.append('scope', asked)
+    }
+    const tokenContext = { ...context, operation: `getting a registry token from ${realm.host}` }
+    const headers: Record<string, string> = { accept: 'application/json' }
+    if (this.basicHeader) headers.authorization = this.basicHeader
+    return retrying(bounds.policy, async () => {
+      let answer
+      try {
+        answer = await exchange(
+          { method: 'GET', url: realm, headers, bodyLimit: TOKEN_ANSWER_LIMIT },
+          { silenceMs: this.options.silenceMs, deadline: bounds.deadline, signal: bounds.signal }
+        )
+      } catch (error) {
+        if (error instanceof ExchangeError) throw exchangeFailure(tokenContext, error)
+        throw error
+      }
+      if (answer.status !== 200) {
+        throw answerError(tokenContext, answer.status, answer.body, this.options.credentials)
+      }
+      return this.tokenOf(tokenContext, answer.body)
+    })
+  }
+
+  private tokenOf(context: OperationContext, body: Buffer): Token {
+    let parsed: Record<string, unknown>
+    try {
+      parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>
+    } catch {
+      throw protocolError(context, 'the token service answered with something other than JSON')
+    }
+    const token = [parsed.token, parsed.access_token].find(
+      value => typeof value === 'string' && value !== ''
+    ) as string | undefined
+    if (!token || token.length > TOKEN_LIMIT || !/^[\x21-\x7e]+$/.test(token)) {
+      throw protocolError(context, 'the token service answered without a usable token')
+    }
+    mask(token)
+    const lifetime =
+      typeof parsed.expires_in === 'number' && parsed.expires_in > 0
+        ? parsed.expires_in
+        : DEFAULT_LIFETIME_S
+    return {
+      header: `Bearer ${token}`,
+      renewAt: Date.now() + Math.max(lifetime * 1000 - RENEW_MARGIN_MS, lifetime * 500)
+    }
+  }
+}
+
+/** The scope a token is asked for: every operation of the action pulls and pushes. */
+export function scopeOf(repository: string): string {
+  return `repository:${repository}:pull,push`
+}
