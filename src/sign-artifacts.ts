@@ -1,20 +1,30 @@
 import * as log from './github/log.js'
 import { createClients, type AwsClients } from './aws/clients.js'
 import { checkSizes, preflight, type PreflightFindings } from './aws/preflight.js'
-import { ActionError, errorMessage } from './errors.js'
+import { errorMessage } from './errors.js'
 import { uploadSignedArtifact, type UploadedArtifact } from './github/artifact.js'
 import { checksumsOf, writeChecksumsFile } from './github/checksums.js'
-import type { Inputs } from './github/inputs.js'
+import { ignoredInputsWarning, type FileInputs, type Inputs } from './github/inputs.js'
 import { setArtifactOutputs, setOutputs } from './github/outputs.js'
 import { attachToRelease, refuseAssetNameClashes } from './github/release-assets.js'
 import type { RunContext } from './github/run-context.js'
 import { writeSummary } from './github/step-summary.js'
 import { findArtifactFiles } from './pipeline/find-files.js'
 import { signAll } from './pipeline/sign-all.js'
-import type { FileResult } from './pipeline/sign-one-file.js'
+import { signFile, type FileResult } from './pipeline/sign-one-file.js'
+import { signImages } from './sign-images.js'
+import { failIfAny } from './step-failure.js'
+
+/** Files (`path`) or container images (`image`): each has its own stages. */
+export async function signArtifacts(inputs: Inputs, context: RunContext): Promise<void> {
+  const ignored = ignoredInputsWarning(inputs)
+  if (ignored) log.warning(ignored)
+  if (inputs.kind === 'images') await signImages(inputs)
+  else await signFiles(inputs, context)
+}
 
 /** inputs → files → preflight → sign every file → release, outputs, artifact, summary. */
-export async function signArtifacts(inputs: Inputs, context: RunContext): Promise<void> {
+async function signFiles(inputs: FileInputs, context: RunContext): Promise<void> {
   const files = await findArtifactFiles(inputs.patterns, inputs.workspace, inputs.outputDir)
   if (inputs.releaseTag) refuseAssetNameClashes(files, inputs.outputDir)
   log.info(
@@ -28,16 +38,34 @@ export async function signArtifacts(inputs: Inputs, context: RunContext): Promis
   const findings = await checkBeforeSigning(clients, inputs)
   checkSizes(files, findings)
 
+  const setup = { inputs, context, clients, profile: findings }
   const results = await signAll(
     files,
-    { inputs, context, clients, profile: findings },
+    {
+      name: file => file.path,
+      sign: (file, log) => signFile(file, setup, log),
+      outcome: result => ({ signed: result.status === 'signed', error: result.error })
+    },
     inputs.maxConcurrency
   )
   const afterSigning = await handOver(results, inputs, context)
-  failIfAny(results, afterSigning)
+  failIfAny({
+    failed: results
+      .filter(result => result.status === 'failed')
+      .map(
+        result => `${result.path}${result.jobId ? ` (job ${result.jobId})` : ''}: ${result.error}`
+      ),
+    afterSigning,
+    total: results.length,
+    noun: 'file',
+    kept: 'are in place'
+  })
 }
 
-async function checkBeforeSigning(clients: AwsClients, inputs: Inputs): Promise<PreflightFindings> {
+async function checkBeforeSigning(
+  clients: AwsClients,
+  inputs: FileInputs
+): Promise<PreflightFindings> {
   const findings = await log.group('Preflight', async () => {
     const found = await preflight(clients, inputs)
     if (!found.skipped.includes('s3:GetBucketVersioning')) {
@@ -62,7 +90,7 @@ async function checkBeforeSigning(clients: AwsClients, inputs: Inputs): Promise<
  */
 async function handOver(
   results: FileResult[],
-  inputs: Inputs,
+  inputs: FileInputs,
   context: RunContext
 ): Promise<string[]> {
   const failures: string[] = []
@@ -106,32 +134,4 @@ async function handOver(
   }
   if (inputs.summary) await writeSummary(results, artifact)
   return failures
-}
-
-/**
- * A lone failure (of the only file, or of one step after signing) is the step's message;
- * otherwise each failure is an error annotation and the step's message counts them.
- */
-function failIfAny(results: FileResult[], afterSigning: string[]): void {
-  const failed = results.filter(result => result.status === 'failed')
-  const failures = [
-    ...failed.map(
-      result => `${result.path}${result.jobId ? ` (job ${result.jobId})` : ''}: ${result.error}`
-    ),
-    ...afterSigning
-  ]
-  const [first] = failures
-  if (first === undefined) return
-  if (failures.length === 1 && (results.length === 1 || failed.length === 0)) {
-    throw new ActionError(first)
-  }
-  failures.forEach(failure => log.error(failure))
-  const signed = results.length - failed.length
-  const kept =
-    signed > 0 ? `; the ${signed} signed file(s) are in place and listed in 'results'` : ''
-  throw new ActionError(
-    failed.length > 0
-      ? `${failed.length} of ${results.length} files failed to sign${kept}.`
-      : `Every file was signed, but ${afterSigning.length} steps after signing failed${kept}.`
-  )
 }

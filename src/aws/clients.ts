@@ -24,9 +24,10 @@ export interface ClientOptions {
   expectedBucketOwner?: string | undefined
 }
 
-const USER_AGENT: [string, string] = ['aws-signer-action', '1']
-const MAX_ATTEMPTS = 5
-const CONNECT_TIMEOUT_MS = 10_000
+/** What every AWS client of the action sends and allows: the ECR client is built alike. */
+export const USER_AGENT: [string, string] = ['aws-signer-action', '1']
+export const MAX_ATTEMPTS = 5
+export const CONNECT_TIMEOUT_MS = 10_000
 /**
  * A connection silent this long has no answer coming: the attempt fails and is retried. A third
  * of the budget, so a hung attempt leaves room for retries, within 2 s and 30 s.

@@ -3,7 +3,8 @@ import { GetSigningPlatformCommand, GetSigningProfileCommand } from '@aws-sdk/cl
 import type { AwsClients } from './clients.js'
 import { ActionError, errorMessage, isAccessDenied, isNotFound } from '../errors.js'
 import type { ArtifactFile } from '../pipeline/find-files.js'
-import type { Inputs } from '../github/inputs.js'
+import type { FileInputs, ImageInputs } from '../github/inputs.js'
+import { NOTATION_PLATFORM } from '../notary/payload.js'
 
 export interface PreflightFindings {
   platformId: string | undefined
@@ -16,14 +17,17 @@ export interface PreflightFindings {
   skipped: string[]
 }
 
-type PreflightInputs = Pick<
-  Inputs,
-  'sourceBucket' | 'profileName' | 'profileOwner' | 'region' | 'expectedBucketOwner'
+type FilePreflightInputs = Pick<
+  FileInputs,
+  'kind' | 'sourceBucket' | 'profileName' | 'profileOwner' | 'region' | 'expectedBucketOwner'
 >
+type PreflightInputs =
+  FilePreflightInputs | Pick<ImageInputs, 'kind' | 'profileName' | 'profileOwner' | 'region'>
 
 /**
- * Checks the rules Signer would otherwise reject late: a versioned source bucket and an Active
- * profile. A role without permission for a check is not an error: the check is skipped.
+ * Checks the rules Signer would otherwise reject late: a versioned source bucket (files), an
+ * Active profile, on the platform of what is signed (Notation for images, another for files).
+ * A role without permission for a check is not an error: the check is skipped.
  */
 export async function preflight(
   clients: AwsClients,
@@ -44,11 +48,15 @@ export async function preflight(
   }
 
   const [, profile] = await Promise.all([
-    permitted('s3:GetBucketVersioning', () => checkVersioning(clients, inputs)),
+    inputs.kind === 'files'
+      ? permitted('s3:GetBucketVersioning', () => checkVersioning(clients, inputs))
+      : undefined,
     permitted('signer:GetSigningProfile', () => activeProfile(clients, inputs))
   ])
+  if (profile?.platformId !== undefined) checkPlatform(profile.platformId, inputs)
+  // The size limit is of files; an image's payload is a few hundred bytes.
   const platform =
-    profile?.platformId === undefined
+    profile?.platformId === undefined || inputs.kind === 'images'
       ? undefined
       : await permitted('signer:GetSigningPlatform', () =>
           clients.signer.send(new GetSigningPlatformCommand({ platformId: profile.platformId }))
@@ -62,7 +70,22 @@ export async function preflight(
   }
 }
 
-async function checkVersioning(clients: AwsClients, inputs: PreflightInputs): Promise<void> {
+/** Images are signed on the Notation platform only, files on any other. */
+function checkPlatform(platformId: string, inputs: PreflightInputs): void {
+  const profile = `Signing profile '${inputs.profileName}'${inputs.profileOwner ? ` owned by ${inputs.profileOwner}` : ''}`
+  if (inputs.kind === 'images' && platformId !== NOTATION_PLATFORM) {
+    throw new ActionError(
+      `${profile} is on platform ${platformId}, which signs files; container images ('image') need a profile on platform ${NOTATION_PLATFORM}. Name one in 'profile-name' (aws signer put-signing-profile --platform-id ${NOTATION_PLATFORM} makes one).`
+    )
+  }
+  if (inputs.kind === 'files' && platformId === NOTATION_PLATFORM) {
+    throw new ActionError(
+      `${profile} is on platform ${NOTATION_PLATFORM}, which signs container images: give them in 'image' instead of 'path'. Files need a profile on another platform, such as AWSLambda-SHA384-ECDSA.`
+    )
+  }
+}
+
+async function checkVersioning(clients: AwsClients, inputs: FilePreflightInputs): Promise<void> {
   const bucket = inputs.sourceBucket
   let status: string | undefined
   try {

@@ -2,6 +2,13 @@ import { existsSync, realpathSync } from 'node:fs'
 import path from 'node:path'
 import { InputError } from '../errors.js'
 import { isInside, realpathOfExisting } from '../pipeline/paths.js'
+import { checkExplicitCredentialsScope } from '../registry/credentials.js'
+import {
+  displayReference,
+  parseImageReference,
+  type ImageReference
+} from '../registry/image-reference.js'
+import { mask } from './log.js'
 
 /** Input names as action.yml declares them. */
 export enum Input {
@@ -24,14 +31,31 @@ export enum Input {
   SseKmsKeyId = 'sse-kms-key-id',
   DeleteUnsigned = 'delete-unsigned',
   ReleaseTag = 'release-tag',
-  GithubToken = 'github-token'
+  GithubToken = 'github-token',
+  Image = 'image',
+  RegistryUsername = 'registry-username',
+  RegistryPassword = 'registry-password',
+  SignPlatformManifests = 'sign-platform-manifests'
 }
 
-/** Every input, validated and typed. Nothing after `readInputs` reads the environment for inputs. */
-export interface Inputs {
+/** What every step reads, whether it signs files or container images. */
+interface CommonInputs {
   profileName: string
   /** Account that owns the profile, for cross-account signing. */
   profileOwner: string | undefined
+  region: string
+  timeoutSeconds: number
+  maxConcurrency: number
+  summary: boolean
+  /** Absolute, symlinks resolved. */
+  workspace: string
+  /** Inputs given that this kind of step does not use: the step warns about them once. */
+  ignored: Input[]
+}
+
+/** `path`: files, signed through S3 and StartSigningJob. */
+export interface FileInputs extends CommonInputs {
+  kind: 'files'
   /** Glob patterns, one per line of `path`, as given (`!` marks an exclusion). */
   patterns: string[]
   sourceBucket: string
@@ -40,10 +64,6 @@ export interface Inputs {
   destinationPrefix: string
   /** Absolute path inside the workspace. */
   outputDir: string
-  region: string
-  timeoutSeconds: number
-  maxConcurrency: number
-  summary: boolean
   uploadArtifact: boolean
   artifactName: string | undefined
   retentionDays: number | undefined
@@ -54,9 +74,21 @@ export interface Inputs {
   /** Tag of an existing release that the signed files are attached to. */
   releaseTag: string | undefined
   githubToken: string | undefined
-  /** Absolute, symlinks resolved. */
-  workspace: string
 }
+
+/** `image`: container images, signed with SignPayload and stored beside them in the registry. */
+export interface ImageInputs extends CommonInputs {
+  kind: 'images'
+  /** One per line of `image`, parsed, each listed once. */
+  images: ImageReference[]
+  /** registry-username and registry-password, both or neither (masked on reading). */
+  registryCredentials: { username: string; password: string } | undefined
+  /** Also sign each platform manifest that an image index lists. */
+  signPlatformManifests: boolean
+}
+
+/** Every input, validated and typed. Nothing after `readInputs` reads the environment for inputs. */
+export type Inputs = FileInputs | ImageInputs
 
 /** Reads one raw input; '' when not set (the runner sets declared defaults itself). */
 export type InputReader = (name: Input) => string
@@ -89,20 +121,57 @@ const RELEASE_TAG =
 const ARTIFACT_NAME_FORBIDDEN = /[":<>|*?\r\n\\/]/
 
 export function readInputs(read: InputReader, env: NodeJS.ProcessEnv = process.env): Inputs {
+  // Masked before anything can echo it, whichever kind of step this is.
+  mask(read(Input.RegistryPassword).trim())
+  const hasPath = read(Input.Path).trim() !== ''
+  const hasImage = read(Input.Image).trim() !== ''
+  if (hasPath && hasImage) {
+    throw new InputError(
+      Input.Image,
+      "and 'path' are both given: a step signs either files ('path') or container images ('image'). Sign them in two steps."
+    )
+  }
+  if (!hasPath && !hasImage) {
+    throw new InputError(
+      Input.Path,
+      "is required and was not given: give 'path' (files to sign) or 'image' (container images to sign)."
+    )
+  }
   const workspace = resolveWorkspace(env)
-  const profileName = matching(
-    Input.ProfileName,
-    required(read, Input.ProfileName),
-    PROFILE_NAME,
-    '2 to 64 characters from A-Z, a-z, 0-9 and _ (the name of a Signer signing profile)'
-  )
-  const patterns = pathPatterns(required(read, Input.Path), workspace)
-  const sourceBucket = bucketName(Input.SourceBucket, required(read, Input.SourceBucket))
-  return {
-    profileName,
+  const common: Omit<CommonInputs, 'ignored'> = {
+    profileName: matching(
+      Input.ProfileName,
+      required(read, Input.ProfileName),
+      PROFILE_NAME,
+      '2 to 64 characters from A-Z, a-z, 0-9 and _ (the name of a Signer signing profile)'
+    ),
     profileOwner: optional(read, Input.ProfileOwner, value =>
       matching(Input.ProfileOwner, value, ACCOUNT_ID, 'a 12-digit AWS account ID')
     ),
+    region: region(read(Input.Region).trim() || env.AWS_REGION || env.AWS_DEFAULT_REGION || ''),
+    timeoutSeconds:
+      integer(read, Input.TimeoutSeconds, LIMITS.timeoutSeconds, 'seconds') ??
+      DEFAULTS.timeoutSeconds,
+    maxConcurrency:
+      integer(
+        read,
+        Input.MaxConcurrency,
+        LIMITS.maxConcurrency,
+        hasImage ? 'images at once' : 'files at once'
+      ) ?? DEFAULTS.maxConcurrency,
+    summary: boolean(read, Input.Summary, true),
+    workspace
+  }
+  return hasImage ? imageInputs(read, common) : fileInputs(read, common)
+}
+
+function fileInputs(read: InputReader, common: Omit<CommonInputs, 'ignored'>): FileInputs {
+  const { workspace } = common
+  const patterns = pathPatterns(required(read, Input.Path), workspace)
+  const sourceBucket = bucketName(Input.SourceBucket, required(read, Input.SourceBucket))
+  return {
+    kind: 'files',
+    ...common,
     patterns,
     sourceBucket,
     sourcePrefix: keyPrefix(Input.SourcePrefix, read(Input.SourcePrefix), DEFAULTS.sourcePrefix),
@@ -116,14 +185,6 @@ export function readInputs(read: InputReader, env: NodeJS.ProcessEnv = process.e
       DEFAULTS.destinationPrefix
     ),
     outputDir: outputDirectory(read(Input.OutputDir).trim() || DEFAULTS.outputDir, workspace),
-    region: region(read(Input.Region).trim() || env.AWS_REGION || env.AWS_DEFAULT_REGION || ''),
-    timeoutSeconds:
-      integer(read, Input.TimeoutSeconds, LIMITS.timeoutSeconds, 'seconds') ??
-      DEFAULTS.timeoutSeconds,
-    maxConcurrency:
-      integer(read, Input.MaxConcurrency, LIMITS.maxConcurrency, 'files at once') ??
-      DEFAULTS.maxConcurrency,
-    summary: boolean(read, Input.Summary, true),
     uploadArtifact: boolean(read, Input.UploadArtifact, false),
     artifactName: optional(read, Input.ArtifactName, artifactName),
     retentionDays: integer(read, Input.RetentionDays, LIMITS.retentionDays, 'days'),
@@ -140,12 +201,111 @@ export function readInputs(read: InputReader, env: NodeJS.ProcessEnv = process.e
     ),
     deleteUnsigned: boolean(read, Input.DeleteUnsigned, false),
     ...release(read),
-    workspace
+    ignored: given(read, IMAGE_ONLY)
   }
 }
 
+/**
+ * Inputs of the file route whose effect a later step or a person would look for (signed files,
+ * an artifact, release assets): given with `image`, they are refused, since nothing would come
+ * of them. The others only steer the S3 route, which images do not take: ignored with a warning.
+ */
+const REFUSED_WITH_IMAGE: readonly Input[] = [
+  Input.OutputDir,
+  Input.UploadArtifact,
+  Input.ArtifactName,
+  Input.RetentionDays,
+  Input.ReleaseTag
+]
+const IGNORED_WITH_IMAGE: readonly Input[] = [
+  Input.SourceBucket,
+  Input.SourcePrefix,
+  Input.DestinationBucket,
+  Input.DestinationPrefix,
+  Input.ExpectedBucketOwner,
+  Input.SseKmsKeyId,
+  Input.DeleteUnsigned
+]
+const IMAGE_ONLY: readonly Input[] = [
+  Input.RegistryUsername,
+  Input.RegistryPassword,
+  Input.SignPlatformManifests
+]
+
+/**
+ * The value an input has when the workflow leaves it out: the runner fills in action.yml's
+ * default, so a value equal to it cannot be told from none.
+ */
+const UNSET: Partial<Record<Input, readonly string[]>> = {
+  [Input.SourcePrefix]: ['', DEFAULTS.sourcePrefix],
+  [Input.DestinationPrefix]: ['', DEFAULTS.destinationPrefix],
+  [Input.OutputDir]: ['', DEFAULTS.outputDir],
+  [Input.UploadArtifact]: ['', 'false'],
+  [Input.DeleteUnsigned]: ['', 'false'],
+  [Input.SignPlatformManifests]: ['', 'false']
+}
+
+/** The inputs of `names` that the workflow gave. */
+function given(read: InputReader, names: readonly Input[]): Input[] {
+  return names.filter(name => {
+    const value = read(name).trim()
+    return !(UNSET[name] ?? ['']).some(unset => unset.toLowerCase() === value.toLowerCase())
+  })
+}
+
+function imageInputs(read: InputReader, common: Omit<CommonInputs, 'ignored'>): ImageInputs {
+  const refused = given(read, REFUSED_WITH_IMAGE)
+  const [first] = refused
+  if (first !== undefined) {
+    throw new InputError(
+      first,
+      `is for files and was given with 'image': images are signed in their registry, and no signed file, artifact or release asset is made for them. Remove ${refused.map(name => `'${name}'`).join(', ')}, or sign files in a step of their own.`
+    )
+  }
+  const images = imageReferences(read(Input.Image))
+  const username = read(Input.RegistryUsername).trim()
+  const password = read(Input.RegistryPassword).trim()
+  if (Boolean(username) !== Boolean(password)) {
+    throw new InputError(
+      username ? Input.RegistryPassword : Input.RegistryUsername,
+      `is empty while '${username ? Input.RegistryUsername : Input.RegistryPassword}' is given: give both (for GHCR: \${{ github.actor }} and \${{ secrets.GITHUB_TOKEN }}), or neither to use the Docker config (docker/login-action).`
+    )
+  }
+  if (username) checkExplicitCredentialsScope(images, Input.RegistryUsername)
+  return {
+    kind: 'images',
+    ...common,
+    images,
+    registryCredentials: username ? { username, password } : undefined,
+    signPlatformManifests: boolean(read, Input.SignPlatformManifests, false),
+    ignored: given(read, IGNORED_WITH_IMAGE)
+  }
+}
+
+/** One reference a line; blank lines and `#` comments skipped; a repeated image listed once. */
+function imageReferences(raw: string): ImageReference[] {
+  const references = new Map<string, ImageReference>()
+  for (const line of raw.split(/\r?\n/)) {
+    const text = line.trim()
+    if (!text || text.startsWith('#')) continue
+    const reference = parseImageReference(text, Input.Image)
+    const key = displayReference(reference)
+    if (!references.has(key)) references.set(key, reference)
+  }
+  return [...references.values()]
+}
+
+/** The warning for inputs given that this kind of step does not use; undefined when none. */
+export function ignoredInputsWarning(inputs: Inputs): string | undefined {
+  if (inputs.ignored.length === 0) return undefined
+  const names = inputs.ignored.map(name => `'${name}'`).join(', ')
+  return inputs.kind === 'images'
+    ? `Ignored ${names}: they steer how files are uploaded to S3, and images are signed without S3 (SignPayload, then the registry).`
+    : `Ignored ${names}: they are for container images ('image'), and this step signs files ('path').`
+}
+
 /** A tag name git accepts, and a token to reach its release with. */
-function release(read: InputReader): Pick<Inputs, 'releaseTag' | 'githubToken'> {
+function release(read: InputReader): Pick<FileInputs, 'releaseTag' | 'githubToken'> {
   // The runner evaluates `${{ github.token }}`; outside it (local runs) the text is no token.
   const token = read(Input.GithubToken).trim()
   const githubToken = token && !token.startsWith('${{') ? token : undefined

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import * as core from '@actions/core'
 import type { FileResult } from '../pipeline/sign-one-file.js'
+import type { ImageResult } from '../pipeline/sign-one-image.js'
 import * as log from './log.js'
 
 export enum Output {
@@ -17,7 +18,9 @@ export enum Output {
   ResultsFile = 'results-file',
   Checksums = 'checksums',
   ArtifactId = 'artifact-id',
-  ArtifactUrl = 'artifact-url'
+  ArtifactUrl = 'artifact-url',
+  SignedImage = 'signed-image',
+  SignatureDigest = 'signature-digest'
 }
 
 /** GitHub refuses a step output above 1 MB. */
@@ -42,12 +45,40 @@ export async function setOutputs(
     core.setOutput(Output.SigningJobArn, first.jobArn)
   }
   core.setOutput(Output.Checksums, checksumsFile)
+  await setResults(results, 'files', env)
+}
+
+/**
+ * For images, the single-value outputs describe the first manifest signed (the first image);
+ * `results` and `results-file` every one.
+ */
+export async function setImageOutputs(
+  results: ImageResult[],
+  env: NodeJS.ProcessEnv = process.env
+): Promise<void> {
+  const first = results[0]
+  if (first) {
+    core.setOutput(Output.JobId, first.jobId)
+    core.setOutput(Output.SignatureExpiresAt, first.signatureExpiresAt)
+    core.setOutput(Output.ProfileVersionArn, first.profileVersionArn)
+    core.setOutput(Output.SigningJobArn, first.jobArn)
+    core.setOutput(Output.SignedImage, first.signedImage)
+    core.setOutput(Output.SignatureDigest, first.signatureDigest)
+  }
+  await setResults(results, 'images', env)
+}
+
+async function setResults(
+  results: object[],
+  noun: 'files' | 'images',
+  env: NodeJS.ProcessEnv
+): Promise<void> {
   const resultsFile = await writeResultsFile(results, env)
   core.setOutput(Output.ResultsFile, resultsFile)
   const { json, count } = firstThatFit(results, OUTPUT_LIMIT_BYTES)
   if (count < results.length) {
     log.warning(
-      `The '${Output.Results}' output holds the first ${count} of ${results.length} files: GitHub limits an output to 1 MB. Every file is in ${resultsFile} ('${Output.ResultsFile}').`
+      `The '${Output.Results}' output holds the first ${count} of ${results.length} ${noun}: GitHub limits an output to 1 MB. Every one is in ${resultsFile} ('${Output.ResultsFile}').`
     )
   }
   core.setOutput(Output.Results, json)
@@ -59,7 +90,7 @@ export function setArtifactOutputs(artifact: { id: string; url: string }): void 
 }
 
 /** Under RUNNER_TEMP, which the runner empties after the job; a name of its own per step. */
-async function writeResultsFile(results: FileResult[], env: NodeJS.ProcessEnv): Promise<string> {
+async function writeResultsFile(results: object[], env: NodeJS.ProcessEnv): Promise<string> {
   const directory = env.RUNNER_TEMP || tmpdir()
   await mkdir(directory, { recursive: true })
   const file = path.join(directory, `aws-signer-results-${randomBytes(6).toString('hex')}.json`)
@@ -68,10 +99,7 @@ async function writeResultsFile(results: FileResult[], env: NodeJS.ProcessEnv): 
 }
 
 /** The longest prefix of `results` whose JSON fits in `limit` bytes. */
-export function firstThatFit(
-  results: FileResult[],
-  limit: number
-): { json: string; count: number } {
+export function firstThatFit(results: object[], limit: number): { json: string; count: number } {
   const whole = JSON.stringify(results)
   if (Buffer.byteLength(whole) <= limit) return { json: whole, count: results.length }
   let bytes = 2 // []

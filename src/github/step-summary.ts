@@ -1,5 +1,7 @@
 import * as core from '@actions/core'
 import type { FileResult } from '../pipeline/sign-one-file.js'
+import type { ImageResult } from '../pipeline/sign-one-image.js'
+import { trustPolicy } from '../notary/trust-policy.js'
 import { escapeHtml } from '../safe-text.js'
 import { Output } from './outputs.js'
 
@@ -17,11 +19,52 @@ export async function writeSummary(
   results: FileResult[],
   artifact: { name: string; url: string } | undefined
 ): Promise<void> {
+  addTable(results, HEADER, cellsOf, 'file')
+  if (artifact) {
+    core.summary.addLink(escapeHtml(`Artifact ${artifact.name}`), escapeHtml(artifact.url)).addEOL()
+  }
+  addCodeSigningConfig(results)
+  await core.summary.write()
+}
+
+const IMAGE_HEADER = [
+  'Image',
+  'Signed',
+  'Signature',
+  'Referrers',
+  'Job ID',
+  'Signature expires',
+  'Seconds',
+  'Status'
+]
+/** `notation verify` commands shown; the rest are in the results. */
+const MAX_VERIFY_COMMANDS = 20
+
+/**
+ * A table of every image signed, then a Notation trust policy that trusts the profile for the
+ * repositories signed, and the commands that verify each signed image with it.
+ */
+export async function writeImageSummary(results: ImageResult[]): Promise<void> {
+  addTable(results, IMAGE_HEADER, imageCellsOf, 'image')
+  addNotationVerification(results.filter(result => result.status === 'signed'))
+  await core.summary.write()
+}
+
+/**
+ * The heading, how many signed, and as many rows as fit, then how many more there are. Every
+ * cell is escaped: a file named `<img src=x onerror=…>.zip` is shown as that text.
+ */
+function addTable<Result extends { status: string }>(
+  results: Result[],
+  header: string[],
+  cells: (result: Result) => string[],
+  noun: 'file' | 'image'
+): void {
   const signed = results.filter(result => result.status === 'signed').length
   const rows: string[][] = []
   let bytes = 0
   for (const result of results) {
-    const row = cellsOf(result).map(escapeHtml)
+    const row = cells(result).map(escapeHtml)
     // Each cell becomes <td>…</td>, each row <tr>…</tr>.
     const rowBytes = Buffer.byteLength(row.join('')) + row.length * 9 + 9
     if (bytes + rowBytes > TABLE_BUDGET_BYTES) break
@@ -30,20 +73,48 @@ export async function writeSummary(
   }
   core.summary
     .addHeading('AWS Signer', 3)
-    .addRaw(`${signed} of ${results.length} file${results.length === 1 ? '' : 's'} signed.`, true)
-    .addTable([HEADER.map(data => ({ data, header: true })), ...rows])
+    .addRaw(
+      `${signed} of ${results.length} ${noun}${results.length === 1 ? '' : 's'} signed.`,
+      true
+    )
+    .addTable([header.map(data => ({ data, header: true })), ...rows])
   const left = results.length - rows.length
   if (left > 0) {
     core.summary.addRaw(
-      `… and ${left} more file${left === 1 ? '' : 's'}: every file is in the <code>${Output.ResultsFile}</code> output's file.`,
+      `… and ${left} more ${noun}${left === 1 ? '' : 's'}: every ${noun} is in the <code>${Output.ResultsFile}</code> output's file.`,
       true
     )
   }
-  if (artifact) {
-    core.summary.addLink(escapeHtml(`Artifact ${artifact.name}`), escapeHtml(artifact.url)).addEOL()
+}
+
+/** A ready trust policy for Notation with AWS's plugin, and `notation verify` for each image. */
+function addNotationVerification(signed: ImageResult[]): void {
+  const policy = trustPolicy(
+    signed.map(result => ({
+      profileVersionArn: result.profileVersionArn,
+      repository: result.signedImage.slice(0, result.signedImage.lastIndexOf('@'))
+    }))
+  )
+  if (!policy) return
+  const commands = [
+    'notation policy import trustpolicy.json',
+    ...signed.slice(0, MAX_VERIFY_COMMANDS).map(result => `notation verify ${result.signedImage}`)
+  ]
+  if (signed.length > MAX_VERIFY_COMMANDS) {
+    commands.push(`# … and ${signed.length - MAX_VERIFY_COMMANDS} more, listed in the results`)
   }
-  addCodeSigningConfig(results)
-  await core.summary.write()
+  core.summary
+    .addHeading('Verify with Notation', 4)
+    .addRaw(
+      "A Notation trust policy that trusts every version of the signing profile for the repositories signed here (<code>trustpolicy.json</code>; the trust store is the one that AWS Signer's installer sets up with its root certificate):",
+      true
+    )
+    .addCodeBlock(escapeLines(JSON.stringify(policy, null, 2).split('\n')), 'json')
+    .addRaw(
+      "Then, with notation and AWS Signer's plugin installed and logged in to the registry:",
+      true
+    )
+    .addCodeBlock(escapeLines(commands), 'shell')
 }
 
 /** A CodeSigningConfig lists 1 to 20 publishers. */
@@ -89,6 +160,19 @@ function addCodeSigningConfig(results: FileResult[]): void {
 
 function escapeLines(lines: string[]): string {
   return lines.map(escapeHtml).join('\n')
+}
+
+function imageCellsOf(result: ImageResult): string[] {
+  return [
+    result.platform ? `${result.image} (${result.platform})` : result.image,
+    result.digest || '—',
+    result.signatureDigest || '—',
+    result.referrers === 'api' ? 'referrers API' : result.referrers === 'tag' ? 'tag' : '—',
+    result.jobId || '—',
+    result.signatureExpiresAt || '—',
+    String(result.seconds),
+    result.status === 'signed' ? '✅ signed' : `❌ ${result.error ?? 'failed'}`
+  ]
 }
 
 function cellsOf(result: FileResult): string[] {

@@ -6,6 +6,9 @@ import { quoted } from './untrusted.js'
 /** SignPayload's `payloadFormat` and the envelope's `cty`: the one type Signer accepts. */
 export const PAYLOAD_FORMAT = MediaType.notaryPayload
 
+/** The Signer platform whose profiles sign Notary payloads (container images). */
+export const NOTATION_PLATFORM = 'Notation-OCI-SHA384-ECDSA'
+
 /** SignPayload refuses a longer payload (API reference: length 1 to 4096). */
 export const MAX_PAYLOAD_BYTES = 4096
 

@@ -1,47 +1,59 @@
 import * as log from '../github/log.js'
-import type { ArtifactFile } from './find-files.js'
-import { signFile, type FileResult, type SigningSetup } from './sign-one-file.js'
+
+/** How to sign one item (a file, an image) and read how it went. */
+export interface ItemSigning<Item, Result> {
+  /** How the log names the item. */
+  name(item: Item): string
+  /** Signs the item; never throws, reports in its result instead. `log` takes its lines. */
+  sign(item: Item, log: (line: string) => void): Promise<Result>
+  /** Whether the item ended signed, and if not, why. */
+  outcome(result: Result): { signed: boolean; error?: string | undefined }
+}
 
 /**
- * Lets files flow through upload → start → wait → download with at most `maxConcurrency` in
- * flight: one file's wait never holds back another's upload, and one file's failure never
- * abandons the others. Results keep the order of `files`.
+ * Lets items flow through their stages with at most `maxConcurrency` in flight: one item's wait
+ * never holds back another's, and one item's failure never abandons the others. Results keep
+ * the order of `items`.
  */
-export async function signAll(
-  files: ArtifactFile[],
-  setup: SigningSetup,
+export async function signAll<Item, Result>(
+  items: Item[],
+  signing: ItemSigning<Item, Result>,
   maxConcurrency: number
-): Promise<FileResult[]> {
-  const results: FileResult[] = new Array(files.length)
-  const live = files.length === 1
+): Promise<Result[]> {
+  const results: Result[] = new Array(items.length)
+  const signedFlags: boolean[] = []
+  const live = items.length === 1
   let next = 0
   let done = 0
 
   const worker = async (): Promise<void> => {
-    for (let index = next++; index < files.length; index = next++) {
-      const file = files[index] as ArtifactFile
-      // Groups cannot interleave in the log: one file logs live, several log a group each when done.
+    for (let index = next++; index < items.length; index = next++) {
+      const item = items[index] as Item
+      const name = signing.name(item)
+      const started = Date.now()
+      // Groups cannot interleave in the log: one item logs live, several log a group each when done.
       const lines: string[] = []
-      if (live) log.startGroup(`Signing ${file.path}`)
-      const result = await signFile(file, setup, line => (live ? log.info(line) : lines.push(line)))
+      if (live) log.startGroup(`Signing ${name}`)
+      const result = await signing.sign(item, line => (live ? log.info(line) : lines.push(line)))
+      const { signed, error } = signing.outcome(result)
       results[index] = result
+      signedFlags[index] = signed
       done++
       if (live) {
         log.endGroup()
       } else {
-        log.startGroup(
-          `${result.status === 'signed' ? 'Signed' : 'Failed'} ${file.path} (${result.seconds} s)`
-        )
+        const seconds = Math.round((Date.now() - started) / 100) / 10
+        log.startGroup(`${signed ? 'Signed' : 'Failed'} ${name} (${seconds} s)`)
         lines.forEach(line => log.info(line))
-        if (result.error) log.info(result.error)
+        if (error) log.info(error)
         log.endGroup()
       }
-      const signed = results.filter(r => r?.status === 'signed').length
+      const signedCount = signedFlags.filter(Boolean).length
       log.info(
-        `${signed}/${files.length} signed${done > signed ? `, ${done - signed} failed` : ''}`
+        `${signedCount}/${items.length} signed${done > signedCount ? `, ${done - signedCount} failed` : ''}`
       )
     }
   }
-  await Promise.all(Array.from({ length: Math.min(maxConcurrency, files.length) }, worker))
+  await Promise.all(Array.from({ length: Math.min(maxConcurrency, items.length) }, worker))
   return results
 }

@@ -5,7 +5,7 @@ import { downloadSignedObject, maxSignedBytes } from '../aws/download.js'
 import { errorMessage } from '../errors.js'
 import { warning } from '../github/log.js'
 import type { ArtifactFile } from './find-files.js'
-import type { Inputs } from '../github/inputs.js'
+import type { FileInputs } from '../github/inputs.js'
 import { sourceObjectKey, traceMetadata } from './object-keys.js'
 import type { RunContext } from '../github/run-context.js'
 import { startSigningJob, type SigningRequest } from '../aws/start-signing-job.js'
@@ -43,7 +43,7 @@ export interface FileResult {
 }
 
 export interface SigningSetup {
-  inputs: Inputs
+  inputs: FileInputs
   context: RunContext
   clients: AwsClients
   /** The profile as preflight read it, when it could. */

@@ -3,7 +3,7 @@
  * credentials: no `docker login`. The ECR client is loaded only when an ECR image is signed.
  */
 import { ActionError, errorMessage, isAccessDenied } from '../errors.js'
-import { silenceLimitMs } from '../aws/clients.js'
+import { CONNECT_TIMEOUT_MS, MAX_ATTEMPTS, silenceLimitMs, USER_AGENT } from '../aws/clients.js'
 import { RequestRate } from '../aws/request-rate.js'
 import { PacedRetryStrategy } from '../aws/retry-strategy.js'
 
@@ -33,11 +33,6 @@ export interface EcrToken {
   username: string
   password: string
 }
-
-// As src/aws/clients.ts builds the S3 and Signer clients; to share from there at merge.
-const USER_AGENT: [string, string] = ['aws-signer-action', '1']
-const MAX_ATTEMPTS = 5
-const CONNECT_TIMEOUT_MS = 10_000
 
 /**
  * Asks ECR for a registry token in the registry's Region. The token is base64 of

@@ -18,6 +18,7 @@ const signerMock = mockClient(SignerClient)
 let clients: AwsClients
 
 const INPUTS = {
+  kind: 'files' as const,
   sourceBucket: 'unsigned-bucket',
   profileName: 'release_profile',
   profileOwner: undefined,
@@ -251,6 +252,49 @@ describe('preflight', () => {
       maxSizeBytes: undefined,
       skipped: []
     })
+    expect(signerMock.commandCalls(GetSigningPlatformCommand)).toHaveLength(0)
+  })
+})
+
+describe('preflight: the platform of what is signed', () => {
+  const IMAGE_INPUTS = {
+    kind: 'images' as const,
+    profileName: 'container_profile',
+    profileOwner: undefined,
+    region: 'eu-west-1'
+  }
+  const profileOn = (platformId: string) =>
+    signerMock
+      .on(GetSigningProfileCommand)
+      .resolves({ profileName: 'p', status: 'Active', platformId })
+
+  it('takes a Notation profile for images, asking neither S3 nor the platform', async () => {
+    profileOn('Notation-OCI-SHA384-ECDSA')
+    expect(await preflight(clients, IMAGE_INPUTS)).toMatchObject({
+      platformId: 'Notation-OCI-SHA384-ECDSA',
+      maxSizeBytes: undefined,
+      skipped: []
+    })
+    expect(s3Mock.commandCalls(GetBucketVersioningCommand)).toHaveLength(0)
+    expect(signerMock.commandCalls(GetSigningPlatformCommand)).toHaveLength(0)
+  })
+
+  it('refuses a profile of another platform for images, naming both platforms', async () => {
+    profileOn(PLATFORM)
+    const error = await failure(preflight(clients, IMAGE_INPUTS))
+    expect(error).toBeInstanceOf(ActionError)
+    expect(error.message).toBe(
+      "Signing profile 'container_profile' is on platform AWSLambda-SHA384-ECDSA, which signs files; container images ('image') need a profile on platform Notation-OCI-SHA384-ECDSA. Name one in 'profile-name' (aws signer put-signing-profile --platform-id Notation-OCI-SHA384-ECDSA makes one)."
+    )
+  })
+
+  it('refuses a Notation profile for files, naming both platforms', async () => {
+    allGood()
+    profileOn('Notation-OCI-SHA384-ECDSA')
+    const error = await failure(preflight(clients, INPUTS))
+    expect(error.message).toBe(
+      "Signing profile 'release_profile' is on platform Notation-OCI-SHA384-ECDSA, which signs container images: give them in 'image' instead of 'path'. Files need a profile on another platform, such as AWSLambda-SHA384-ECDSA."
+    )
     expect(signerMock.commandCalls(GetSigningPlatformCommand)).toHaveLength(0)
   })
 })

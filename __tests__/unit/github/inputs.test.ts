@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import { InputError } from '../../../src/errors.js'
 import { isInside } from '../../../src/pipeline/paths.js'
 import {
@@ -9,8 +9,10 @@ import {
   Input,
   LIMITS,
   bucketName,
+  ignoredInputsWarning,
   readInputs,
-  type Inputs
+  type FileInputs,
+  type ImageInputs
 } from '../../../src/github/inputs.js'
 import { thrownBy } from '../helpers.js'
 
@@ -51,8 +53,10 @@ function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { GITHUB_WORKSPACE: workspace, AWS_REGION: 'us-east-1', ...extra }
 }
 
-function read(values: Values, environment: NodeJS.ProcessEnv = env()): Inputs {
-  return readInputs(reader({ ...VALID, ...values }), environment)
+function read(values: Values, environment: NodeJS.ProcessEnv = env()): FileInputs {
+  const inputs = readInputs(reader({ ...VALID, ...values }), environment)
+  if (inputs.kind !== 'files') throw new Error(`read as ${inputs.kind}`)
+  return inputs
 }
 
 const inputError = (run: () => unknown): InputError => thrownBy(run, InputError)
@@ -177,10 +181,13 @@ describe('readInputs: invalid values', () => {
   })
 
   it('names the required inputs as missing', () => {
-    for (const name of [Input.ProfileName, Input.Path, Input.SourceBucket]) {
+    for (const name of [Input.ProfileName, Input.SourceBucket]) {
       const error = inputError(() => read({ [name]: '' }))
       expect(error.message).toBe(`Input '${name}': is required and was not given.`)
     }
+    expect(inputError(() => read({ [Input.Path]: '' })).message).toBe(
+      "Input 'path': is required and was not given: give 'path' (files to sign) or 'image' (container images to sign)."
+    )
   })
 
   it('quotes the refused value in the message', () => {
@@ -215,7 +222,7 @@ describe('readInputs: invalid values', () => {
 })
 
 describe('readInputs: accepted values', () => {
-  const accepted: [Input, string, keyof Inputs][] = [
+  const accepted: [Input, string, keyof FileInputs][] = [
     [Input.ProfileName, 'ab', 'profileName'],
     [Input.ProfileName, 'Release_Profile_2024', 'profileName'],
     [Input.ProfileName, 'p'.repeat(64), 'profileName'],
@@ -286,6 +293,7 @@ describe('readInputs: defaults and fallbacks', () => {
   it('fills every optional input with its default', () => {
     const inputs = read({}, env())
     expect(inputs).toEqual({
+      kind: 'files',
       profileName: 'my_profile',
       profileOwner: undefined,
       patterns: ['build/*.zip'],
@@ -306,7 +314,8 @@ describe('readInputs: defaults and fallbacks', () => {
       deleteUnsigned: false,
       releaseTag: undefined,
       githubToken: undefined,
-      workspace
+      workspace,
+      ignored: []
     })
   })
 
@@ -376,6 +385,148 @@ describe('readInputs: defaults and fallbacks', () => {
     const inputs = read({}, env({ GITHUB_WORKSPACE: path.join(root, 'workspace-link') }))
     expect(inputs.workspace).toBe(workspace)
     expect(inputs.outputDir).toBe(path.join(workspace, 'signed'))
+  })
+})
+
+describe('readInputs: container images', () => {
+  const DIGEST = `sha256:${'a'.repeat(64)}`
+  const IMAGE: Values = {
+    [Input.ProfileName]: 'container_profile',
+    [Input.Image]: `ghcr.io/owner/app@${DIGEST}`
+  }
+  const readImage = (values: Values): ImageInputs => {
+    const inputs = readInputs(reader({ ...IMAGE, ...values }), env())
+    if (inputs.kind !== 'images') throw new Error(`read as ${inputs.kind}`)
+    return inputs
+  }
+  const imageError = (values: Values): InputError => inputError(() => readImage(values))
+
+  it('reads one reference a line, skipping blanks and comments, each image once', () => {
+    const inputs = readImage({
+      [Input.Image]: `# built above\n ghcr.io/owner/app@${DIGEST} \r\n\n127.0.0.1:5000/team/api:1.4.0\nghcr.io/owner/app@${DIGEST}\n`
+    })
+    expect(inputs.kind).toBe('images')
+    expect(
+      inputs.images.map(image => [image.registry, image.repository, image.tag, image.digest])
+    ).toEqual([
+      ['ghcr.io', 'owner/app', undefined, DIGEST],
+      ['127.0.0.1:5000', 'team/api', '1.4.0', undefined]
+    ])
+    expect(inputs).toMatchObject({
+      profileName: 'container_profile',
+      registryCredentials: undefined,
+      signPlatformManifests: false,
+      maxConcurrency: DEFAULTS.maxConcurrency,
+      timeoutSeconds: DEFAULTS.timeoutSeconds,
+      ignored: []
+    })
+  })
+
+  it('takes the file inputs left at their defaults as not given', () => {
+    const inputs = readImage({
+      [Input.SourcePrefix]: 'unsigned/',
+      [Input.DestinationPrefix]: 'signed/',
+      [Input.OutputDir]: 'signed',
+      [Input.UploadArtifact]: 'false',
+      [Input.DeleteUnsigned]: 'false',
+      [Input.GithubToken]: 'ghs_token'
+    })
+    expect(inputs.ignored).toEqual([])
+  })
+
+  it('refuses path and image together, and neither, naming the inputs', () => {
+    expect(imageError({ [Input.Path]: 'build/*.zip' }).message).toBe(
+      "Input 'image': and 'path' are both given: a step signs either files ('path') or container images ('image'). Sign them in two steps."
+    )
+    expect(imageError({ [Input.Image]: '' }).input).toBe(Input.Path)
+  })
+
+  it('refuses a malformed reference before anything else, showing it escaped', () => {
+    const error = imageError({ [Input.Image]: `ghcr.io/owner/app@${DIGEST}\nghcr.io/Owner/app:1` })
+    expect(error.input).toBe(Input.Image)
+    expect(error.message).toContain("'ghcr.io/Owner/app:1' is not an image reference")
+    const hostile = imageError({ [Input.Image]: 'ghcr.io/app\u001b[31m:1' })
+    expect(hostile.message).toContain("'ghcr.io/app\\u001b[31m:1'")
+    expect(hostile.message).not.toContain('\u001b')
+  })
+
+  it.each([
+    [Input.OutputDir, 'out'],
+    [Input.UploadArtifact, 'true'],
+    [Input.ArtifactName, 'signed-images'],
+    [Input.RetentionDays, '3'],
+    [Input.ReleaseTag, 'v1.0.0']
+  ])("refuses '%s' with image: nothing would come of it", (name, value) => {
+    const error = imageError({ [name]: value })
+    expect(error.input).toBe(name)
+    expect(error.message).toContain(`is for files and was given with 'image'`)
+  })
+
+  it('ignores the inputs that only steer the S3 route, with one warning naming them', () => {
+    const inputs = readImage({
+      [Input.SourceBucket]: 'release-unsigned',
+      [Input.DestinationPrefix]: 'out/',
+      [Input.ExpectedBucketOwner]: '111122223333',
+      [Input.DeleteUnsigned]: 'true'
+    })
+    expect(inputs.ignored).toEqual([
+      Input.SourceBucket,
+      Input.DestinationPrefix,
+      Input.ExpectedBucketOwner,
+      Input.DeleteUnsigned
+    ])
+    expect(ignoredInputsWarning(inputs)).toBe(
+      "Ignored 'source-bucket', 'destination-prefix', 'expected-bucket-owner', 'delete-unsigned': they steer how files are uploaded to S3, and images are signed without S3 (SignPayload, then the registry)."
+    )
+  })
+
+  it('ignores the image inputs in a step that signs files, with a warning', () => {
+    const inputs = read({ [Input.SignPlatformManifests]: 'true', [Input.RegistryUsername]: 'me' })
+    expect(inputs.ignored).toEqual([Input.RegistryUsername, Input.SignPlatformManifests])
+    expect(ignoredInputsWarning(inputs)).toContain("this step signs files ('path')")
+    expect(ignoredInputsWarning(read({}))).toBeUndefined()
+  })
+
+  it('takes registry-username and registry-password as a pair', () => {
+    const inputs = readImage({
+      [Input.RegistryUsername]: ' octocat ',
+      [Input.RegistryPassword]: 'pw'
+    })
+    expect(inputs.registryCredentials).toEqual({ username: 'octocat', password: 'pw' })
+    expect(imageError({ [Input.RegistryUsername]: 'octocat' }).input).toBe(Input.RegistryPassword)
+    expect(imageError({ [Input.RegistryPassword]: 'pw' }).input).toBe(Input.RegistryUsername)
+  })
+
+  it('refuses explicit credentials that would reach two registries', () => {
+    const error = imageError({
+      [Input.Image]: `ghcr.io/owner/app@${DIGEST}\nquay.io/owner/app@${DIGEST}`,
+      [Input.RegistryUsername]: 'octocat',
+      [Input.RegistryPassword]: 'pw'
+    })
+    expect(error.input).toBe(Input.RegistryUsername)
+    expect(error.message).toContain('ghcr.io, quay.io')
+  })
+
+  it('masks registry-password on reading, whatever else is wrong', () => {
+    const written: string[] = []
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation(chunk => {
+      written.push(String(chunk))
+      return true
+    })
+    try {
+      inputError(() => readImage({ [Input.RegistryPassword]: 's3cret', [Input.Path]: 'a.zip' }))
+    } finally {
+      spy.mockRestore()
+    }
+    expect(written.join('')).toContain('::add-mask::s3cret')
+  })
+
+  it('reads sign-platform-manifests, and says images in the max-concurrency message', () => {
+    expect(readImage({ [Input.SignPlatformManifests]: 'TRUE' }).signPlatformManifests).toBe(true)
+    expect(imageError({ [Input.SignPlatformManifests]: 'yes' }).input).toBe(
+      Input.SignPlatformManifests
+    )
+    expect(imageError({ [Input.MaxConcurrency]: '0' }).message).toContain('images at once')
   })
 })
 
