@@ -89,11 +89,10 @@ export async function signImage(
       { ...emptyResult(reference, undefined, ''), error: errorMessage(error), ...since(started) }
     ]
   }
-  const results: ImageResult[] = []
-  for (const target of targets) {
-    results.push(await signManifest(client, reference, target, setup, { log, deadline }))
-  }
-  return results
+  // An index's platform manifests are signed side by side: each keeps its own referrers tag.
+  return Promise.all(
+    targets.map(target => signManifest(client, reference, target, setup, { log, deadline }))
+  )
 }
 
 /** The descriptor of what the reference names, with one HEAD; a tag is resolved once, with a warning. */
@@ -187,7 +186,8 @@ async function signManifest(
   const started = Date.now()
   const result = emptyResult(reference, descriptor, platform)
   const { repository } = reference
-  const label = platform ? `${platform} ${descriptor.digest}` : descriptor.digest
+  // Platform manifests are signed side by side: their lines say which is which.
+  const say = (line: string) => log(platform ? `${platform} ${descriptor.digest}: ${line}` : line)
   try {
     const signed = await signPayload(signer, {
       profileName: inputs.profileName,
@@ -211,7 +211,7 @@ async function signManifest(
         `The signature of ${result.signedImage} (job ${signed.jobId}) names no expiry: it is left empty in the outputs.`
       )
     }
-    log(`${label}: signed by job ${signed.jobId} (${envelope.profileVersionArn})`)
+    say(`signed by job ${signed.jobId} (${envelope.profileVersionArn})`)
 
     const manifest = signatureManifest({
       subject: descriptor,
@@ -231,14 +231,14 @@ async function signManifest(
       manifest.bytes
     )
     result.signatureDigest = manifest.descriptor.digest
-    log(`${label}: pushed the signature ${manifest.descriptor.digest}`)
+    say(`pushed the signature ${manifest.descriptor.digest}`)
 
     result.referrers = await addReferrer(client, repository, descriptor, manifest.descriptor, {
       ociSubject: pushed.ociSubject,
       deadline
     })
-    log(
-      `${label}: ${result.referrers === 'api' ? "listed by the registry's referrers API" : `listed in the referrers tag ${referrersTag(descriptor.digest)}`}`
+    say(
+      `${result.referrers === 'api' ? "listed by the registry's referrers API" : `listed in the referrers tag ${referrersTag(descriptor.digest)}`}`
     )
     result.status = 'signed'
   } catch (error) {
