@@ -58,7 +58,7 @@ async function signFiles(inputs: FileInputs, context: RunContext): Promise<void>
     afterSigning,
     total: results.length,
     noun: 'file',
-    kept: 'are in place'
+    kept: "are in place and listed in 'results'"
   })
 }
 

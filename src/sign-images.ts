@@ -54,7 +54,7 @@ export async function signImages(inputs: ImageInputs): Promise<void> {
     afterSigning: [],
     total: results.length,
     noun: 'image',
-    kept: 'have their signatures in the registry'
+    kept: "keep their signatures in the registry and are listed in 'results'"
   })
 }
 

@@ -9,7 +9,7 @@ export interface SigningTally {
   /** How many items there were, signed or not. */
   total: number
   noun: 'file' | 'image'
-  /** What became of the signed items, for the closing message: 'are in place'. */
+  /** What became of the signed items, for the closing message: "are in place and listed in 'results'". */
   kept: string
 }
 
@@ -27,8 +27,7 @@ export function failIfAny({ failed, afterSigning, total, noun, kept }: SigningTa
   }
   failures.forEach(failure => log.error(failure))
   const signed = total - failed.length
-  const keptNote =
-    signed > 0 ? `; the ${signed} signed ${noun}(s) ${kept} and listed in 'results'` : ''
+  const keptNote = signed > 0 ? `; the ${signed} signed ${noun}(s) ${kept}` : ''
   throw new ActionError(
     failed.length > 0
       ? `${failed.length} of ${total} ${noun}s failed to sign${keptNote}.`
