@@ -32,11 +32,17 @@ const skopeoAbsent = skopeoMissing()
  * install it. `file` names the test file in that line.
  */
 export function startRealRegistry(file: string): Promise<TestRegistry> {
-  if (!registryMissing) return startDockerRegistry()
-  process.stderr.write(
-    `${file}: the real-registry leg did not run; signed in the stand-in (no referrers API) instead: ${registryMissing}\n`
-  )
-  return startRegistryStandIn({ referrers: 'none', ignoreIfMatch: true })
+  // One line, outside jest's console decoration: what did not run, and how to get it.
+  if (registryMissing) {
+    process.stderr.write(
+      `${file}: the real-registry leg did not run; signed in the stand-in (no referrers API) instead: ${registryMissing}\n`
+    )
+  } else if (skopeoAbsent) {
+    process.stderr.write(`${file}: read back with fetch, not skopeo: ${skopeoAbsent}\n`)
+  }
+  return registryMissing
+    ? startRegistryStandIn({ referrers: 'none', ignoreIfMatch: true })
+    : startDockerRegistry()
 }
 
 /** The step's own environment: the rig's AWS endpoints, nothing of the registry. */
