@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { FileResult } from '../../../src/pipeline/sign-one-file.js'
+import type { ImageResult } from '../../../src/pipeline/sign-one-image.js'
 
 export const SIGNED: FileResult = {
   path: 'build/a.zip',
@@ -38,6 +39,41 @@ export const FAILED: FileResult = {
   releaseAssetUrl: '',
   seconds: 0.4,
   error: 'AccessDenied: no'
+}
+
+const IMAGE_DIGEST = `sha256:${'1'.repeat(64)}`
+
+export const SIGNED_IMAGE: ImageResult = {
+  image: `ghcr.io/owner/app@${IMAGE_DIGEST}`,
+  platform: '',
+  signedImage: `ghcr.io/owner/app@${IMAGE_DIGEST}`,
+  digest: IMAGE_DIGEST,
+  mediaType: 'application/vnd.oci.image.index.v1+json',
+  status: 'signed',
+  signatureDigest: `sha256:${'2'.repeat(64)}`,
+  jobId: 'job-i',
+  signatureExpiresAt: '2030-01-01T00:00:00.000Z',
+  profileVersionArn: 'arn:aws:signer:us-east-1:123456789012:/signing-profiles/container_profile/v9',
+  jobArn: 'arn:aws:signer:us-east-1:123456789012:/signing-jobs/job-i',
+  referrers: 'api',
+  seconds: 0.8
+}
+
+export const FAILED_IMAGE: ImageResult = {
+  image: 'ghcr.io/owner/other:1.0',
+  platform: '',
+  signedImage: '',
+  digest: '',
+  mediaType: '',
+  status: 'failed',
+  signatureDigest: '',
+  jobId: '',
+  signatureExpiresAt: '',
+  profileVersionArn: '',
+  jobArn: '',
+  referrers: '',
+  seconds: 0.2,
+  error: 'ghcr.io/owner/other: resolving 1.0 failed: 404 MANIFEST_UNKNOWN'
 }
 
 /** `count` signed results with distinct paths. */

@@ -4,10 +4,11 @@ import {
   OUTPUT_LIMIT_BYTES,
   Output,
   firstThatFit,
+  setImageOutputs,
   setOutputs
 } from '../../../src/github/outputs.js'
 import { parseOutputFile } from '../../rig/run-action.js'
-import { FAILED, SIGNED, manyResults, runnerFiles } from './fixtures.js'
+import { FAILED, FAILED_IMAGE, SIGNED, SIGNED_IMAGE, manyResults, runnerFiles } from './fixtures.js'
 
 let files: ReturnType<typeof runnerFiles>
 let stdout: string[]
@@ -69,6 +70,34 @@ describe('setOutputs', () => {
     expect(stdout.join('')).toContain(
       `::warning::The 'results' output holds the first ${kept.length} of 5000 files`
     )
+  })
+})
+
+describe('setImageOutputs', () => {
+  it('sets the image outputs from the first image, and results for all, without file outputs', async () => {
+    await setImageOutputs([SIGNED_IMAGE, FAILED_IMAGE])
+    const set = outputs()
+    expect(set).toMatchObject({
+      [Output.JobId]: 'job-i',
+      [Output.SignatureExpiresAt]: '2030-01-01T00:00:00.000Z',
+      [Output.ProfileVersionArn]: SIGNED_IMAGE.profileVersionArn,
+      [Output.SigningJobArn]: SIGNED_IMAGE.jobArn,
+      [Output.SignedImage]: SIGNED_IMAGE.signedImage,
+      [Output.SignatureDigest]: SIGNED_IMAGE.signatureDigest
+    })
+    expect(set[Output.SignedPath]).toBeUndefined()
+    expect(set[Output.Checksums]).toBeUndefined()
+    expect(JSON.parse(set[Output.Results] ?? '')).toEqual([SIGNED_IMAGE, FAILED_IMAGE])
+    expect(JSON.parse(readFileSync(set[Output.ResultsFile] ?? '', 'utf8'))).toEqual([
+      SIGNED_IMAGE,
+      FAILED_IMAGE
+    ])
+  })
+
+  it('leaves the image outputs empty when the first image failed', async () => {
+    await setImageOutputs([FAILED_IMAGE, SIGNED_IMAGE])
+    expect(outputs()[Output.SignedImage]).toBe('')
+    expect(outputs()[Output.SignatureDigest]).toBe('')
   })
 })
 

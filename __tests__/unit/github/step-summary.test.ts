@@ -1,8 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import * as core from '@actions/core'
-import { SUMMARY_LIMIT_BYTES, writeSummary } from '../../../src/github/step-summary.js'
-import { FAILED, SIGNED, manyResults, runnerFiles } from './fixtures.js'
+import {
+  SUMMARY_LIMIT_BYTES,
+  writeImageSummary,
+  writeSummary
+} from '../../../src/github/step-summary.js'
+import { FAILED, FAILED_IMAGE, SIGNED, SIGNED_IMAGE, manyResults, runnerFiles } from './fixtures.js'
 
 let files: ReturnType<typeof runnerFiles>
 
@@ -86,5 +90,59 @@ describe('writeSummary', () => {
   it('gives no code signing config when nothing was signed', async () => {
     await writeSummary([FAILED], undefined)
     expect(summary()).not.toContain('Lambda code signing')
+  })
+})
+
+describe('writeImageSummary', () => {
+  const PLATFORM_IMAGE = {
+    ...SIGNED_IMAGE,
+    platform: 'linux/arm64',
+    digest: `sha256:${'3'.repeat(64)}`,
+    signedImage: `ghcr.io/owner/app@sha256:${'3'.repeat(64)}`,
+    referrers: 'tag' as const
+  }
+
+  it('writes a row per manifest, a trust policy for the profile and a verify command per image', async () => {
+    await writeImageSummary([SIGNED_IMAGE, PLATFORM_IMAGE, FAILED_IMAGE])
+    const html = summary()
+    expect(html).toContain('2 of 3 images signed.')
+    expect(html).toContain(
+      `<tr><td>${SIGNED_IMAGE.image}</td><td>${SIGNED_IMAGE.digest}</td><td>${SIGNED_IMAGE.signatureDigest}</td><td>referrers API</td><td>job-i</td><td>2030-01-01T00:00:00.000Z</td><td>0.8</td><td>✅ signed</td></tr>`
+    )
+    expect(html).toContain(`<td>${SIGNED_IMAGE.image} (linux/arm64)</td>`)
+    expect(html).toContain('<td>tag</td>')
+    expect(html).toContain(
+      '<td>❌ ghcr.io/owner/other: resolving 1.0 failed: 404 MANIFEST_UNKNOWN</td>'
+    )
+    const policy = /<pre lang="json"><code>([\s\S]*?)<\/code><\/pre>/.exec(html)?.[1] ?? ''
+    expect(JSON.parse(policy.replaceAll('&quot;', '"'))).toEqual({
+      version: '1.0',
+      trustPolicies: [
+        {
+          name: 'aws-signer-container_profile',
+          registryScopes: ['ghcr.io/owner/app'],
+          signatureVerification: { level: 'strict' },
+          trustStores: ['signingAuthority:aws-signer-ts'],
+          trustedIdentities: [
+            'arn:aws:signer:us-east-1:123456789012:/signing-profiles/container_profile'
+          ]
+        }
+      ]
+    })
+    expect(html).toContain(
+      `notation policy import trustpolicy.json\nnotation verify ${SIGNED_IMAGE.signedImage}\nnotation verify ${PLATFORM_IMAGE.signedImage}</code>`
+    )
+  })
+
+  it('writes no trust policy when nothing was signed', async () => {
+    await writeImageSummary([FAILED_IMAGE])
+    expect(summary()).toContain('0 of 1 image signed.')
+    expect(summary()).not.toContain('trustpolicy.json')
+  })
+
+  it('shows a registry message with markup as text', async () => {
+    await writeImageSummary([{ ...FAILED_IMAGE, error: 'DENIED: <img src=x onerror=alert(1)>' }])
+    expect(summary()).not.toContain('<img')
+    expect(summary()).toContain('DENIED: &lt;img src=x onerror=alert(1)&gt;')
   })
 })
