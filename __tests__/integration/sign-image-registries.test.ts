@@ -29,6 +29,8 @@ afterAll(async () => {
 beforeEach(() => {
   rig.signer.reset()
   registry.auth = 'none'
+  registry.referrers = 'api'
+  registry.clearFaults()
   registry.requests.length = 0
 })
 
@@ -147,5 +149,37 @@ describe('registries the real docker-registry cannot stand for', () => {
     expect(leaking(run.stdout, 'wrong-password')).toEqual([])
     expect(writes()).toEqual([])
     expect(rig.signer.notary.jobs).toHaveLength(0)
+  })
+
+  it('stops keeping the referrers tag when the runner cancels the step: no write after the signal', async () => {
+    registry.referrers = 'none'
+    const image = await pushImage('acme/cancelled', { seed: 'cancelled' })
+    const hold = registry.holdNext({ method: 'PUT', path: /\/manifests\/sha256-/ })
+    let signalledAt = Infinity
+
+    const run = await runImageSigning(
+      rig,
+      { image: `${registry.host}/acme/cancelled@${image.digest}` },
+      {
+        onSpawn: child => {
+          void hold.arrived.then(() => {
+            signalledAt = Date.now()
+            child.kill('SIGINT')
+          })
+        }
+      }
+    )
+
+    expect(run.exitCode).toBe(1)
+    // The write under way when the runner cancelled was cut off; none started after it.
+    hold.release()
+    const tagWrites = () => writes().filter(r => /\/manifests\/sha256-/.test(r.path))
+    for (let waited = 0; tagWrites().length === 0 && waited < 2000; waited += 50) {
+      await new Promise(resolve => setTimeout(resolve, 50))
+    }
+    expect(tagWrites().map(r => r.status)).toEqual(['abandoned'])
+    const [held] = tagWrites()
+    expect(registry.requests.filter(r => r !== held && r.atMs >= signalledAt)).toEqual([])
+    expect(registry.tagged('acme/cancelled', image.digest.replace(':', '-'))).toBeUndefined()
   })
 })
