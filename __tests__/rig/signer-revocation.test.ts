@@ -345,6 +345,26 @@ describe('RevokeSigningProfile', () => {
     expect((await getProfile(profileName)).revocationRecord).toEqual(moved)
   })
 
+  it('revokes only the caller’s own profiles: the request names no owner', async () => {
+    const profileName = newProfile(undefined, OTHER_ACCOUNT)
+    const { profileVersion } = await signer.send(
+      new GetSigningProfileCommand({ profileName, profileOwner: OTHER_ACCOUNT })
+    )
+    await expect(
+      signer.send(
+        new RevokeSigningProfileCommand({
+          profileName,
+          profileVersion,
+          reason: 'r',
+          effectiveTime: new Date()
+        })
+      )
+    ).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+      message: expect.stringContaining(`owned by ${MOTO_ACCOUNT}`)
+    })
+  })
+
   it('revokes a canceled profile (the rig’s choice)', async () => {
     service.addProfile({ name: 'canceled_then_revoked', status: 'Canceled' })
     await revokeProfile('canceled_then_revoked')
@@ -410,6 +430,7 @@ describe('GetRevocationStatus', () => {
     const image = await signImage(newProfile(NOTATION_PLATFORM))
     const hashes = certificateHashes(service.notary.chain.certificates)
     service.revocations.certificates.add(hashes[1] ?? '')
+    // Hex in either case names the same certificate; the answer repeats what was sent.
     const sent = hashes.map((hash, index) => (index === 1 ? hash.toUpperCase() : hash))
 
     expect(await revokedEntities(statusQuery(image, { certificateHashes: sent }))).toEqual([

@@ -189,8 +189,9 @@ export class LocalRevocations {
       revokedEntities.push(parsed.profileVersionArn)
     }
     if (this.jobs.has(parsed.jobArn)) revokedEntities.push(parsed.jobArn)
+    const revokedHashes = new Set([...this.certificates].map(hash => hash.toLowerCase()))
     for (const hash of parsed.certificateHashes) {
-      if (this.certificates.has(hash.toLowerCase())) revokedEntities.push(hash)
+      if (revokedHashes.has(hash.toLowerCase())) revokedEntities.push(hash)
     }
     this.queries.push({ host, ...parsed, revokedEntities })
     return { revokedEntities }
