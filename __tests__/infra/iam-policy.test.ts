@@ -47,6 +47,13 @@ describe('the README policy', () => {
           Resource: `${bucket}/signed/*`
         },
         { Sid: 'Sign', Effect: 'Allow', Action: ['signer:StartSigningJob'], Resource: profile },
+        { Sid: 'SignImages', Effect: 'Allow', Action: ['signer:SignPayload'], Resource: profile },
+        {
+          Sid: 'RegistryToken',
+          Effect: 'Allow',
+          Action: ['ecr:GetAuthorizationToken'],
+          Resource: '*'
+        },
         {
           Sid: 'WaitForJobs',
           Effect: 'Allow',
@@ -118,7 +125,9 @@ const ACTIONS_OF_CALLS: Record<string, string[]> = {
   StartSigningJobCommand: ['signer:StartSigningJob'],
   DescribeSigningJobCommand: ['signer:DescribeSigningJob'],
   GetSigningProfileCommand: ['signer:GetSigningProfile'],
-  GetSigningPlatformCommand: ['signer:GetSigningPlatform']
+  GetSigningPlatformCommand: ['signer:GetSigningPlatform'],
+  SignPayloadCommand: ['signer:SignPayload'],
+  GetAuthorizationTokenCommand: ['ecr:GetAuthorizationToken']
 }
 
 /** The AWS SDK calls that the .ts files under `directory` make. */
