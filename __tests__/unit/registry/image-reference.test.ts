@@ -108,7 +108,7 @@ describe('parseImageReference', () => {
       () => parseImageReference('ghcr.io/a:1\n::set-output name=x::\u202e\u001b', 'image'),
       InputError
     )
-    expect(error.message).toContain("'ghcr.io/a:1\\n::set-output name=x::\\u{202e}\\u001b'")
+    expect(error.message).toContain("'ghcr.io/a:1\\n::set-output name=x::\\u202e\\u001b'")
   })
 
   it('cuts a long reference short when it shows it', () => {
