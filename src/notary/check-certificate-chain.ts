@@ -138,12 +138,13 @@ function criticalKeyUsageProblem(keyUsage: CertificateParts['keyUsage']): string
 /**
  * Each certificate is issued (names match, and node's key identifier and key usage checks) and
  * signed by the next; no certificate before the last is self-signed; the last is a self-signed
- * root. A single certificate is its own root.
+ * root. A single certificate is its own root (a signing certificate without keyCertSign, so
+ * self-signed means what notation-core-go checks: its subject is its issuer, its key signed it).
  */
 export function checkIssuance(chain: readonly ChainCertificate[]): void {
   const last = chain.length - 1
   chain.forEach((certificate, index) => {
-    const selfSigned = issuedBy(certificate.x509, certificate.x509)
+    const selfSigned = isSelfSigned(certificate.x509)
     if (index === last) {
       if (!selfSigned) {
         throw new EnvelopeError(
@@ -167,6 +168,12 @@ export function checkIssuance(chain: readonly ChainCertificate[]): void {
       )
     }
   })
+}
+
+function isSelfSigned(certificate: X509Certificate): boolean {
+  return (
+    certificate.subject === certificate.issuer && verifiesWith(certificate, certificate.publicKey)
+  )
 }
 
 function issuedBy(subject: X509Certificate, issuer: X509Certificate): boolean {
