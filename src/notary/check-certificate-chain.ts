@@ -215,7 +215,7 @@ export function checkValidity(chain: readonly ChainCertificate[], time: Date, wh
     if (time < from || time > to) {
       throw new EnvelopeError(
         'validity',
-        `${named(certificate, index)} is valid from ${from.toISOString()} to ${to.toISOString()}, not ${when} (${time.toISOString()})`
+        `${named(certificate, index)} is valid from ${from.toISOString()} to ${to.toISOString()}, not at ${time.toISOString()} (${when})`
       )
     }
   })

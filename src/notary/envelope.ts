@@ -32,7 +32,6 @@ export const Header = {
   authenticSigningTime: 'io.cncf.notary.authenticSigningTime',
   expiry: 'io.cncf.notary.expiry',
   verificationPlugin: 'io.cncf.notary.verificationPlugin',
-  verificationPluginMinVersion: 'io.cncf.notary.verificationPluginMinVersion',
   signingProfileVersion: 'com.amazonaws.signer.signingProfileVersion',
   signingJob: 'com.amazonaws.signer.signingJob'
 } as const
@@ -42,8 +41,8 @@ export const SIGNATURE_ALGORITHM = 'ES384'
 /** The scheme under which AWS vouches for the signing time (`authenticSigningTime`). */
 export const SIGNING_AUTHORITY = 'notary.x509.signingAuthority'
 /** The scheme under which the signer states the time itself (`signingTime`), which is not trusted. */
-export const X509 = 'notary.x509'
-export type SigningScheme = typeof SIGNING_AUTHORITY | typeof X509
+export const NOTARY_X509 = 'notary.x509'
+export type SigningScheme = typeof SIGNING_AUTHORITY | typeof NOTARY_X509
 
 /** AWS's envelope is a few kilobytes (four certificates); anything near this is not one. */
 export const MAX_ENVELOPE_BYTES = 64 * 1024
@@ -215,7 +214,7 @@ export interface NotaryAttributes {
  */
 export function readNotaryAttributes(
   envelope: JwsEnvelope,
-  schemes: readonly SigningScheme[] = [SIGNING_AUTHORITY, X509]
+  schemes: readonly SigningScheme[] = [SIGNING_AUTHORITY, NOTARY_X509]
 ): NotaryAttributes {
   const header = envelope.protectedHeader
   if (header[Header.cty] !== PAYLOAD_FORMAT) {

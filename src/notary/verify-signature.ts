@@ -119,9 +119,10 @@ export type SignatureVerdict =
  * signature as RFC 7515 section 5.2 orders it), 'verificationPlugin' (none, or AWS's), AWS's ARNs
  * when present ('signingProfileVersion', 'signingJob'); 'alg' and 'signature' with the first
  * certificate; the chain: 'chain' (each issued and signed by the next, ending at a self-signed
- * root), 'certificate' (the Notary Project's requirements), 'trustedRoot' (pinned), 'validity' (every certificate valid at the authentic signing
- * time, or now under `notary.x509`, whose signing time is only the signer's claim); 'payload' (it
- * signs the subject); 'expired' (`now` is before the expiry); 'trustedProfile'.
+ * root), 'certificate' (the Notary Project's requirements), 'trustedRoot' (pinned), 'validity'
+ * (every certificate valid at the authentic signing time, or now under `notary.x509`, whose
+ * signing time is only the signer's claim); 'payload' (it signs the subject); 'expired' (the
+ * expiry has passed); 'trustedProfile'.
  *
  * Never throws for what the envelope holds; throws an ActionError when the options are not usable.
  */
@@ -148,9 +149,9 @@ export function verifySignature(bytes: Uint8Array, options: VerifyOptions): Sign
     checkCertificateRequirements(chain)
     checkPinnedRoot(chain, options.trustedRootSha256)
     if (attributes.signingScheme === SIGNING_AUTHORITY) {
-      checkValidity(chain, attributes.signingTime, 'at the authentic signing time')
+      checkValidity(chain, attributes.signingTime, 'the authentic signing time')
     } else {
-      checkValidity(chain, options.now, 'now (under notary.x509 the signing time is not trusted)')
+      checkValidity(chain, options.now, 'now: under notary.x509 the signing time is not trusted')
     }
     const target = checkSubject(envelope.payload, options.subject)
     read.target = target

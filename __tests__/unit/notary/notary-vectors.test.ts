@@ -280,7 +280,7 @@ describe('jws_signature.sig: the notary.x509 scheme, PS256, one self-signed cert
     expectInvalid(
       verifySignature(ENVELOPE, options({ now: new Date('2123-08-29T13:50:01Z') })),
       'validity',
-      "certificate 0 ('C=US, ST=WA, L=Seattle, O=Notary, CN=alpine') is valid from 2000-08-29T13:50:00.000Z to 2123-08-29T13:50:00.000Z, not now (under notary.x509 the signing time is not trusted) (2123-08-29T13:50:01.000Z)"
+      "certificate 0 ('C=US, ST=WA, L=Seattle, O=Notary, CN=alpine') is valid from 2000-08-29T13:50:00.000Z to 2123-08-29T13:50:00.000Z, not at 2123-08-29T13:50:01.000Z (now: under notary.x509 the signing time is not trusted)"
     )
   })
 
@@ -331,7 +331,7 @@ describe('jwsExpiredWithTimestamp.sig: notary.x509 with a certificate valid for 
     expectInvalid(
       verifySignature(ENVELOPE, options(NOW)),
       'validity',
-      "certificate 0 ('C=US, ST=WA, L=Seattle, O=Notary, CN=testTSA') is valid from 2024-06-18T07:20:31.000Z to 2024-06-18T07:30:31.000Z, not now"
+      "certificate 0 ('C=US, ST=WA, L=Seattle, O=Notary, CN=testTSA') is valid from 2024-06-18T07:20:31.000Z to 2024-06-18T07:30:31.000Z, not at 2026-12-01T00:00:00.000Z (now:"
     )
   })
 
