@@ -1,16 +1,25 @@
-import { createHash, verify, X509Certificate } from 'node:crypto'
+import { createHash, X509Certificate } from 'node:crypto'
 import { ActionError } from '../errors.js'
+import {
+  describeKey,
+  isJwsAlgorithm,
+  jwsSignatureVerifies,
+  keyFits,
+  requiredKey,
+  type JwsAlgorithm
+} from './jws-algorithm.js'
 import { PAYLOAD_FORMAT, readPayload, targetDifferences, type TargetArtifact } from './payload.js'
-import { quoted } from './untrusted.js'
+import { quoted, quotedName } from './untrusted.js'
 
 /**
  * The signature envelope SignPayload returns: a flattened JWS (Notary Project
  * signature-envelope-jws.md) that AWS signs with ES384 under the signing-authority scheme. Every
  * part of it is checked before anything is pushed. The steps are separate functions so that the
- * verify mode can reuse the parsing: `parseEnvelope` takes it apart, `verifyEnvelopeSignature`
- * checks the signature against the first certificate, `readSignedAttributes` checks the protected
- * headers; `checkEnvelope` runs them all against what was sent. Chain trust (pinned root, issuers,
- * revocation) is not checked here.
+ * verify mode reuses them: `parseEnvelope` takes it apart, `verifyEnvelopeSignature` checks the
+ * signature against the first certificate, `readNotaryAttributes` checks the protected headers the
+ * Notary Project defines (either signing scheme) and `readAwsSignerAttributes` AWS's;
+ * `checkEnvelope` runs them as signing needs them, against what was sent. Chain trust (pinned
+ * root, issuers, revocation) is verify-signature.ts's.
  */
 
 /** Protected header names: the JWS registered ones, the Notary Project's and AWS Signer's. */
@@ -31,6 +40,9 @@ export const Header = {
 export const SIGNATURE_ALGORITHM = 'ES384'
 /** The scheme under which AWS vouches for the signing time (`authenticSigningTime`). */
 export const SIGNING_AUTHORITY = 'notary.x509.signingAuthority'
+/** The scheme under which the signer states the time itself (`signingTime`), which is not trusted. */
+export const NOTARY_X509 = 'notary.x509'
+export type SigningScheme = typeof SIGNING_AUTHORITY | typeof NOTARY_X509
 
 /** AWS's envelope is a few kilobytes (four certificates); anything near this is not one. */
 export const MAX_ENVELOPE_BYTES = 64 * 1024
@@ -50,7 +62,10 @@ const REGISTERED = new Set<string>([
   'x5t#S256'
 ])
 
-/** Which check refused the envelope: stable names for callers and tests. */
+/**
+ * Which check refused the envelope: stable names for callers and tests. The last group only
+ * verification makes (verify-signature.ts).
+ */
 export type EnvelopeCheck =
   | 'size'
   | 'json'
@@ -61,17 +76,26 @@ export type EnvelopeCheck =
   | 'cty'
   | 'signingScheme'
   | 'authenticSigningTime'
+  | 'signingTime'
   | 'expiry'
   | 'crit'
   | 'signingProfileVersion'
   | 'signingJob'
   | 'payload'
+  | 'verificationPlugin'
+  | 'certificate'
+  | 'chain'
+  | 'trustedRoot'
+  | 'validity'
+  | 'expired'
+  | 'trustedProfile'
 
 /** An envelope that failed a check; the message names the check and what differed. */
 export class EnvelopeError extends ActionError {
   constructor(
     readonly check: EnvelopeCheck,
-    detail: string
+    /** What differed, every untrusted value in it escaped. */
+    readonly detail: string
   ) {
     super(`The signature envelope failed its '${check}' check: ${detail}`)
   }
@@ -126,45 +150,129 @@ export function parseEnvelope(bytes: Uint8Array): JwsEnvelope {
 }
 
 /**
- * Checks that `alg` is ES384 and that the signature verifies over `protected.payload` with the
- * public key of the first certificate, a P-384 key (the spec ties `alg` to the signing key).
+ * Checks that `alg` is one of `allowed` (AWS's ES384 unless told otherwise), that the first
+ * certificate's key is the one that selects it (the spec ties `alg` to the signing key), and that
+ * the signature verifies over `protected.payload` with that key. Returns the algorithm.
  */
-export function verifyEnvelopeSignature(envelope: JwsEnvelope): void {
+export function verifyEnvelopeSignature(
+  envelope: JwsEnvelope,
+  allowed: readonly JwsAlgorithm[] = [SIGNATURE_ALGORITHM]
+): JwsAlgorithm {
   const alg = envelope.protectedHeader[Header.alg]
-  if (alg !== SIGNATURE_ALGORITHM) {
-    throw new EnvelopeError('alg', `alg is ${quoted(alg)}, expected '${SIGNATURE_ALGORITHM}'`)
+  if (!isJwsAlgorithm(alg) || !allowed.includes(alg)) {
+    const expected = allowed.map(name => `'${name}'`).join(', ')
+    throw new EnvelopeError(
+      'alg',
+      `alg is ${quoted(alg)}, expected ${allowed.length === 1 ? expected : `one of ${expected}`}`
+    )
   }
   const [first] = envelope.certificates
   if (!first) throw new EnvelopeError('x5c', 'header.x5c holds no certificate')
   const certificate = new X509Certificate(first)
   const key = certificate.publicKey
-  const curve = key.asymmetricKeyDetails?.namedCurve
-  if (key.asymmetricKeyType !== 'ec' || curve !== 'secp384r1') {
+  if (!keyFits(alg, key)) {
     throw new EnvelopeError(
       'alg',
-      `ES384 needs a P-384 key, but the first certificate (${quoted(certificate.subject)}) has a ${key.asymmetricKeyType ?? 'unknown'} key${curve ? ` on ${curve}` : ''}`
+      `${alg} needs ${requiredKey(alg)}, but the first certificate (${quotedName(certificate.subject)}) has ${describeKey(key)}`
     )
   }
   const signingInput = Buffer.from(
     `${envelope.encodedProtected}.${envelope.encodedPayload}`,
     'ascii'
   )
-  // JWS carries r and s as two fixed-size integers (IEEE P1363), not DER.
-  const valid = verify(
-    'sha384',
-    signingInput,
-    { key, dsaEncoding: 'ieee-p1363' },
-    envelope.signature
-  )
-  if (!valid) {
+  if (!jwsSignatureVerifies(alg, key, signingInput, envelope.signature)) {
     throw new EnvelopeError(
       'signature',
-      `the ES384 signature does not verify with the key of the first certificate (${quoted(certificate.subject)})`
+      `the ${alg} signature does not verify with the key of the first certificate (${quotedName(certificate.subject)})`
     )
+  }
+  return alg
+}
+
+/** What the Notary Project's protected headers say, once their form has been checked. */
+export interface NotaryAttributes {
+  signingScheme: SigningScheme
+  /**
+   * `io.cncf.notary.authenticSigningTime` under the signing-authority scheme, which the signing
+   * authority vouches for; under `notary.x509`, `io.cncf.notary.signingTime`, which the signer
+   * states itself and the spec does not use in trust decisions.
+   */
+  signingTime: Date
+  /** `io.cncf.notary.expiry`, when there is one (AWS always sends it; the profile sets it). */
+  expiry: Date | undefined
+  /** `crit`, as listed. */
+  critical: readonly string[]
+}
+
+/**
+ * Checks the protected header as the Notary Project requires it (signature-envelope-jws.md):
+ * `cty` the payload type; a known signing scheme with its own time header (`authenticSigningTime`
+ * for the signing authority, `signingTime` for `notary.x509`) and not the other's; an RFC 3339
+ * `expiry` if any; `crit` naming only headers present (never the registered ones), among them the
+ * scheme, the authentic signing time and the expiry. Which other critical headers are understood
+ * is the caller's to decide.
+ */
+export function readNotaryAttributes(
+  envelope: JwsEnvelope,
+  schemes: readonly SigningScheme[] = [SIGNING_AUTHORITY, NOTARY_X509]
+): NotaryAttributes {
+  const header = envelope.protectedHeader
+  if (header[Header.cty] !== PAYLOAD_FORMAT) {
+    throw new EnvelopeError(
+      'cty',
+      `cty is ${quoted(header[Header.cty])}, expected '${PAYLOAD_FORMAT}'`
+    )
+  }
+  const signingScheme = header[Header.signingScheme]
+  if (!schemes.some(scheme => scheme === signingScheme)) {
+    throw new EnvelopeError(
+      'signingScheme',
+      `${Header.signingScheme} is ${quoted(signingScheme)}, expected ${schemes.map(scheme => `'${scheme}'`).join(' or ')}`
+    )
+  }
+  const authentic = signingScheme === SIGNING_AUTHORITY
+  const [timeHeader, otherHeader, check] = authentic
+    ? ([Header.authenticSigningTime, Header.signingTime, 'authenticSigningTime'] as const)
+    : ([Header.signingTime, Header.authenticSigningTime, 'signingTime'] as const)
+  if (Object.hasOwn(header, otherHeader)) {
+    throw new EnvelopeError(
+      'signingScheme',
+      `${otherHeader} is present, which the ${signingScheme} scheme does not allow`
+    )
+  }
+  const signingTime = rfc3339Header(header, timeHeader, check)
+  if (!signingTime) throw new EnvelopeError(check, `${timeHeader} is missing`)
+  const expiry = rfc3339Header(header, Header.expiry, 'expiry')
+  const critical = readCritical(header, [
+    Header.signingScheme,
+    ...(authentic ? [Header.authenticSigningTime] : []),
+    ...(expiry ? [Header.expiry] : [])
+  ])
+  return { signingScheme: signingScheme as SigningScheme, signingTime, expiry, critical }
+}
+
+/** AWS Signer's extended attributes, each in AWS's ARN form when present. */
+export interface AwsSignerAttributes {
+  /** `com.amazonaws.signer.signingProfileVersion` */
+  profileVersionArn: string | undefined
+  /** `com.amazonaws.signer.signingJob` */
+  jobArn: string | undefined
+}
+
+export function readAwsSignerAttributes(envelope: JwsEnvelope): AwsSignerAttributes {
+  const header = envelope.protectedHeader
+  return {
+    profileVersionArn: arnHeader(
+      header,
+      Header.signingProfileVersion,
+      PROFILE_VERSION_ARN,
+      'signingProfileVersion'
+    ),
+    jobArn: arnHeader(header, Header.signingJob, JOB_ARN, 'signingJob')
   }
 }
 
-/** What the protected header says, once its form has been checked. */
+/** What the protected header of AWS's envelope says. */
 export interface SignedAttributes {
   /** `io.cncf.notary.authenticSigningTime`: when AWS signed. */
   signingTime: Date
@@ -184,50 +292,18 @@ const PROFILE_VERSION_ARN =
 const JOB_ARN = /^arn:aws[a-z-]*:signer:[a-z0-9-]+:(\d{12}):\/signing-jobs\/([A-Za-z0-9-]{1,128})$/
 
 /**
- * Checks the protected header as AWS writes it and the Notary Project requires: `cty` the payload
- * type; the signing-authority scheme with an `authenticSigningTime` (and no plain `signingTime`);
- * an RFC 3339 `expiry` if any; `crit` naming only headers present (never the registered ones),
- * among them the scheme, the authentic signing time and the expiry; the profile version and job
- * ARNs in AWS's form. Other headers are left to the caller (`verificationPlugin`, and what AWS
- * may add, such as `com.amazonaws.signer.signingProfileAlias`).
+ * Checks the protected header as AWS writes it: the Notary Project's headers under the
+ * signing-authority scheme (`readNotaryAttributes`), and the profile version and job ARNs, both
+ * required. Other headers are left to the caller (`verificationPlugin`, and what AWS may add, such
+ * as `com.amazonaws.signer.signingProfileAlias`).
  */
 export function readSignedAttributes(envelope: JwsEnvelope): SignedAttributes {
-  const header = envelope.protectedHeader
-  if (header[Header.cty] !== PAYLOAD_FORMAT) {
-    throw new EnvelopeError(
-      'cty',
-      `cty is ${quoted(header[Header.cty])}, expected '${PAYLOAD_FORMAT}'`
-    )
+  const { signingTime, expiry, critical } = readNotaryAttributes(envelope, [SIGNING_AUTHORITY])
+  const { profileVersionArn, jobArn } = readAwsSignerAttributes(envelope)
+  if (profileVersionArn === undefined) {
+    throw new EnvelopeError('signingProfileVersion', `${Header.signingProfileVersion} is missing`)
   }
-  if (header[Header.signingScheme] !== SIGNING_AUTHORITY) {
-    throw new EnvelopeError(
-      'signingScheme',
-      `${Header.signingScheme} is ${quoted(header[Header.signingScheme])}, expected '${SIGNING_AUTHORITY}'`
-    )
-  }
-  if (Header.signingTime in header) {
-    throw new EnvelopeError(
-      'signingScheme',
-      `${Header.signingTime} is present, which the ${SIGNING_AUTHORITY} scheme does not allow`
-    )
-  }
-  const signingTime = rfc3339Header(header, Header.authenticSigningTime, 'authenticSigningTime')
-  if (!signingTime) {
-    throw new EnvelopeError('authenticSigningTime', `${Header.authenticSigningTime} is missing`)
-  }
-  const expiry = rfc3339Header(header, Header.expiry, 'expiry')
-  const critical = readCritical(header, [
-    Header.signingScheme,
-    Header.authenticSigningTime,
-    ...(expiry ? [Header.expiry] : [])
-  ])
-  const profileVersionArn = arnHeader(
-    header,
-    Header.signingProfileVersion,
-    PROFILE_VERSION_ARN,
-    'signingProfileVersion'
-  )
-  const jobArn = arnHeader(header, Header.signingJob, JOB_ARN, 'signingJob')
+  if (jobArn === undefined) throw new EnvelopeError('signingJob', `${Header.signingJob} is missing`)
   return { signingTime, expiry, profileVersionArn, jobArn, critical }
 }
 
@@ -325,7 +401,7 @@ function readCritical(header: Readonly<Record<string, unknown>>, required: strin
       `crit names registered headers ${registered.map(quoted).join(', ')}`
     )
   }
-  const absent = names.filter(name => !(name in header))
+  const absent = names.filter(name => !Object.hasOwn(header, name))
   if (absent.length > 0) {
     throw new EnvelopeError(
       'crit',
@@ -347,7 +423,7 @@ function rfc3339Header(
   name: string,
   check: EnvelopeCheck
 ): Date | undefined {
-  if (!(name in header)) return undefined
+  if (!Object.hasOwn(header, name)) return undefined
   const value = header[name]
   const time = typeof value === 'string' && RFC3339.test(value) ? Date.parse(value) : NaN
   if (Number.isNaN(time)) {
@@ -356,14 +432,15 @@ function rfc3339Header(
   return new Date(time)
 }
 
+/** The header's value if it is an ARN of that form, undefined if the header is absent. */
 function arnHeader(
   header: Readonly<Record<string, unknown>>,
   name: string,
   form: RegExp,
   check: EnvelopeCheck
-): string {
+): string | undefined {
+  if (!Object.hasOwn(header, name)) return undefined
   const value = header[name]
-  if (value === undefined) throw new EnvelopeError(check, `${name} is missing`)
   if (typeof value !== 'string' || !form.test(value)) {
     throw new EnvelopeError(
       check,

@@ -57,6 +57,20 @@ export function targetProblem(target: TargetArtifact): string | undefined {
  * since the action sent none. Throws an Error saying what is malformed.
  */
 export function readPayload(bytes: Uint8Array): TargetArtifact {
+  return readTarget(bytes, [], 'it was not sent with')
+}
+
+/**
+ * The target a signed payload names, read as a verifier reads another signer's payload: besides
+ * `mediaType`, `digest` and `size`, `targetArtifact` may carry what the signature specification
+ * allows notation to add, `annotations` (strings) and `artifactType`. Throws an Error saying what
+ * is malformed.
+ */
+export function readSignedPayload(bytes: Uint8Array): TargetArtifact {
+  return readTarget(bytes, ['annotations', 'artifactType'], 'a Notary payload does not have')
+}
+
+function readTarget(bytes: Uint8Array, optional: string[], unexpected: string): TargetArtifact {
   let parsed: unknown
   try {
     parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
@@ -67,13 +81,22 @@ export function readPayload(bytes: Uint8Array): TargetArtifact {
     Object.keys(value).filter(key => !allowed.includes(key))
   if (!isObject(parsed)) throw new Error('the payload is not a JSON object')
   const outer = extra(parsed, ['targetArtifact'])
-  if (outer.length > 0)
-    throw new Error(`the payload has members it was not sent with: ${list(outer)}`)
+  if (outer.length > 0) throw new Error(`the payload has members ${unexpected}: ${list(outer)}`)
   const target = parsed.targetArtifact
   if (!isObject(target)) throw new Error('the payload has no targetArtifact object')
-  const inner = extra(target, ['mediaType', 'digest', 'size'])
+  const inner = extra(target, ['mediaType', 'digest', 'size', ...optional])
   if (inner.length > 0) {
-    throw new Error(`the payload's targetArtifact has members it was not sent with: ${list(inner)}`)
+    throw new Error(`the payload's targetArtifact has members ${unexpected}: ${list(inner)}`)
+  }
+  const { annotations, artifactType } = target
+  if (
+    annotations !== undefined &&
+    !(isObject(annotations) && Object.values(annotations).every(v => typeof v === 'string'))
+  ) {
+    throw new Error("the payload's targetArtifact.annotations is not a map of strings")
+  }
+  if (artifactType !== undefined && typeof artifactType !== 'string') {
+    throw new Error("the payload's targetArtifact.artifactType is not a string")
   }
   const read = target as unknown as TargetArtifact
   const problem = targetProblem(read)
@@ -81,11 +104,18 @@ export function readPayload(bytes: Uint8Array): TargetArtifact {
   return { mediaType: read.mediaType, digest: read.digest, size: read.size }
 }
 
-/** The fields in which two targets differ, each as `name: signed … , sent …`. */
-export function targetDifferences(signed: TargetArtifact, sent: TargetArtifact): string[] {
+/**
+ * The fields in which two targets differ, each as `name: signed … (sent …)`; `other` names the
+ * second target in the message.
+ */
+export function targetDifferences(
+  signed: TargetArtifact,
+  sent: TargetArtifact,
+  other = 'sent'
+): string[] {
   return (['mediaType', 'digest', 'size'] as const)
     .filter(field => signed[field] !== sent[field])
-    .map(field => `${field} ${quoted(signed[field])} (sent ${quoted(sent[field])})`)
+    .map(field => `${field} ${quoted(signed[field])} (${other} ${quoted(sent[field])})`)
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

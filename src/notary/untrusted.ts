@@ -15,3 +15,11 @@ export function quoted(value: unknown): string {
   )
   return typeof value === 'string' ? `'${shown}'` : shown
 }
+
+/**
+ * A certificate's subject or issuer as node gives it (one attribute a line, with control
+ * characters and commas in values escaped), on one line with commas between attributes, quoted.
+ */
+export function quotedName(distinguishedName: string): string {
+  return quoted(distinguishedName.replaceAll('\n', ', '))
+}

@@ -14,6 +14,7 @@ import { notaryPayload } from '../../../src/notary/payload.js'
 import { createCertificateChain, type CertificateChain } from '../../rig/certificate-chain.js'
 import { draftEnvelope, writeEnvelope, type EnvelopeDraft } from '../../rig/signer-payload.js'
 import { thrownBy } from '../helpers.js'
+import { afterSigning, withHeader } from './envelope-changes.js'
 
 const IMAGE = {
   mediaType: 'application/vnd.oci.image.manifest.v1+json',
@@ -54,29 +55,6 @@ function draft(): EnvelopeDraft {
 function envelope(change: (draft: EnvelopeDraft) => EnvelopeDraft | Buffer = d => d): Buffer {
   const changed = change(draft())
   return Buffer.isBuffer(changed) ? changed : writeEnvelope(changed)
-}
-
-/** A draft whose protected header has these members set, or removed when undefined. */
-function withHeader(changes: Record<string, unknown>) {
-  return (d: EnvelopeDraft): EnvelopeDraft => {
-    const header = { ...d.protectedHeader, ...changes }
-    for (const [name, value] of Object.entries(changes))
-      if (value === undefined) delete header[name]
-    return { ...d, protectedHeader: header }
-  }
-}
-
-/** The written envelope's JSON, changed after signing. */
-function afterSigning(
-  change: (jws: Record<string, unknown> & { header: { x5c: string[] } }) => void
-) {
-  return (d: EnvelopeDraft): Buffer => {
-    const jws = JSON.parse(writeEnvelope(d).toString()) as Record<string, unknown> & {
-      header: { x5c: string[] }
-    }
-    change(jws)
-    return Buffer.from(JSON.stringify(jws))
-  }
 }
 
 function refusal(bytes: Uint8Array, sent: SentPayload = SENT): EnvelopeError {

@@ -5,6 +5,7 @@ import {
   notaryPayload,
   PAYLOAD_FORMAT,
   readPayload,
+  readSignedPayload,
   targetDifferences
 } from '../../../src/notary/payload.js'
 import { thrownBy } from '../helpers.js'
@@ -87,9 +88,35 @@ describe('readPayload', () => {
   })
 })
 
+describe('readSignedPayload', () => {
+  it('reads the descriptor with what notation may add: annotations and artifactType', () => {
+    const annotated = {
+      ...IMAGE,
+      artifactType: 'application/vnd.oci.image.config.v1+json',
+      annotations: { 'io.wabbit-networks.buildId': '123' }
+    }
+    const payload = Buffer.from(JSON.stringify({ targetArtifact: annotated }))
+    expect(readSignedPayload(payload)).toEqual(IMAGE)
+  })
+
+  it.each([
+    [{ ...IMAGE, annotations: { a: 1 } }, 'targetArtifact.annotations is not a map of strings'],
+    [{ ...IMAGE, annotations: ['a'] }, 'targetArtifact.annotations is not a map of strings'],
+    [{ ...IMAGE, artifactType: 7 }, 'targetArtifact.artifactType is not a string'],
+    [{ ...IMAGE, urls: ['x'] }, "members a Notary payload does not have: 'urls'"],
+    [{ ...IMAGE, digest: 'sha512:ab' }, "digest 'sha512:ab' is not sha256"]
+  ])('refuses %j', (target, message) => {
+    const payload = Buffer.from(JSON.stringify({ targetArtifact: target }))
+    expect(() => readSignedPayload(payload)).toThrow(message)
+  })
+})
+
 describe('targetDifferences', () => {
   it('names each field that differs, with both values', () => {
     expect(targetDifferences({ ...IMAGE, size: 1 }, IMAGE)).toEqual(['size 1 (sent 16724)'])
+    expect(targetDifferences({ ...IMAGE, size: 1 }, IMAGE, 'the image has')).toEqual([
+      'size 1 (the image has 16724)'
+    ])
     expect(targetDifferences(IMAGE, IMAGE)).toEqual([])
   })
 })
