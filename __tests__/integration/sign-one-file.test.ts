@@ -125,17 +125,19 @@ describe('signing one file as the runner runs the action', () => {
     const workspace = workspaceWith({ 'function.zip': zip })
     rig.signer.faults.neverComplete = true
 
-    const run = await sign(workspace, { path: 'function.zip', 'timeout-seconds': '2' })
+    // 4 s, not less: the last look's answer gets a share of it, and a loaded runner (a full run
+    // reaches load 8 on 2 cores) missed a 1 s share, which ends as 'status unknown' instead.
+    const run = await sign(workspace, { path: 'function.zip', 'timeout-seconds': '4' })
 
     expect(run.exitCode).toBe(1)
     const job = rig.signer.jobs[0]!
     expect(run.errors[0]).toContain(
-      `Signing job ${job.jobId} for function.zip did not finish within 2 s (timeout-seconds)`
+      `Signing job ${job.jobId} for function.zip did not finish within 4 s (timeout-seconds)`
     )
     // Counted from the job's creation, as the action counts it: start-up and upload are not in it.
     const endedAfterMs = run.spawnedAtMs + run.durationMs - job.createdAtMs
-    console.log(`timeout-seconds 2: the run ended ${endedAfterMs} ms after the job was created`)
-    expect(endedAfterMs).toBeLessThan(2000 + 2000)
+    console.log(`timeout-seconds 4: the run ended ${endedAfterMs} ms after the job was created`)
+    expect(endedAfterMs).toBeLessThan(4000 + 2000)
     expect(filesUnder(path.join(workspace, 'signed'))).toEqual([])
   })
 

@@ -152,7 +152,7 @@ class ReferrersTagUpdate {
     try {
       current = await this.client.readManifest(this.repository, this.tag, call)
     } catch (error) {
-      await this.afterFailure(error)
+      await this.afterFailure(error, windowEnd)
       return false
     }
     this.failures = 0
@@ -186,7 +186,7 @@ class ReferrersTagUpdate {
         // Refused, so nothing was written (412: the registry kept its If-Match): read again.
         return false
       }
-      await this.afterFailure(error)
+      await this.afterFailure(error, windowEnd)
       return false
     }
     this.lastChangeAt = Date.now()
@@ -249,10 +249,16 @@ class ReferrersTagUpdate {
     }
   }
 
-  /** A failure in passing waits its back-off and the round is tried again; others end the update. */
-  private async afterFailure(error: unknown): Promise<void> {
+  /**
+   * A failure in passing waits its back-off and the round is tried again; others end the update.
+   * A request cut off at its round's window is one in passing (a slow registry or a busy runner),
+   * not the step's own deadline, which `pause` enforces.
+   */
+  private async afterFailure(error: unknown, windowEnd: number): Promise<void> {
     if (this.stop.signal.aborted) throw this.cancelled()
-    const kind = failureKind(error)
+    const cutOffByWindow =
+      error instanceof RegistryError && error.status === undefined && Date.now() >= windowEnd
+    const kind = cutOffByWindow ? 'transient' : failureKind(error)
     this.failures++
     if (kind === 'final' || this.failures >= MAX_FAILURES) throw error
     await this.pause((kind === 'throttled' ? throttledDelayMs : retryDelayMs)(this.failures))

@@ -151,6 +151,24 @@ describe('addReferrer', () => {
     expect(standIn.requests.filter(r => r.method !== 'GET')).toEqual([])
   })
 
+  it('writes again when a slow registry or a busy runner cuts its write off at the window', async () => {
+    const image = await newImage()
+    const leg = await pushSignature(image, 'slow')
+    const tagPut = new RegExp(`/manifests/${referrersTag(image.digest)}$`)
+    let slowWrites = 1
+    standIn.delayMs = (method, path) =>
+      method === 'PUT' && tagPut.test(path) && slowWrites-- > 0 ? TIMING.windowMs + 300 : 0
+    expect(
+      await addReferrer(leg.client, REPOSITORY, image, leg.entry, {
+        ociSubject: undefined,
+        timing: TIMING
+      })
+    ).toBe('tag')
+    expect(listed(image)).toEqual([leg.entry.digest])
+    const writes = standIn.requests.filter(r => r.method === 'PUT' && tagPut.test(r.path))
+    expect(writes.length).toBeGreaterThanOrEqual(2)
+  })
+
   it('repairs a stale write that dropped its entry (a registry that ignores If-Match)', async () => {
     standIn.ignoreIfMatch = true
     const image = await newImage()
