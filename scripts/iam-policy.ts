@@ -41,14 +41,30 @@ export interface StackValues {
   attributes: Record<string, string>
 }
 
-/** The example names the README's policy uses. */
-export const README_EXAMPLE = {
+/** The names a stack's resources carry, for evaluating its template. */
+export interface ExampleNames {
+  partition: string
+  region: string
+  accountId: string
+  bucket: string
+  /** Each signing profile's name, by logical ID. */
+  profileNames: Record<string, string>
+  /** Parameter values; a missing one takes its default. */
+  parameters?: Record<string, string>
+}
+
+/**
+ * The example names the README's policy uses, for a stack that signs files and container images,
+ * and pushes image signatures to one ECR repository: every statement the template can grant.
+ */
+export const README_EXAMPLE: ExampleNames = {
   partition: 'aws',
   region: 'us-east-1',
   accountId: '111122223333',
   bucket: 'my-versioned-bucket',
-  profileName: 'release_profile'
-} as const
+  profileNames: { SigningProfile: 'release_profile', ImageSigningProfile: 'container_profile' },
+  parameters: { SignImages: 'true', EcrRepository: 'app' }
+}
 
 /**
  * PyYAML with CloudFormation's short-form tags. Timestamps stay strings (as CloudFormation reads
@@ -245,18 +261,9 @@ export function rolePolicyDocument(template: Template): unknown {
   return (policies[0] as { PolicyDocument: unknown }).PolicyDocument
 }
 
-/** What the template's bucket and profile evaluate to when they carry these names. */
-export function exampleStackValues(
-  names: {
-    partition: string
-    region: string
-    accountId: string
-    bucket: string
-    profileName: string
-  },
-  template: Template
-): StackValues {
-  const { partition, region, accountId, bucket, profileName } = names
+/** What the template's bucket and profiles evaluate to when they carry these names. */
+export function exampleStackValues(names: ExampleNames, template: Template): StackValues {
+  const { partition, region, accountId, bucket, profileNames, parameters } = names
   const refs: Record<string, string> = {}
   const attributes: Record<string, string> = {}
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
@@ -265,12 +272,14 @@ export function exampleStackValues(
       attributes[`${logicalId}.Arn`] = `arn:${partition}:s3:::${bucket}`
     }
     if (resource.Type === 'AWS::Signer::SigningProfile') {
+      const profileName = profileNames[logicalId]
+      if (profileName === undefined) throw new Error(`no example name for profile ${logicalId}`)
       attributes[`${logicalId}.Arn`] =
         `arn:${partition}:signer:${region}:${accountId}:/signing-profiles/${profileName}`
       attributes[`${logicalId}.ProfileName`] = profileName
     }
   }
-  return { partition, region, accountId, refs, attributes }
+  return { partition, region, accountId, refs, attributes, ...(parameters && { parameters }) }
 }
 
 /** The role's policy with the README's example names, as the README shows it. */

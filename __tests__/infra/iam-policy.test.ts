@@ -31,6 +31,8 @@ describe('the README policy', () => {
   it('grants exactly what the action calls, on the narrowest resources IAM offers', () => {
     const bucket = 'arn:aws:s3:::my-versioned-bucket'
     const profile = 'arn:aws:signer:us-east-1:111122223333:/signing-profiles/release_profile'
+    const imageProfile = 'arn:aws:signer:us-east-1:111122223333:/signing-profiles/container_profile'
+    const repository = 'arn:aws:ecr:us-east-1:111122223333:repository/app'
     expect(examplePolicy).toEqual({
       Version: '2012-10-17',
       Statement: [
@@ -54,10 +56,30 @@ describe('the README policy', () => {
           Resource: 'arn:aws:signer:us-east-1:111122223333:/signing-jobs/*'
         },
         {
+          Sid: 'SignImages',
+          Effect: 'Allow',
+          Action: ['signer:SignPayload'],
+          Resource: imageProfile
+        },
+        { Sid: 'EcrToken', Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: '*' },
+        {
+          Sid: 'EcrSignatures',
+          Effect: 'Allow',
+          Action: [
+            'ecr:BatchGetImage',
+            'ecr:BatchCheckLayerAvailability',
+            'ecr:InitiateLayerUpload',
+            'ecr:UploadLayerPart',
+            'ecr:CompleteLayerUpload',
+            'ecr:PutImage'
+          ],
+          Resource: repository
+        },
+        {
           Sid: 'OptionalPreflight',
           Effect: 'Allow',
           Action: ['s3:GetBucketVersioning', 'signer:GetSigningProfile'],
-          Resource: [bucket, profile]
+          Resource: [bucket, profile, imageProfile]
         },
         {
           Sid: 'OptionalPlatformLimits',
@@ -70,15 +92,53 @@ describe('the README policy', () => {
           Effect: 'Allow',
           Action: ['s3:DeleteObjectVersion'],
           Resource: `${bucket}/unsigned/*`
+        },
+        {
+          Sid: 'OptionalDeleteReplacedReferrersIndex',
+          Effect: 'Allow',
+          Action: ['ecr:BatchDeleteImage'],
+          Resource: repository
         }
       ]
     })
+  })
+
+  it('grants nothing for images without SignImages, and nothing in ECR without EcrRepository', () => {
+    const policyWith = (parameters: Record<string, string>) =>
+      resolve(rolePolicyDocument(template), template, {
+        ...exampleStackValues(README_EXAMPLE, template),
+        parameters
+      }) as typeof examplePolicy
+    const inEcr = ['EcrToken', 'EcrSignatures', 'OptionalDeleteReplacedReferrersIndex']
+    const images = policyWith({ SignImages: 'true' }).Statement
+    expect(images).toEqual(examplePolicy.Statement.filter(s => !inEcr.includes(s.Sid)))
+    expect(policyWith({}).Statement).toEqual(
+      images
+        .filter(s => s.Sid !== 'SignImages')
+        .map(s =>
+          s.Sid === 'OptionalPreflight'
+            ? { ...s, Resource: (s.Resource as string[]).slice(0, 2) }
+            : s
+        )
+    )
   })
 
   it('grants every AWS call that src/ makes', () => {
     const calls = sdkCalls('src')
     expect(calls).toContain('StartSigningJobCommand')
     expect(ungranted(calls, examplePolicy)).toEqual([])
+  })
+
+  it("grants exactly the ECR actions of the registry client's requests", () => {
+    const source = readFileSync('src/registry/registry-client.ts', 'utf8')
+    const operations = [...source.matchAll(/^ {2}async (\w+)\(/gm)].map(([, name]) => name!)
+    expect(operations).toContain('pushBlob')
+    expect(operations.filter(name => !(name in ECR_ACTIONS_OF_OPERATIONS))).toEqual([])
+    const needed = new Set(operations.flatMap(name => ECR_ACTIONS_OF_OPERATIONS[name]!))
+    const granted = examplePolicy.Statement.flatMap(s => s.Action).filter(
+      action => action.startsWith('ecr:') && action !== 'ecr:GetAuthorizationToken'
+    )
+    expect(granted.sort()).toEqual([...needed].sort())
   })
 
   it('would notice a call it does not know, or one the policy does not grant', () => {
@@ -118,7 +178,31 @@ const ACTIONS_OF_CALLS: Record<string, string[]> = {
   StartSigningJobCommand: ['signer:StartSigningJob'],
   DescribeSigningJobCommand: ['signer:DescribeSigningJob'],
   GetSigningProfileCommand: ['signer:GetSigningProfile'],
-  GetSigningPlatformCommand: ['signer:GetSigningPlatform']
+  GetSigningPlatformCommand: ['signer:GetSigningPlatform'],
+  SignPayloadCommand: ['signer:SignPayload'],
+  GetAuthorizationTokenCommand: ['ecr:GetAuthorizationToken']
+}
+
+/**
+ * The ECR actions that each public operation of src/registry/registry-client.ts needs: ECR
+ * authorizes each request of the OCI distribution API as the ECR API action that does the same.
+ */
+const ECR_ACTIONS_OF_OPERATIONS: Record<string, string[]> = {
+  // HEAD of a manifest (a GET when the answer lacks its digest or size).
+  resolve: ['ecr:BatchGetImage'],
+  getManifest: ['ecr:BatchGetImage'],
+  readManifest: ['ecr:BatchGetImage'],
+  // HEAD of the blob; when absent, POST of an upload and a PUT that carries the bytes.
+  pushBlob: [
+    'ecr:BatchCheckLayerAvailability',
+    'ecr:InitiateLayerUpload',
+    'ecr:UploadLayerPart',
+    'ecr:CompleteLayerUpload'
+  ],
+  putManifest: ['ecr:PutImage'],
+  deleteManifest: ['ecr:BatchDeleteImage'],
+  // GET /v2/<name>/referrers/<digest>: ECR's ListImageReferrers needs ecr:BatchGetImage.
+  listReferrers: ['ecr:BatchGetImage']
 }
 
 /** The AWS SDK calls that the .ts files under `directory` make. */

@@ -42,6 +42,8 @@ import {
 const REPOSITORY = 'octo-org/app'
 const PROFILE = 'moto_profile'
 const PROFILE_ARN = `arn:aws:signer:us-east-1:${MOTO_ACCOUNT}:/signing-profiles/${PROFILE}`
+const IMAGE_PROFILE = 'moto_image_profile'
+const IMAGE_PROFILE_ARN = `arn:aws:signer:us-east-1:${MOTO_ACCOUNT}:/signing-profiles/${IMAGE_PROFILE}`
 const CREATED_PROVIDER = `arn:aws:iam::${MOTO_ACCOUNT}:oidc-provider/stand-in-for-GitHubOIDCProvider`
 const ACCOUNT_PROVIDER = `arn:aws:iam::${MOTO_ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`
 
@@ -50,6 +52,8 @@ const motoTemplate = withoutResources(template, MOTO_RESOURCE_TYPES, {
   'SigningProfile.Arn': PROFILE_ARN,
   'SigningProfile.ProfileName': PROFILE,
   'SigningProfile.ProfileVersionArn': `${PROFILE_ARN}/AbCdE12345`,
+  'ImageSigningProfile.Arn': IMAGE_PROFILE_ARN,
+  'ImageSigningProfile.ProfileName': IMAGE_PROFILE,
   'GitHubOIDCProvider.Arn': CREATED_PROVIDER
 })
 
@@ -61,7 +65,7 @@ const motoValues = (bucket: string, parameters: Record<string, string>): StackVa
       region: 'us-east-1',
       accountId: MOTO_ACCOUNT,
       bucket,
-      profileName: PROFILE
+      profileNames: { SigningProfile: PROFILE, ImageSigningProfile: IMAGE_PROFILE }
     },
     template
   ),
@@ -167,7 +171,7 @@ describe(`${TEMPLATE_FILE} in moto's CloudFormation`, () => {
       '--policy-name',
       'sign-artifacts'
     )) as { PolicyDocument: unknown }
-    // The README's block is this same evaluation with the README's example names.
+    // The README's block is this same evaluation with its example names and image parameters.
     expect(policyDocument(PolicyDocument)).toEqual(
       resolve(rolePolicyDocument(template), template, motoValues(bucket, {}))
     )
@@ -210,6 +214,39 @@ describe(`${TEMPLATE_FILE} in moto's CloudFormation`, () => {
       expect(outputs.ProfileName).toBe(PROFILE)
     }
   )
+
+  it('with SignImages and EcrRepository, outputs the image profile and grants signing it and pushing signatures to the repository', async () => {
+    const parameters = { Repository: REPOSITORY, SignImages: 'true', EcrRepository: 'team/app' }
+    const outputs = await createStack('images', parameters)
+    expect(Object.keys(outputs).sort()).toEqual([
+      'BucketName',
+      'ImageProfileArn',
+      'ImageProfileName',
+      'ProfileName',
+      'ProfileVersionArn',
+      'RoleArn'
+    ])
+    expect(outputs.ImageProfileName).toBe(IMAGE_PROFILE)
+    expect(outputs.ImageProfileArn).toBe(IMAGE_PROFILE_ARN)
+    const roleName = outputs.RoleArn?.split('/').pop() ?? ''
+    const { PolicyDocument } = (await aws(
+      'iam',
+      'get-role-policy',
+      '--role-name',
+      roleName,
+      '--policy-name',
+      'sign-artifacts'
+    )) as { PolicyDocument: unknown }
+    const expected = resolve(
+      rolePolicyDocument(template),
+      template,
+      motoValues(outputs.BucketName ?? '', parameters)
+    ) as { Statement: { Sid: string; Resource: unknown }[] }
+    expect(policyDocument(PolicyDocument)).toEqual(expected)
+    expect(expected.Statement.find(s => s.Sid === 'EcrSignatures')?.Resource).toBe(
+      `arn:aws:ecr:us-east-1:${MOTO_ACCOUNT}:repository/team/app`
+    )
+  })
 
   it('the bucket is encrypted as created; its versioning, lifecycle, public access block and TLS policy are valid S3 configuration with the retention applied', async () => {
     const parameters = { Repository: REPOSITORY, UnsignedRetentionDays: '9' }

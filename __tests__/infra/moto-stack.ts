@@ -92,9 +92,14 @@ export async function awsCli(endpoint: string, args: string[]): Promise<unknown>
 /**
  * An IAM policy document as the aws CLI printed it. moto 5.2 stores a role's inline policy that
  * CloudFormation created as Python's repr of the dict (it JSON-encodes only the trust policy), so
- * a string that is not JSON is read as a Python literal.
+ * a string that is not JSON is read as a Python literal. moto also leaves an `AWS::NoValue` item
+ * of a list (from `Fn::If`) as null, where CloudFormation drops the item: nulls leave the lists.
  */
 export function policyDocument(value: unknown): unknown {
+  return withoutNullItems(parsed(value))
+}
+
+function parsed(value: unknown): unknown {
   if (typeof value !== 'string') return value
   try {
     return JSON.parse(value)
@@ -106,6 +111,14 @@ export function policyDocument(value: unknown): unknown {
     )
     return JSON.parse(json)
   }
+}
+
+function withoutNullItems(value: unknown): unknown {
+  if (Array.isArray(value)) return value.filter(item => item !== null).map(withoutNullItems)
+  if (value === null || typeof value !== 'object') return value
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [key, withoutNullItems(item)])
+  )
 }
 
 /** The API form of an `AWS::S3::Bucket` LifecycleConfiguration, as CloudFormation sends it. */

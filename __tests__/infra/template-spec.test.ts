@@ -17,13 +17,14 @@ describe(`${TEMPLATE_FILE} against the CloudFormation resource specification`, (
     expect(templateProblems(template, spec)).toEqual([])
   })
 
-  it('creates the bucket, its policy, the profile, the OIDC provider and the role, and outputs what the action needs', () => {
+  it('creates the bucket, its policy, the profiles, the OIDC provider and the role, and outputs what the action needs', () => {
     expect(
       Object.fromEntries(Object.entries(template.Resources).map(([name, r]) => [name, r.Type]))
     ).toEqual({
       SourceBucket: 'AWS::S3::Bucket',
       SourceBucketPolicy: 'AWS::S3::BucketPolicy',
       SigningProfile: 'AWS::Signer::SigningProfile',
+      ImageSigningProfile: 'AWS::Signer::SigningProfile',
       GitHubOIDCProvider: 'AWS::IAM::OIDCProvider',
       SigningRole: 'AWS::IAM::Role'
     })
@@ -31,9 +32,17 @@ describe(`${TEMPLATE_FILE} against the CloudFormation resource specification`, (
       'RoleArn',
       'BucketName',
       'ProfileName',
-      'ProfileVersionArn'
+      'ProfileVersionArn',
+      'ImageProfileName',
+      'ImageProfileArn'
     ])
     expect(template.Parameters?.PlatformId?.Default).toBe('AWSLambda-SHA384-ECDSA')
+    expect(template.Resources.ImageSigningProfile?.Properties?.PlatformId).toBe(
+      'Notation-OCI-SHA384-ECDSA'
+    )
+    expect(template.Resources.ImageSigningProfile?.Condition).toBe('ShouldSignImages')
+    expect(template.Parameters?.SignImages?.Default).toBe('false')
+    expect(template.Parameters?.EcrRepository?.Default).toBe('')
     expect(template.Parameters?.Repository?.Default).toBeUndefined()
   })
 })
@@ -69,12 +78,28 @@ describe(`${TEMPLATE_FILE} parameters`, () => {
     }
   })
 
+  it('EcrRepository is a repository name, optionally ending in *, or empty', () => {
+    const pattern = new RegExp(String(template.Parameters?.EcrRepository?.AllowedPattern))
+    for (const good of ['', 'app', 'team/app', 'team/*', 'my_app.v2', 'a-b/c*']) {
+      expect(good).toMatch(pattern)
+    }
+    for (const bad of ['*', 'App', 'a,b', 'a b', 'team/*/x', '/app', 'arn:aws:ecr:x']) {
+      expect(bad).not.toMatch(pattern)
+    }
+  })
+
   it('Rules refuse Branch with Environment, and a provider ARN while creating the provider', () => {
     expect(refused({ Repository: 'o/r' })).toEqual([])
     expect(refused({ Branch: 'main' })).toEqual([])
     expect(refused({ Branch: 'main', Environment: 'release' })).toEqual(['BranchOrEnvironment'])
     expect(refused({ CreateOIDCProvider: 'false', ExistingOIDCProviderArn: 'arn' })).toEqual([])
     expect(refused({ ExistingOIDCProviderArn: 'arn' })).toEqual(['ProviderArnOnlyWhenNotCreating'])
+  })
+
+  it('Rules refuse an ECR repository without SignImages', () => {
+    expect(refused({ SignImages: 'true' })).toEqual([])
+    expect(refused({ SignImages: 'true', EcrRepository: 'app' })).toEqual([])
+    expect(refused({ EcrRepository: 'app' })).toEqual(['EcrRepositoryOnlyWithImages'])
   })
 })
 

@@ -333,6 +333,8 @@ describe('hang', () => {
       tokenReuse: 'first-response',
       quotas: {},
       hang: new Set(),
+      internalErrors: {},
+      revokeAgain: 'reject',
       envelope: null,
       payloadMetadata: null,
       describeAnswer: null

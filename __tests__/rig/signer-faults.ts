@@ -1,5 +1,6 @@
 import type { Operation, ThrottleError } from './signer-model.js'
 import type { EnvelopeTamper } from './signer-payload.js'
+import type { RevokeAgain } from './signer-revocation.js'
 import type { JobDescription, LocalSigningJob } from './signer-service.js'
 
 /** The misbehaviour a test can switch on in the local Signer, at any time between requests. */
@@ -35,6 +36,17 @@ export interface SignerFaults {
    * service stops, or reset() drops them. They are logged with status 0 once read.
    */
   hang: Set<Operation>
+  /**
+   * How many of an operation's next requests are answered 500 InternalServiceErrorException,
+   * each taking one, after the quota and access checks and before anything changes.
+   */
+  internalErrors: Partial<Record<Operation, number>>
+  /**
+   * What RevokeSignature of a job already revoked gets; the API reference does not say.
+   * 'reject' (default): 400 ValidationException, the record unchanged. 'accept': 200, the
+   * record unchanged.
+   */
+  revokeAgain: RevokeAgain
   /**
    * Changes every SignPayload envelope: gets the draft (protected header, payload, x5c, signing
    * key) and returns it changed, to be signed as changed, or returns the bytes to answer.
@@ -85,6 +97,8 @@ export function noFaults(): SignerFaults {
     tokenReuse: 'first-response',
     quotas: {},
     hang: new Set(),
+    internalErrors: {},
+    revokeAgain: 'reject',
     envelope: null,
     payloadMetadata: null,
     describeAnswer: null

@@ -14,6 +14,9 @@ export type Operation =
   | 'CancelSigningProfile'
   | 'GetSigningPlatform'
   | 'SignPayload'
+  | 'RevokeSignature'
+  | 'RevokeSigningProfile'
+  | 'GetRevocationStatus'
 
 export interface Route {
   operation: Operation
@@ -55,7 +58,21 @@ export const ROUTES: ReadonlyArray<Route> = [
     method: 'GET',
     path: /^\/signing-platforms\/([^/]+)$/,
     label: 'platformId'
-  }
+  },
+  {
+    operation: 'RevokeSignature',
+    method: 'PUT',
+    path: /^\/signing-jobs\/([^/]+)\/revoke$/,
+    label: 'jobId'
+  },
+  {
+    operation: 'RevokeSigningProfile',
+    method: 'PUT',
+    path: /^\/signing-profiles\/([^/]+)\/revoke$/,
+    label: 'profileName'
+  },
+  // The model gives it the host prefix `data-`: the SDK sends it to data-signer.<region>.
+  { operation: 'GetRevocationStatus', method: 'GET', path: /^\/revocations$/ }
 ]
 
 // ---- Errors -------------------------------------------------------------------------------------
@@ -234,6 +251,21 @@ export class Violations {
     } else if (!rule.pattern.test(value)) {
       this.found.push(`${at} satisfy regular expression pattern: ${rule.pattern.source}`)
     }
+  }
+
+  /** A length rule without a pattern; unlike `matches`, an empty string breaks a minimum. */
+  lengthBetween(value: string | undefined, path: string, rule: { min: number; max: number }): void {
+    if (value === undefined) return
+    if (value.length >= rule.min && value.length <= rule.max) return
+    this.found.push(
+      `Value '${value}' at '${path}' failed to satisfy constraint: ` +
+        `Member must have length between ${rule.min} and ${rule.max}`
+    )
+  }
+
+  /** A violation worded by the caller. */
+  fail(message: string): void {
+    this.found.push(message)
   }
 
   oneOf(value: unknown, path: string, allowed: ReadonlyArray<string>): void {

@@ -6,7 +6,19 @@ import { MOTO_ACCOUNT, motoClient } from './moto.js'
 import { closeServer, listenOnLoopback, readBody } from './net.js'
 import { rememberProfileVersion } from './signed-bytes.js'
 import { noFaults, throttleRandom, TokenBucket, type SignerFaults } from './signer-faults.js'
-import { LocalNotary, parseSignPayloadInput, signPayloadAnswer } from './signer-payload.js'
+import {
+  LocalNotary,
+  NOTATION_PLATFORM,
+  parseSignPayloadInput,
+  signPayloadAnswer
+} from './signer-payload.js'
+import {
+  LocalRevocations,
+  profileRecord,
+  type JobRevocationRecord,
+  type ProfileRevocation,
+  type RevocableJob
+} from './signer-revocation.js'
 import {
   ACCOUNT_ID,
   DEFAULT_PLATFORM,
@@ -47,13 +59,14 @@ export { SIGNATURE_MARKER, readSignature, signedBytesOf } from './signed-bytes.j
 export type { FoundSignature, SignatureStamp } from './signed-bytes.js'
 export type { DescribeRewrite, Quota, SignerFaults, TokenReuse } from './signer-faults.js'
 export type { Operation, ProfileStatus, SignatureValidity } from './signer-model.js'
+export type { JobRevocation, ProfileRevocation, RevocationQuery } from './signer-revocation.js'
 
 /**
  * A local stand-in for AWS Signer that speaks its REST-JSON wire protocol (botocore model
  * signer/2017-08-25), so the real @aws-sdk/client-signer can be pointed at it. Signed objects
  * are written to a real S3 (moto). This file holds the service: dispatch, fault knobs, profiles
  * and jobs; signer-model.ts the model's facts, signer-s3.ts the S3 work, signed-bytes.ts the
- * signature block.
+ * signature block, signer-payload.ts SignPayload, signer-revocation.ts revocation.
  */
 
 export interface SignerServiceOptions {
@@ -109,6 +122,8 @@ export interface JobDescription {
   jobOwner: string
   jobInvoker: string
   requestedBy: string
+  /** Once RevokeSignature revoked the job; its status stays as it was. */
+  revocationRecord?: JobRevocationRecord
 }
 
 export interface SignerRequest {
@@ -136,8 +151,14 @@ export interface SignerService {
   /** SignPayload's side (signer-payload.ts): its jobs and certificate chain, made at start. */
   readonly notary: LocalNotary
   /**
-   * Clears jobs (cancelling their completion), requests and faults, drops hung requests (their
-   * clients see the connection close); keeps profiles.
+   * The revocation side (signer-revocation.ts): revoked jobs, the certificates a test revokes,
+   * and every GetRevocationStatus query answered with its Host header.
+   */
+  readonly revocations: LocalRevocations
+  /**
+   * Clears jobs (cancelling their completion), their revocations, revoked certificates,
+   * requests and faults, drops hung requests (their clients see the connection close); keeps
+   * profiles, revoked ones too.
    */
   reset(): void
   stop(): Promise<void>
@@ -157,6 +178,7 @@ interface StoredProfile {
   validity: SignatureValidity
   status: ProfileStatus
   profileVersion: string
+  revocation?: ProfileRevocation
 }
 
 /** One request on its way through: what the handler needs and what the log records. */
@@ -164,6 +186,8 @@ interface Call {
   label: string
   query: URLSearchParams
   body: unknown
+  /** The Host header, which says whether the SDK kept a host prefix. */
+  host: string
   jobId?: string
 }
 
@@ -175,6 +199,13 @@ class LocalSignerService implements SignerService {
   readonly jobs: LocalSigningJob[] = []
   readonly requests: SignerRequest[] = []
   readonly notary = new LocalNotary()
+  readonly revocations = new LocalRevocations({
+    caller: () => ({ account: this.accountId, arn: this.callerArn() }),
+    job: (owner, jobId) => this.findAnyJob(owner, jobId),
+    profile: (owner, name) => this.findProfile(owner, name),
+    profileByVersionArn: arn =>
+      [...this.profiles.values()].find(profile => this.profileVersionArn(profile) === arn)
+  })
 
   private readonly region: string
   /** The caller's account: moto's, which owns the buckets. */
@@ -199,7 +230,12 @@ class LocalSignerService implements SignerService {
     PutSigningProfile: call => this.putSigningProfile(call),
     CancelSigningProfile: call => this.cancelSigningProfile(call),
     GetSigningPlatform: call => this.getSigningPlatform(call),
-    SignPayload: call => this.signPayload(call)
+    SignPayload: call => this.signPayload(call),
+    RevokeSignature: async call =>
+      this.revocations.revokeSignature(call.label, call.body, this.faults.revokeAgain),
+    RevokeSigningProfile: async call =>
+      this.revocations.revokeSigningProfile(call.label, call.body),
+    GetRevocationStatus: async call => this.revocations.getRevocationStatus(call.query, call.host)
   }
 
   constructor(options: SignerServiceOptions) {
@@ -240,6 +276,7 @@ class LocalSignerService implements SignerService {
     this.requests.length = 0
     this.startsByToken.clear()
     this.notary.reset()
+    this.revocations.reset()
     this.buckets.clear()
     Object.assign(this.faults, noFaults())
     this.random = throttleRandom()
@@ -266,7 +303,12 @@ class LocalSignerService implements SignerService {
     const atMs = Date.now()
     const url = new URL(request.url ?? '/', 'http://localhost')
     const match = this.route(request.method ?? 'GET', url.pathname)
-    const call: Call = { label: '', query: url.searchParams, body: {} }
+    const call: Call = {
+      label: '',
+      query: url.searchParams,
+      body: {},
+      host: request.headers.host ?? ''
+    }
     const log = (status: number): void => {
       const operation = match?.route.operation ?? 'UnknownOperation'
       this.requests.push({ operation, atMs, status, ...(call.jobId ? { jobId: call.jobId } : {}) })
@@ -285,6 +327,7 @@ class LocalSignerService implements SignerService {
       }
       this.takeQuota(operation)
       this.checkAccess(operation)
+      this.takeInternalError(operation)
       const body = await this.handlers[operation](call)
       status = 200
       send(response, status, body)
@@ -325,6 +368,14 @@ class LocalSignerService implements SignerService {
     if (!bucket.take(Date.now())) {
       throw new ServiceError(quota.error ?? 'TooManyRequestsException', 'Rate exceeded')
     }
+  }
+
+  /** Answers 500 while `faults.internalErrors` holds some for the operation. */
+  private takeInternalError(operation: Operation): void {
+    const left = this.faults.internalErrors[operation] ?? 0
+    if (left <= 0) return
+    this.faults.internalErrors[operation] = left - 1
+    throw injectedInternalError()
   }
 
   private checkAccess(operation: string): void {
@@ -394,7 +445,8 @@ class LocalSignerService implements SignerService {
       platformId: profile.platform.platformId,
       platformDisplayName: profile.platform.displayName,
       signatureValidityPeriod: profile.validity,
-      status: profile.status
+      status: profile.status,
+      ...(profile.revocation ? { revocationRecord: profileRecord(profile.revocation) } : {})
     }
   }
 
@@ -428,6 +480,21 @@ class LocalSignerService implements SignerService {
 
   private profileVersionArn(profile: StoredProfile): string {
     return `${this.profileArn(profile)}/${profile.profileVersion}`
+  }
+
+  /** As Lambda reports SigningJobArn; SignPayload's envelopes name the same form. */
+  private jobArn(job: LocalSigningJob): string {
+    return `arn:aws:signer:${this.region}:${job.profileOwner}:/signing-jobs/${job.jobId}`
+  }
+
+  /** A job of either kind owned by `owner`: StartSigningJob's or SignPayload's. */
+  private findAnyJob(owner: string, jobId: string): RevocableJob | undefined {
+    const s3Job = this.jobs.find(job => job.jobId === jobId && job.profileOwner === owner)
+    if (s3Job) return { jobArn: this.jobArn(s3Job), platformId: s3Job.platformId }
+    const payloadJob = this.notary.jobs.find(
+      job => job.jobId === jobId && job.profileOwner === owner
+    )
+    return payloadJob && { jobArn: payloadJob.jobArn, platformId: NOTATION_PLATFORM }
   }
 
   // ---- Jobs
@@ -584,7 +651,8 @@ class LocalSignerService implements SignerService {
       signedObject: job.signedObject && { s3: job.signedObject },
       jobOwner: job.profileOwner,
       jobInvoker: this.accountId,
-      requestedBy: this.callerArn()
+      requestedBy: this.callerArn(),
+      revocationRecord: this.revocations.jobRecord(this.jobArn(job))
     }
   }
 }

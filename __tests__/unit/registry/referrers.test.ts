@@ -26,7 +26,9 @@ function newClient() {
     registry: standIn.host,
     apiHost: standIn.host,
     credentials: { origin: 'none', description: 'no credentials', basic: undefined },
-    budgetMs: 20_000,
+    // The step's timeout-seconds: generous, since 8 legs race on one event loop and a loaded
+    // runner (a full run reaches load 13 on 2 cores) can stall a leg for seconds.
+    budgetMs: 45_000,
     rate: new RequestRate()
   })
 }
