@@ -104,8 +104,9 @@ async function readBack(
   const read = async (reference: string): Promise<string> => {
     const separator = reference.startsWith('sha256:') ? '@' : ':'
     if (noSkopeo) {
-      console.log(`\n$ curl ${registry.endpoint}/v2/${REPOSITORY}/manifests/${reference}`)
-      return fetchText(`${registry.endpoint}/v2/${REPOSITORY}/manifests/${reference}`)
+      const url = `${registry.endpoint}/v2/${REPOSITORY}/manifests/${reference}`
+      console.log(`\n$ curl -H 'Accept: ${MANIFEST_TYPES}' ${url}`)
+      return fetchText(url)
     }
     console.log(
       `\n$ skopeo inspect --raw --tls-verify=false docker://${registry.host}/${REPOSITORY}${separator}${reference}`
@@ -127,12 +128,11 @@ async function readBack(
   }
 }
 
+const MANIFEST_TYPES =
+  'application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json'
+
 async function fetchText(url: string): Promise<string> {
-  const answer = await fetch(url, {
-    headers: {
-      accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json'
-    }
-  })
+  const answer = await fetch(url, { headers: { accept: MANIFEST_TYPES } })
   if (!answer.ok) throw new Error(`GET ${url}: ${answer.status}`)
   return answer.text()
 }
