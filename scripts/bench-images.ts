@@ -3,6 +3,9 @@
  * spawned as the runner spawns it), SignPayload's own round trip measured in the same run, and
  * their tables and targets.
  */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import path from 'node:path'
 import { SignerClient, SignPayloadCommand } from '@aws-sdk/client-signer'
 import type { Rig } from '../__tests__/rig/rig.js'
 import { pushTestImage } from '../__tests__/rig/test-images.js'
@@ -15,7 +18,13 @@ import {
   type LocalRegistry,
   type RegistryKind
 } from './image-rig.js'
-import { ONE_IMAGE, SIXTEEN_IMAGES, TARGET, type ImageScenario } from './bench-scenarios.js'
+import {
+  ONE_IMAGE,
+  SIXTEEN_IMAGES,
+  TARGET,
+  type ImageScenario,
+  type ImageSection
+} from './bench-scenarios.js'
 import type { Judge } from './bench-report.js'
 import { count, max, median, medianP90, mib, millis, seconds, table, times } from './bench-stats.js'
 
@@ -36,6 +45,15 @@ export interface ImageFigures {
   /** How the registry listed the signatures (the results' `referrers`), distinct values. */
   referrers: string[]
   peakRssKb?: number
+  /** The step's own CPU time, user and system (process.cpuUsage() at its exit). */
+  actionCpuMs?: number
+  /**
+   * The bench process's CPU time while the step ran: the local Signer and the stand-in (not
+   * docker-registry, a process of its own) answering the step.
+   */
+  benchCpuMs: number
+  /** The machine's 1-minute load average when the step ended. */
+  loadAverage: number
 }
 
 export interface ImageScenarioResult {
@@ -106,6 +124,7 @@ async function runImageOnce(
   rig: Rig,
   registry: LocalRegistry,
   client: SignerClient,
+  cpuProbe: CpuProbe,
   scenario: ImageScenario,
   run: number
 ): Promise<ImageFigures> {
@@ -118,12 +137,15 @@ async function runImageOnce(
   }
   const references = images.map(image => `${registry.host}/${scenario.repository}@${image.digest}`)
   rig.signer.reset()
+  const benchCpu = process.cpuUsage()
   const step = await runImageStep(
     rig,
     references,
     { 'max-concurrency': String(scenario.maxConcurrency) },
-    scenario.timeoutMs
+    { timeoutMs: scenario.timeoutMs, env: { NODE_OPTIONS: `--require ${cpuProbe.preload}` } }
   )
+  const benchCpuMs = cpuMs(process.cpuUsage(benchCpu))
+  const actionCpuMs = cpuProbe.read()
   const spawn = step.spawnedAtMs
   const requests = rig.signer.requests.filter(
     request => request.atMs >= spawn && request.atMs <= spawn + step.durationMs
@@ -158,36 +180,89 @@ async function runImageOnce(
       ? { lastSignPayloadMs: max(signPayloads.map(request => request.atMs)) - spawn }
       : {}),
     referrers,
-    ...(step.peakRssKb === undefined ? {} : { peakRssKb: step.peakRssKb })
+    ...(step.peakRssKb === undefined ? {} : { peakRssKb: step.peakRssKb }),
+    ...(actionCpuMs === undefined ? {} : { actionCpuMs }),
+    benchCpuMs,
+    loadAverage: loadavg()[0] ?? NaN
   }
 }
 
-/** A scenario's runs, one after another, against the registry of its kind. */
-export async function runImageScenario(
+/**
+ * A section's scenarios against the registry of its kind, one run of each in turn, the first
+ * scenario first in even turns and last in odd ones.
+ */
+export async function runImageSection(
   rig: Rig,
   registries: BenchRegistries,
   client: SignerClient,
-  scenario: ImageScenario,
+  section: ImageSection,
   runs: number,
   log: (line: string) => void
-): Promise<ImageScenarioResult> {
-  const registry = await registries.get(scenario.registry)
-  log(`  in ${registry.label}`)
-  const figures: ImageFigures[] = []
-  for (let i = 0; i < runs; i++) {
-    const run = await runImageOnce(rig, registry, client, scenario, i)
-    log(
-      `  run ${i + 1}/${runs}: ${run.ok ? `${seconds(run.wallMs)} (SignPayload ${millis(run.signPayloadMs)})` : `FAILED: ${run.error}`}`
-    )
-    figures.push(run)
+): Promise<ImageScenarioResult[]> {
+  const results: ImageScenarioResult[] = []
+  for (const scenario of section.scenarios) {
+    const registry = await registries.get(scenario.registry)
+    results.push({ scenario, registry: registry.label, runs: [] })
   }
-  return { scenario, registry: registry.label, runs: figures }
+  log(`  in ${results[0]?.registry ?? '?'}`)
+  const cpuProbe = new CpuProbe()
+  try {
+    for (let i = 0; i < runs; i++) {
+      const turn = i % 2 === 0 ? results : [...results].reverse()
+      for (const result of turn) {
+        const registry = await registries.get(result.scenario.registry)
+        const run = await runImageOnce(rig, registry, client, cpuProbe, result.scenario, i)
+        log(
+          `  run ${i + 1}/${runs}, ${count(result.scenario.images, 'image')}: ${run.ok ? `${seconds(run.wallMs)} (SignPayload ${millis(run.signPayloadMs)}, load ${run.loadAverage.toFixed(1)})` : `FAILED: ${run.error}`}`
+        )
+        result.runs.push(run)
+      }
+    }
+  } finally {
+    cpuProbe.remove()
+  }
+  return results
+}
+
+const cpuMs = (usage: NodeJS.CpuUsage): number => (usage.user + usage.system) / 1000
+
+/**
+ * A preload (NODE_OPTIONS --require) that writes the step's own CPU time on exit: the runner's
+ * step has no getrusage of its children either, so the child reports itself, as runAction does
+ * for its peak RSS.
+ */
+class CpuProbe {
+  private readonly directory = mkdtempSync(path.join(tmpdir(), 'bench-cpu-'))
+  private readonly file = path.join(this.directory, 'cpu.json')
+  readonly preload = path.join(this.directory, 'cpu.cjs')
+
+  constructor() {
+    writeFileSync(
+      this.preload,
+      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(this.file)}, ` +
+        `JSON.stringify(process.cpuUsage())))\n`
+    )
+  }
+
+  /** The last step's CPU time, read once. */
+  read(): number | undefined {
+    if (!existsSync(this.file)) return undefined
+    const usage = JSON.parse(readFileSync(this.file, 'utf8')) as NodeJS.CpuUsage
+    rmSync(this.file)
+    return cpuMs(usage)
+  }
+
+  remove(): void {
+    rmSync(this.directory, { recursive: true, force: true })
+  }
 }
 
 // ---- Tables and targets -------------------------------------------------------------------------
 
 const okRuns = (runs: ImageFigures[]): ImageFigures[] => runs.filter(run => run.ok)
 const overheadMs = (run: ImageFigures): number => run.wallMs - run.signPayloadMs
+const loadOf = (run: ImageFigures): number => run.loadAverage
+const min = (values: number[]): number => (values.length ? Math.min(...values) : NaN)
 
 export function imageTable(results: ImageScenarioResult[]): string {
   const rows = results.map(({ scenario, registry, runs }) => {
@@ -210,11 +285,16 @@ export function imageTable(results: ImageScenarioResult[]): string {
         run.lastSignPayloadMs === undefined ? undefined : run.wallMs - run.lastSignPayloadMs
       ),
       [...new Set(ok.flatMap(run => run.referrers))].join(', ') || 'n/a',
-      mib(max(ok.map(run => run.peakRssKb ?? NaN)))
+      medianOf(run => run.actionCpuMs),
+      medianOf(run => run.benchCpuMs),
+      mib(max(ok.map(run => run.peakRssKb ?? NaN))),
+      runs.length
+        ? `${min(runs.map(loadOf)).toFixed(1)}–${max(runs.map(loadOf)).toFixed(1)}`
+        : 'n/a'
     ]
   })
   return [
-    `Container images: each run pushes new images (a config and a layer of a few bytes, an OCI manifest) and runs one step that signs them all by digest; SignPayload latency is the median round trip of ${count(LATENCY_CALLS, 'SignPayload call')} the bench makes with its own warm SDK client right after the step, against the same local Signer. Median / p90 over the runs; the columns from "spawn to" on are medians.`,
+    `Container images: each run pushes new images (a config and a layer of a few bytes, an OCI manifest) and runs one step that signs them all by digest, the 1-image and 16-image steps in turns (alternating which goes first); SignPayload latency is the median round trip of ${count(LATENCY_CALLS, 'SignPayload call')} the bench makes with its own warm SDK client right after the step, against the same local Signer. The step's CPU is what it reports of itself at exit; the bench process's is that of the local Signer and the stand-in (not docker-registry's, a process of its own) while the step ran, on the same CPUs. Median / p90 over the runs; the columns from "spawn to" on are medians.`,
     '',
     table(
       [
@@ -228,7 +308,10 @@ export function imageTable(results: ImageScenarioResult[]): string {
         'spawn to last SignPayload',
         'last SignPayload to exit',
         'listed by',
-        'peak RSS (max)'
+        'step’s CPU (user + system)',
+        'bench process’s CPU meanwhile',
+        'peak RSS (max)',
+        'load average (1 min) at the runs’ ends'
       ],
       rows
     )

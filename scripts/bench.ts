@@ -36,14 +36,14 @@ import { runQuotaOnce, type QuotaRun } from './bench-quota.js'
 import {
   BenchRegistries,
   latencyClient,
-  runImageScenario,
+  runImageSection,
   type ImageScenarioResult
 } from './bench-images.js'
 import { addContainerProfile } from './image-rig.js'
 import {
   COLD_START_PAIRS,
   COLD_START_TITLE,
-  IMAGE_SCENARIOS,
+  IMAGE_SECTIONS,
   JOB_EXTRA_MS,
   ONLY,
   QUOTA,
@@ -217,9 +217,9 @@ async function main(): Promise<number> {
         scenarios.push(await runScenario(rig, aws, scenario))
       })
     }
-    for (const scenario of IMAGE_SCENARIOS) {
-      await section(scenario.title, async () => {
-        images.push(await runImageScenario(rig, registries, signer, scenario, RUNS, log))
+    for (const imageSection of IMAGE_SECTIONS) {
+      await section(imageSection.title, async () => {
+        images.push(...(await runImageSection(rig, registries, signer, imageSection, RUNS, log)))
       })
     }
     await section(QUOTA.title, async () => {

@@ -89,7 +89,7 @@ export async function runImageStep(
   rig: Rig,
   images: string[],
   inputs: Record<string, string> = {},
-  timeoutMs = 120_000
+  options: { timeoutMs?: number; env?: Record<string, string> } = {}
 ): Promise<ActionRun> {
   const workspace = mkdtempSync(path.join(tmpdir(), 'image-step-'))
   // An empty Docker config: a login on this machine must not change what is measured or shown.
@@ -98,8 +98,8 @@ export async function runImageStep(
     return await runAction({
       workspace,
       inputs: { 'profile-name': CONTAINER_PROFILE, image: images.join('\n'), ...inputs },
-      env: { ...rig.env, DOCKER_CONFIG: dockerConfig },
-      timeoutMs
+      env: { ...rig.env, DOCKER_CONFIG: dockerConfig, ...options.env },
+      timeoutMs: options.timeoutMs ?? 120_000
     })
   } finally {
     rmSync(workspace, { recursive: true, force: true })
