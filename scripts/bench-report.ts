@@ -1,6 +1,7 @@
 /** The tables and the targets of `npm run bench`, and the block of BENCHMARKS.md they go into. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import type { AwsCli, CliFigures } from './bench-aws-cli.js'
+import { imageTable, judgeImages, type ImageScenarioResult } from './bench-images.js'
 import type { ActionFigures, JobFigures } from './bench-measure.js'
 import type { QuotaRun } from './bench-quota.js'
 import {
@@ -46,6 +47,7 @@ export interface ColdStartPair {
 
 export interface BenchResults {
   scenarios: ScenarioResult[]
+  images: ImageScenarioResult[]
   coldStart: ColdStartPair[] | undefined
   quota: QuotaRun[] | undefined
   aws: AwsCli | undefined
@@ -109,6 +111,10 @@ export function report(results: BenchResults): Report {
     const cli = cliTable(results.scenarios, results.aws)
     if (cli) sections.push(cli)
     judgeScenarios(results.scenarios, judge)
+  }
+  if (results.images.length > 0) {
+    sections.push(imageTable(results.images))
+    judgeImages(results.images, judge)
   }
   if (results.coldStart) {
     sections.push(coldStartTable(results.coldStart))
@@ -344,7 +350,7 @@ function quotaTable(runs: QuotaRun[]): string {
 
 // ---- Targets ------------------------------------------------------------------------------------
 
-type Judge = (target: string, scenario: string, measured: string, met?: boolean) => void
+export type Judge = (target: string, scenario: string, measured: string, met?: boolean) => void
 
 function judgeScenarios(results: ScenarioResult[], judge: Judge): void {
   const byTitle = new Map(results.map(result => [result.scenario.title, result]))

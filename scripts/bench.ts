@@ -8,6 +8,7 @@
  *   bench-measure.ts    one run of the action or of the cold-start reference, and what the servers saw
  *   bench-aws-cli.ts    one run of the AWS CLI script
  *   bench-quota.ts      matrix legs at once under one account's Signer quotas
+ *   bench-images.ts     container images: one step signing 1 or 16, in a local registry
  *   bench-stats.ts      medians, percentiles, rates, tables
  *   bench-report.ts     the tables, the targets, BENCHMARKS.md
  */
@@ -33,8 +34,16 @@ import {
 } from './bench-measure.js'
 import { runQuotaOnce, type QuotaRun } from './bench-quota.js'
 import {
+  BenchRegistries,
+  latencyClient,
+  runImageSection,
+  type ImageScenarioResult
+} from './bench-images.js'
+import { addContainerProfile } from './image-rig.js'
+import {
   COLD_START_PAIRS,
   COLD_START_TITLE,
+  IMAGE_SECTIONS,
   JOB_EXTRA_MS,
   ONLY,
   QUOTA,
@@ -178,7 +187,11 @@ async function main(): Promise<number> {
 
   log('Starting moto, the local Signer service and the S3 proxy…')
   const rig = await startRig({ s3Proxy: true })
+  addContainerProfile(rig)
+  const registries = new BenchRegistries(log)
+  const signer = latencyClient(rig)
   const scenarios: ScenarioResult[] = []
+  const images: ImageScenarioResult[] = []
   let coldStart: ColdStartPair[] | undefined
   let quota: QuotaRun[] | undefined
   const sectionErrors: string[] = []
@@ -204,6 +217,11 @@ async function main(): Promise<number> {
         scenarios.push(await runScenario(rig, aws, scenario))
       })
     }
+    for (const imageSection of IMAGE_SECTIONS) {
+      await section(imageSection.title, async () => {
+        images.push(...(await runImageSection(rig, registries, signer, imageSection, RUNS, log)))
+      })
+    }
     await section(QUOTA.title, async () => {
       const runs: QuotaRun[] = []
       for (let i = 0; i < RUNS; i++) {
@@ -217,17 +235,20 @@ async function main(): Promise<number> {
       quota = runs
     })
   } finally {
+    signer.destroy()
+    await registries.stop()
     await rig.stop()
   }
 
   const nodeVersion = spawnSync(await actionNode(), ['--version'], {
     encoding: 'utf8'
   }).stdout.trim()
-  const { markdown, missed } = report({ scenarios, coldStart, quota, aws, sectionErrors })
+  const { markdown, missed } = report({ scenarios, images, coldStart, quota, aws, sectionErrors })
   const failures = scenarios.reduce(
     (sum, { action, cli }) =>
       sum + action.filter(run => !run.ok).length + cli.filter(run => !run.ok).length,
-    sectionErrors.length
+    sectionErrors.length +
+      images.reduce((sum, { runs }) => sum + runs.filter(run => !run.ok).length, 0)
   )
   const machine =
     `${cpus().length} CPUs (nproc ${spawnSync('nproc', { encoding: 'utf8' }).stdout.trim() || '?'}), ` +
