@@ -3,6 +3,7 @@ import { errorMessage } from './errors.js'
 import { readInputs, type Inputs } from './github/inputs.js'
 import * as log from './github/log.js'
 import { readRunContext, type RunContext } from './github/run-context.js'
+import { revokeSignatures } from './revoke-signatures.js'
 import { signArtifacts } from './sign-artifacts.js'
 
 /** The action's entry: any error becomes the step's failure message. */
@@ -22,5 +23,7 @@ async function runMode(inputs: Inputs, context: RunContext): Promise<void> {
   switch (inputs.mode) {
     case 'sign':
       return signArtifacts(inputs, context)
+    case 'revoke':
+      return revokeSignatures(inputs)
   }
 }

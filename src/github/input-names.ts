@@ -24,7 +24,12 @@ export enum Input {
   Image = 'image',
   RegistryUsername = 'registry-username',
   RegistryPassword = 'registry-password',
-  SignPlatformManifests = 'sign-platform-manifests'
+  SignPlatformManifests = 'sign-platform-manifests',
+  JobIds = 'job-ids',
+  SigningResults = 'signing-results',
+  Reason = 'reason',
+  RevokeProfileVersion = 'revoke-profile-version',
+  EffectiveTime = 'effective-time'
 }
 
 /** What the step does: sign, verify or revoke (`mode`). */
@@ -47,5 +52,7 @@ export const LIMITS = {
   timeoutSeconds: { min: 1, max: 21600 },
   maxConcurrency: { min: 1, max: 32 },
   // GitHub caps it further by the repository's own setting.
-  retentionDays: { min: 1, max: 400 }
+  retentionDays: { min: 1, max: 400 },
+  // RevokeSignature's and RevokeSigningProfile's reason (the API reference).
+  reason: { min: 1, max: 500 }
 } as const

@@ -1,19 +1,22 @@
 import { InputError } from '../errors.js'
 import { fileInputs, type FileInputs } from './inputs-files.js'
 import { imageInputs, type ImageInputs } from './inputs-images.js'
+import { REVOKE_ONLY, revokeInputs, type RevokeInputs } from './inputs-revoke.js'
 import { DEFAULTS, Input, MODES, type InputReader, type Mode } from './input-names.js'
+import { given } from './input-values.js'
 import { mask } from './log.js'
 
 export { DEFAULTS, Input, LIMITS, MODES, type InputReader, type Mode } from './input-names.js'
 export { bucketName } from './input-values.js'
 export type { FileInputs } from './inputs-files.js'
 export type { ImageInputs } from './inputs-images.js'
+export type { RevokeInputs } from './inputs-revoke.js'
 
 /** A signing step: files (`path`) or container images (`image`). */
 export type SignInputs = FileInputs | ImageInputs
 
 /** Every input, validated and typed. Nothing after `readInputs` reads the environment for inputs. */
-export type Inputs = SignInputs
+export type Inputs = SignInputs | RevokeInputs
 
 /** The entry: `mode` first, then the inputs of that mode. */
 export function readInputs(read: InputReader, env: NodeJS.ProcessEnv = process.env): Inputs {
@@ -23,8 +26,9 @@ export function readInputs(read: InputReader, env: NodeJS.ProcessEnv = process.e
   switch (mode) {
     case 'sign':
       return signInputs(read, env)
-    case 'verify':
     case 'revoke':
+      return revokeInputs(read, env)
+    case 'verify':
       throw new InputError(Input.Mode, `mode '${mode}' is not available in this version.`)
   }
 }
@@ -43,6 +47,13 @@ function readMode(read: InputReader): Mode {
 
 /** Exactly one of `path` and `image`. */
 function signInputs(read: InputReader, env: NodeJS.ProcessEnv): SignInputs {
+  const [other] = given(read, [...REVOKE_ONLY, Input.SigningResults])
+  if (other !== undefined) {
+    throw new InputError(
+      other,
+      `is not read when signing: it is for ${other === Input.SigningResults ? "mode 'verify' or 'revoke'" : "mode 'revoke'"}. Set 'mode', or remove '${other}'.`
+    )
+  }
   const hasPath = read(Input.Path).trim() !== ''
   const hasImage = read(Input.Image).trim() !== ''
   if (hasPath && hasImage) {
