@@ -112,6 +112,7 @@ const decimal = value => {
   return String(Number(value.toFixed(3)))
 }
 const seconds = ms => `${decimal(ms / 1000)} s`
+const minutes = ms => `${decimal(ms / 60_000)} minute${ms === 60_000 ? '' : 's'}`
 const megabytes = bytes => `${decimal(bytes / 1e6)} MB`
 const mebibytes = bytes => `${decimal(bytes / 2 ** 20)} MiB`
 const percent = share => `${decimal(share * 100)}%`
@@ -141,7 +142,9 @@ const FIGURES = {
   'summary-limit': () => mebibytes(constant('src/github/step-summary.ts', 'SUMMARY_LIMIT_BYTES')),
   'signature-allowance': () =>
     mebibytes(constant('src/aws/download.ts', 'SIGNATURE_ALLOWANCE_BYTES')),
-  'transfer-rate': () => megabytes(constant('src/transfer-deadline.ts', 'MIN_BYTES_PER_SECOND'))
+  'transfer-rate': () => megabytes(constant('src/transfer-deadline.ts', 'MIN_BYTES_PER_SECOND')),
+  'revocation-margin': () =>
+    minutes(constant('src/revoke-signatures.ts', 'EFFECTIVE_TIME_MARGIN_MS'))
 }
 
 const prettierOptions = { ...(await prettier.resolveConfig(README)), parser: 'markdown' }

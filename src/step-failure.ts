@@ -8,9 +8,11 @@ export interface SigningTally {
   afterSigning: string[]
   /** How many items there were, signed or not. */
   total: number
-  noun: 'file' | 'image'
+  noun: 'file' | 'image' | 'job'
   /** What became of the signed items, for the closing message: "are in place and listed in 'results'". */
   kept: string
+  /** What the step does to each item: 'sign' unless given; 'revoke' for jobs. */
+  verb?: { present: string; past: string; gerund: string }
 }
 
 /**
@@ -18,7 +20,14 @@ export interface SigningTally {
  * signing) is the step's message; otherwise each failure is an error annotation and the step's
  * message counts them.
  */
-export function failIfAny({ failed, afterSigning, total, noun, kept }: SigningTally): void {
+export function failIfAny({
+  failed,
+  afterSigning,
+  total,
+  noun,
+  kept,
+  verb = { present: 'sign', past: 'signed', gerund: 'signing' }
+}: SigningTally): void {
   const failures = [...failed, ...afterSigning]
   const [first] = failures
   if (first === undefined) return
@@ -26,11 +35,11 @@ export function failIfAny({ failed, afterSigning, total, noun, kept }: SigningTa
     throw new ActionError(first)
   }
   failures.forEach(failure => log.error(failure))
-  const signed = total - failed.length
-  const keptNote = signed > 0 ? `; the ${signed} signed ${noun}(s) ${kept}` : ''
+  const done = total - failed.length
+  const keptNote = done > 0 ? `; the ${done} ${verb.past} ${noun}(s) ${kept}` : ''
   throw new ActionError(
     failed.length > 0
-      ? `${failed.length} of ${total} ${noun}s failed to sign${keptNote}.`
-      : `Every ${noun} was signed, but ${afterSigning.length} steps after signing failed${keptNote}.`
+      ? `${failed.length} of ${total} ${noun}s failed to ${verb.present}${keptNote}.`
+      : `Every ${noun} was ${verb.past}, but ${afterSigning.length} steps after ${verb.gerund} failed${keptNote}.`
   )
 }
