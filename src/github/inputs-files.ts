@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { InputError } from '../errors.js'
 import { isInside, realpathOfExisting } from '../pipeline/paths.js'
+import { hasControlCharacter, hasInvisibleCharacter } from '../safe-text.js'
 import { commonInputs, type CommonInputs } from './inputs-common.js'
 import { DEFAULTS, Input, LIMITS, type InputReader } from './input-names.js'
 import {
@@ -42,9 +43,10 @@ export interface FileInputs extends CommonInputs {
 const KMS_KEY =
   /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_+=,.@-]+|alias\/[A-Za-z0-9/_+=,.@-]+|(mrk-)?[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}|mrk-[0-9a-f]{32})$/
 // What `git check-ref-format` refuses in a tag, in short: no blanks, controls, ~^:?*[\ or '..'.
+// What git accepts in a tag name, less the characters that make one name display as another.
 const RELEASE_TAG =
   // eslint-disable-next-line no-control-regex
-  /^(?!\.|-|\/)(?!.*(\.\.|\/\/|@\{|\.lock$|\/$|\.$))[^\u0000-\u0020\u007f~^:?*[\\]{1,250}$/
+  /^(?!\.|-|\/)(?!.*(\.\.|\/\/|@\{|\.lock$|\/$|\.$))(?!.*[\p{Cf}\p{Default_Ignorable_Code_Point}])[^\u0000-\u0020\u007f-\u009f~^:?*[\\]{1,250}$/u
 // Characters that @actions/artifact refuses in a name.
 const ARTIFACT_NAME_FORBIDDEN = /[":<>|*?\r\n\\/]/
 
@@ -107,7 +109,7 @@ function release(read: InputReader): Pick<FileInputs, 'releaseTag' | 'githubToke
       Input.ReleaseTag,
       value,
       RELEASE_TAG,
-      'the tag of an existing release, such as v1.2.3 (no spaces, control characters, ~ ^ : ? * [ \\ or ..)'
+      'the tag of an existing release, such as v1.2.3 (no spaces, control or invisible characters, ~ ^ : ? * [ \\ or ..)'
     )
   )
   if (releaseTag && !githubToken) {
@@ -125,13 +127,14 @@ function keyPrefix(name: Input, raw: string, fallback: string): string {
   const unsafe =
     value.startsWith('/') ||
     value.split('/').some(segment => segment === '..' || segment === '.') ||
-    // eslint-disable-next-line no-control-regex
-    /[\u0000-\u001f\u007f\\]/.test(value) ||
+    /\\/.test(value) ||
+    hasControlCharacter(value) ||
+    hasInvisibleCharacter(value) ||
     value.length > 512
   if (unsafe) {
     throw new InputError(
       name,
-      `must be an S3 key prefix such as '${fallback}': no leading '/', no '.' or '..' segments, no backslashes or control characters; got '${value}'.`
+      `must be an S3 key prefix such as '${fallback}': no leading '/', no '.' or '..' segments, no backslashes, control or invisible characters; got '${value}'.`
     )
   }
   return value
@@ -154,6 +157,12 @@ function pathPatterns(raw: string, workspace: string): string[] {
 }
 
 function outputDirectory(raw: string, workspace: string): string {
+  if (hasControlCharacter(raw) || hasInvisibleCharacter(raw)) {
+    throw new InputError(
+      Input.OutputDir,
+      `'${raw}' holds a control or invisible character: give a plain directory name, such as 'signed'.`
+    )
+  }
   const resolved = path.resolve(workspace, raw)
   const real = realpathOfExisting(resolved)
   if (!isInside(workspace, resolved) || !isInside(workspace, real) || real === workspace) {
@@ -170,6 +179,12 @@ function artifactName(value: string): string {
     throw new InputError(
       Input.ArtifactName,
       `'${value}' contains a character that artifact names cannot hold (" : < > | * ? \\ / or a line break).`
+    )
+  }
+  if (hasControlCharacter(value) || hasInvisibleCharacter(value)) {
+    throw new InputError(
+      Input.ArtifactName,
+      `'${value}' holds a control or invisible character, which would make it display as another name.`
     )
   }
   return value

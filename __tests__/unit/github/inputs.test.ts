@@ -169,6 +169,17 @@ describe('readInputs: invalid values', () => {
     [Input.ArtifactName, 'signed:linux'],
     [Input.ArtifactName, 'signed*'],
     [Input.ArtifactName, 'a|b'],
+    // control and invisible characters: a name that displays as another
+    [Input.ArtifactName, 'signed\u202egpj'],
+    [Input.ArtifactName, 'signed\u200b'],
+    [Input.ArtifactName, 'signed\u0007'],
+    [Input.ReleaseTag, 'v1.0\u202e'],
+    [Input.ReleaseTag, 'v1.0\u200d'],
+    [Input.ReleaseTag, 'v1.0\u0085'],
+    [Input.SourcePrefix, 'unsigned\u2066/'],
+    [Input.DestinationPrefix, 'signed\ufeff/'],
+    [Input.OutputDir, 'signed\u202e'],
+    [Input.OutputDir, 'sig\tned'],
     // KMS key
     [Input.SseKmsKeyId, 'garbage'],
     [Input.SseKmsKeyId, 'arn:aws:kms:us-east-1:123:key/abc'],
