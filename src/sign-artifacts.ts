@@ -4,7 +4,7 @@ import { checkSizes, preflight, type PreflightFindings } from './aws/preflight.j
 import { errorMessage } from './errors.js'
 import { uploadSignedArtifact, type UploadedArtifact } from './github/artifact.js'
 import { checksumsOf, writeChecksumsFile } from './github/checksums.js'
-import { ignoredInputsWarning, type FileInputs, type Inputs } from './github/inputs.js'
+import { ignoredInputsWarning, type FileInputs, type SignInputs } from './github/inputs.js'
 import { setArtifactOutputs, setOutputs } from './github/outputs.js'
 import { attachToRelease, refuseAssetNameClashes } from './github/release-assets.js'
 import type { RunContext } from './github/run-context.js'
@@ -16,7 +16,7 @@ import { signImages } from './sign-images.js'
 import { failIfAny } from './step-failure.js'
 
 /** Files (`path`) or container images (`image`): each has its own stages. */
-export async function signArtifacts(inputs: Inputs, context: RunContext): Promise<void> {
+export async function signArtifacts(inputs: SignInputs, context: RunContext): Promise<void> {
   const ignored = ignoredInputsWarning(inputs)
   if (ignored) log.warning(ignored)
   if (inputs.kind === 'images') await signImages(inputs)

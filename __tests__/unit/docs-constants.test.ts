@@ -28,8 +28,8 @@ describe('the constants npm run docs reads from src/', () => {
     ['aws/poll-schedule.ts', 'POLL', POLL],
     ['aws/request-rate.ts', 'RATE', RATE],
     ['aws/backoff.ts', 'RETRY', RETRY],
-    ['github/inputs.ts', 'DEFAULTS', DEFAULTS],
-    ['github/inputs.ts', 'LIMITS', LIMITS],
+    ['github/input-names.ts', 'DEFAULTS', DEFAULTS],
+    ['github/input-names.ts', 'LIMITS', LIMITS],
     ['github/outputs.ts', 'OUTPUT_LIMIT_BYTES', OUTPUT_LIMIT_BYTES],
     ['github/step-summary.ts', 'SUMMARY_LIMIT_BYTES', SUMMARY_LIMIT_BYTES]
   ])('reads %s %s as the code has it', (file, name, value) => {

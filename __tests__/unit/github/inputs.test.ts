@@ -147,6 +147,9 @@ describe('readInputs: invalid values', () => {
     [Input.RetentionDays, '-7'],
     [Input.RetentionDays, '7.5'],
     [Input.RetentionDays, String(LIMITS.retentionDays.max + 1)],
+    // mode
+    [Input.Mode, 'signing'],
+    [Input.Mode, 'sign verify'],
     // booleans
     [Input.Summary, 'yes'],
     [Input.Summary, '1'],
@@ -289,10 +292,29 @@ describe('readInputs: accepted values', () => {
   })
 })
 
+describe('readInputs: mode', () => {
+  it.each(['', 'sign', 'SIGN', ' sign '])("reads mode '%s' as sign", mode => {
+    expect(read({ [Input.Mode]: mode }).mode).toBe('sign')
+  })
+
+  it.each(['verify', 'revoke'])("refuses mode '%s', which this version does not have", mode => {
+    const error = inputError(() => read({ [Input.Mode]: mode }))
+    expect(error.input).toBe(Input.Mode)
+    expect(error.message).toBe(`Input 'mode': mode '${mode}' is not available in this version.`)
+  })
+
+  it('names the modes it accepts', () => {
+    expect(inputError(() => read({ [Input.Mode]: 'sigh' })).message).toBe(
+      "Input 'mode': must be one of 'sign', 'verify', 'revoke'; got 'sigh'."
+    )
+  })
+})
+
 describe('readInputs: defaults and fallbacks', () => {
   it('fills every optional input with its default', () => {
     const inputs = read({}, env())
     expect(inputs).toEqual({
+      mode: 'sign',
       kind: 'files',
       profileName: 'my_profile',
       profileOwner: undefined,

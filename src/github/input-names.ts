@@ -1,0 +1,51 @@
+/** Input names as action.yml declares them. */
+export enum Input {
+  Mode = 'mode',
+  ProfileName = 'profile-name',
+  Path = 'path',
+  SourceBucket = 'source-bucket',
+  SourcePrefix = 'source-prefix',
+  DestinationBucket = 'destination-bucket',
+  DestinationPrefix = 'destination-prefix',
+  OutputDir = 'output-dir',
+  ProfileOwner = 'profile-owner',
+  Region = 'region',
+  TimeoutSeconds = 'timeout-seconds',
+  MaxConcurrency = 'max-concurrency',
+  Summary = 'summary',
+  UploadArtifact = 'upload-artifact',
+  ArtifactName = 'artifact-name',
+  RetentionDays = 'retention-days',
+  ExpectedBucketOwner = 'expected-bucket-owner',
+  SseKmsKeyId = 'sse-kms-key-id',
+  DeleteUnsigned = 'delete-unsigned',
+  ReleaseTag = 'release-tag',
+  GithubToken = 'github-token',
+  Image = 'image',
+  RegistryUsername = 'registry-username',
+  RegistryPassword = 'registry-password',
+  SignPlatformManifests = 'sign-platform-manifests'
+}
+
+/** What the step does: sign, verify or revoke (`mode`). */
+export const MODES = ['sign', 'verify', 'revoke'] as const
+export type Mode = (typeof MODES)[number]
+
+/** Reads one raw input; '' when not set (the runner sets declared defaults itself). */
+export type InputReader = (name: Input) => string
+
+export const DEFAULTS = {
+  mode: 'sign',
+  sourcePrefix: 'unsigned/',
+  destinationPrefix: 'signed/',
+  outputDir: 'signed',
+  timeoutSeconds: 600,
+  maxConcurrency: 4
+} as const
+
+export const LIMITS = {
+  timeoutSeconds: { min: 1, max: 21600 },
+  maxConcurrency: { min: 1, max: 32 },
+  // GitHub caps it further by the repository's own setting.
+  retentionDays: { min: 1, max: 400 }
+} as const
