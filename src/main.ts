@@ -4,6 +4,7 @@ import { readInputs, type Inputs } from './github/inputs.js'
 import * as log from './github/log.js'
 import { readRunContext, type RunContext } from './github/run-context.js'
 import { signArtifacts } from './sign-artifacts.js'
+import { verifyArtifacts } from './verify-artifacts.js'
 
 /** The action's entry: any error becomes the step's failure message. */
 export async function run(): Promise<void> {
@@ -22,5 +23,7 @@ async function runMode(inputs: Inputs, context: RunContext): Promise<void> {
   switch (inputs.mode) {
     case 'sign':
       return signArtifacts(inputs, context)
+    case 'verify':
+      return verifyArtifacts(inputs)
   }
 }

@@ -11,6 +11,8 @@ export interface SigningTally {
   noun: 'file' | 'image'
   /** What became of the signed items, for the closing message: "are in place and listed in 'results'". */
   kept: string
+  /** What the step did to each item; default sign. */
+  verb?: 'sign' | 'verify'
 }
 
 /**
@@ -18,7 +20,14 @@ export interface SigningTally {
  * signing) is the step's message; otherwise each failure is an error annotation and the step's
  * message counts them.
  */
-export function failIfAny({ failed, afterSigning, total, noun, kept }: SigningTally): void {
+export function failIfAny({
+  failed,
+  afterSigning,
+  total,
+  noun,
+  kept,
+  verb = 'sign'
+}: SigningTally): void {
   const failures = [...failed, ...afterSigning]
   const [first] = failures
   if (first === undefined) return
@@ -27,10 +36,11 @@ export function failIfAny({ failed, afterSigning, total, noun, kept }: SigningTa
   }
   failures.forEach(failure => log.error(failure))
   const signed = total - failed.length
-  const keptNote = signed > 0 ? `; the ${signed} signed ${noun}(s) ${kept}` : ''
+  const done = verb === 'verify' ? 'verified' : 'signed'
+  const keptNote = signed > 0 ? `; the ${signed} ${done} ${noun}(s) ${kept}` : ''
   throw new ActionError(
     failed.length > 0
-      ? `${failed.length} of ${total} ${noun}s failed to sign${keptNote}.`
+      ? `${failed.length} of ${total} ${noun}s failed to ${verb}${keptNote}.`
       : `Every ${noun} was signed, but ${afterSigning.length} steps after signing failed${keptNote}.`
   )
 }

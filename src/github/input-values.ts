@@ -20,7 +20,8 @@ const UNSET: Partial<Record<Input, readonly string[]>> = {
   [Input.OutputDir]: ['', DEFAULTS.outputDir],
   [Input.UploadArtifact]: ['', 'false'],
   [Input.DeleteUnsigned]: ['', 'false'],
-  [Input.SignPlatformManifests]: ['', 'false']
+  [Input.SignPlatformManifests]: ['', 'false'],
+  [Input.TrustedRootSha256]: ['', DEFAULTS.trustedRootSha256]
 }
 
 /** The inputs of `names` that the workflow gave. */

@@ -1,19 +1,22 @@
 import { InputError } from '../errors.js'
 import { fileInputs, type FileInputs } from './inputs-files.js'
 import { imageInputs, type ImageInputs } from './inputs-images.js'
+import { verifyInputs, type VerifyInputs } from './inputs-verify.js'
 import { DEFAULTS, Input, MODES, type InputReader, type Mode } from './input-names.js'
+import { given } from './input-values.js'
 import { mask } from './log.js'
 
 export { DEFAULTS, Input, LIMITS, MODES, type InputReader, type Mode } from './input-names.js'
 export { bucketName } from './input-values.js'
 export type { FileInputs } from './inputs-files.js'
 export type { ImageInputs } from './inputs-images.js'
+export type { VerifyFileInputs, VerifyImageInputs, VerifyInputs } from './inputs-verify.js'
 
 /** A signing step: files (`path`) or container images (`image`). */
 export type SignInputs = FileInputs | ImageInputs
 
 /** Every input, validated and typed. Nothing after `readInputs` reads the environment for inputs. */
-export type Inputs = SignInputs
+export type Inputs = SignInputs | VerifyInputs
 
 /** The entry: `mode` first, then the inputs of that mode. */
 export function readInputs(read: InputReader, env: NodeJS.ProcessEnv = process.env): Inputs {
@@ -24,6 +27,7 @@ export function readInputs(read: InputReader, env: NodeJS.ProcessEnv = process.e
     case 'sign':
       return signInputs(read, env)
     case 'verify':
+      return verifyInputs(read, env)
     case 'revoke':
       throw new InputError(Input.Mode, `mode '${mode}' is not available in this version.`)
   }
@@ -41,8 +45,22 @@ function readMode(read: InputReader): Mode {
   return mode
 }
 
+/** What only verifying reads: given to a signing step, it means `mode: verify` was left out. */
+const NOT_FOR_SIGNING: readonly Input[] = [
+  Input.TrustedProfiles,
+  Input.TrustedRootSha256,
+  Input.SigningResults
+]
+
 /** Exactly one of `path` and `image`. */
 function signInputs(read: InputReader, env: NodeJS.ProcessEnv): SignInputs {
+  const [notForSigning] = given(read, NOT_FOR_SIGNING)
+  if (notForSigning !== undefined) {
+    throw new InputError(
+      notForSigning,
+      "is not an input of signing (mode sign, the default): to check signatures, add 'mode: verify'."
+    )
+  }
   const hasPath = read(Input.Path).trim() !== ''
   const hasImage = read(Input.Image).trim() !== ''
   if (hasPath && hasImage) {

@@ -68,6 +68,15 @@ export async function setImageOutputs(
   await setResults(results, 'images', env)
 }
 
+/** A verifying step sets `results` (each file or image with its verdict) and `results-file`. */
+export async function setVerifyOutputs(
+  results: object[],
+  noun: 'files' | 'images',
+  env: NodeJS.ProcessEnv = process.env
+): Promise<void> {
+  await setResults(results, noun, env)
+}
+
 async function setResults(
   results: object[],
   noun: 'files' | 'images',

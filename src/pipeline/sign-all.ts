@@ -8,7 +8,11 @@ export interface ItemSigning<Item, Result> {
   sign(item: Item, log: (line: string) => void): Promise<Result>
   /** Whether the item ended signed, and if not, why. */
   outcome(result: Result): { signed: boolean; error?: string | undefined }
+  /** How the log says what is done to each item; default: signing. */
+  words?: { doing: string; done: string }
 }
+
+const SIGNING = { doing: 'Signing', done: 'Signed' }
 
 /**
  * Lets items flow through their stages with at most `maxConcurrency` in flight: one item's wait
@@ -23,6 +27,7 @@ export async function signAll<Item, Result>(
   const results: Result[] = new Array(items.length)
   const signedFlags: boolean[] = []
   const live = items.length === 1
+  const words = signing.words ?? SIGNING
   let next = 0
   let done = 0
 
@@ -33,7 +38,7 @@ export async function signAll<Item, Result>(
       const started = Date.now()
       // Groups cannot interleave in the log: one item logs live, several log a group each when done.
       const lines: string[] = []
-      if (live) log.startGroup(`Signing ${name}`)
+      if (live) log.startGroup(`${words.doing} ${name}`)
       const result = await signing.sign(item, line => (live ? log.info(line) : lines.push(line)))
       const { signed, error } = signing.outcome(result)
       results[index] = result
@@ -43,14 +48,14 @@ export async function signAll<Item, Result>(
         log.endGroup()
       } else {
         const seconds = Math.round((Date.now() - started) / 100) / 10
-        log.startGroup(`${signed ? 'Signed' : 'Failed'} ${name} (${seconds} s)`)
+        log.startGroup(`${signed ? words.done : 'Failed'} ${name} (${seconds} s)`)
         lines.forEach(line => log.info(line))
         if (error) log.info(error)
         log.endGroup()
       }
       const signedCount = signedFlags.filter(Boolean).length
       log.info(
-        `${signedCount}/${items.length} signed${done > signedCount ? `, ${done - signedCount} failed` : ''}`
+        `${signedCount}/${items.length} ${words.done.toLowerCase()}${done > signedCount ? `, ${done - signedCount} failed` : ''}`
       )
     }
   }

@@ -55,7 +55,9 @@ function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 
 function read(values: Values, environment: NodeJS.ProcessEnv = env()): FileInputs {
   const inputs = readInputs(reader({ ...VALID, ...values }), environment)
-  if (inputs.kind !== 'files') throw new Error(`read as ${inputs.kind}`)
+  if (inputs.mode !== 'sign' || inputs.kind !== 'files') {
+    throw new Error(`read as ${inputs.mode} ${inputs.kind}`)
+  }
   return inputs
 }
 
@@ -297,7 +299,7 @@ describe('readInputs: mode', () => {
     expect(read({ [Input.Mode]: mode }).mode).toBe('sign')
   })
 
-  it.each(['verify', 'revoke'])("refuses mode '%s', which this version does not have", mode => {
+  it.each(['revoke'])("refuses mode '%s', which this version does not have", mode => {
     const error = inputError(() => read({ [Input.Mode]: mode }))
     expect(error.input).toBe(Input.Mode)
     expect(error.message).toBe(`Input 'mode': mode '${mode}' is not available in this version.`)
@@ -418,7 +420,9 @@ describe('readInputs: container images', () => {
   }
   const readImage = (values: Values): ImageInputs => {
     const inputs = readInputs(reader({ ...IMAGE, ...values }), env())
-    if (inputs.kind !== 'images') throw new Error(`read as ${inputs.kind}`)
+    if (inputs.mode !== 'sign' || inputs.kind !== 'images') {
+      throw new Error(`read as ${inputs.mode} ${inputs.kind}`)
+    }
     return inputs
   }
   const imageError = (values: Values): InputError => inputError(() => readImage(values))
