@@ -114,6 +114,7 @@ const decimal = value => {
 const seconds = ms => `${decimal(ms / 1000)} s`
 const megabytes = bytes => `${decimal(bytes / 1e6)} MB`
 const mebibytes = bytes => `${decimal(bytes / 2 ** 20)} MiB`
+const kibibytes = bytes => `${decimal(bytes / 2 ** 10)} KiB`
 const percent = share => `${decimal(share * 100)}%`
 const SHARES = { 2: 'half', 3: 'a third', 4: 'a quarter', 5: 'a fifth', 10: 'a tenth' }
 const share = value => SHARES[decimal(1 / value)] ?? percent(value)
@@ -141,7 +142,9 @@ const FIGURES = {
   'summary-limit': () => mebibytes(constant('src/github/step-summary.ts', 'SUMMARY_LIMIT_BYTES')),
   'signature-allowance': () =>
     mebibytes(constant('src/aws/download.ts', 'SIGNATURE_ALLOWANCE_BYTES')),
-  'transfer-rate': () => megabytes(constant('src/transfer-deadline.ts', 'MIN_BYTES_PER_SECOND'))
+  'transfer-rate': () => megabytes(constant('src/transfer-deadline.ts', 'MIN_BYTES_PER_SECOND')),
+  'max-signatures': () => decimal(constant('src/registry/find-signatures.ts', 'MAX_SIGNATURES')),
+  'max-envelope': () => kibibytes(constant('src/notary/envelope.ts', 'MAX_ENVELOPE_BYTES'))
 }
 
 const prettierOptions = { ...(await prettier.resolveConfig(README)), parser: 'markdown' }
