@@ -63,7 +63,7 @@ export const README_EXAMPLE: ExampleNames = {
   accountId: '111122223333',
   bucket: 'my-versioned-bucket',
   profileNames: { SigningProfile: 'release_profile', ImageSigningProfile: 'container_profile' },
-  parameters: { SignImages: 'true', EcrRepository: 'app' }
+  parameters: { SignImages: 'true', EcrRepository: 'app', AllowRevocation: 'true' }
 }
 
 /**

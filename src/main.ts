@@ -3,6 +3,7 @@ import { errorMessage } from './errors.js'
 import { readInputs, type Inputs } from './github/inputs.js'
 import * as log from './github/log.js'
 import { readRunContext, type RunContext } from './github/run-context.js'
+import { revokeSignatures } from './revoke-signatures.js'
 import { signArtifacts } from './sign-artifacts.js'
 import { verifyArtifacts } from './verify-artifacts.js'
 
@@ -25,5 +26,7 @@ async function runMode(inputs: Inputs, context: RunContext): Promise<void> {
       return signArtifacts(inputs, context)
     case 'verify':
       return verifyArtifacts(inputs)
+    case 'revoke':
+      return revokeSignatures(inputs)
   }
 }

@@ -1,15 +1,27 @@
+import path from 'node:path'
 import * as log from './github/log.js'
 import { createClients, type AwsClients } from './aws/clients.js'
 import { checkSizes, preflight, type PreflightFindings } from './aws/preflight.js'
 import { errorMessage } from './errors.js'
-import { uploadSignedArtifact, type UploadedArtifact } from './github/artifact.js'
+import {
+  defaultArtifactName,
+  uploadSignedArtifact,
+  type UploadedArtifact
+} from './github/artifact.js'
 import { checksumsOf, writeChecksumsFile } from './github/checksums.js'
 import { ignoredInputsWarning, type FileInputs, type SignInputs } from './github/inputs.js'
 import { setArtifactOutputs, setOutputs } from './github/outputs.js'
 import { attachToRelease, refuseAssetNameClashes } from './github/release-assets.js'
 import type { RunContext } from './github/run-context.js'
+import {
+  signingRecordName,
+  signingRecordOf,
+  writeSigningRecord,
+  type SigningRecord
+} from './github/signing-record.js'
 import { writeSummary } from './github/step-summary.js'
-import { findArtifactFiles } from './pipeline/find-files.js'
+import { findArtifactFiles, type ArtifactFile } from './pipeline/find-files.js'
+import { toPosix } from './pipeline/paths.js'
 import { signAll } from './pipeline/sign-all.js'
 import { signFile, type FileResult } from './pipeline/sign-one-file.js'
 import { signImages } from './sign-images.js'
@@ -48,7 +60,7 @@ async function signFiles(inputs: FileInputs, context: RunContext): Promise<void>
     },
     inputs.maxConcurrency
   )
-  const afterSigning = await handOver(results, inputs, context)
+  const afterSigning = await handOver(results, files, inputs, context)
   failIfAny({
     failed: results
       .filter(result => result.status === 'failed')
@@ -85,28 +97,50 @@ async function checkBeforeSigning(
 }
 
 /**
- * Hands the signed files on: to the release, the outputs, the artifact and the summary. Returns
- * what failed on the way; the signed files stay in place whatever does.
+ * Hands the signed files on: to the release, the outputs, the artifact and the summary, the
+ * release and the artifact with the signing record. Returns what failed on the way; the signed
+ * files stay in place whatever does.
  */
 async function handOver(
   results: FileResult[],
+  files: ArtifactFile[],
   inputs: FileInputs,
   context: RunContext
 ): Promise<string[]> {
   const failures: string[] = []
   const signed = results.filter(result => result.status === 'signed')
   const { releaseTag, githubToken } = inputs
+  // One name for the artifact and the record: a release asset <name>.signing.json then says
+  // which artifact it describes.
+  const name = inputs.artifactName ?? defaultArtifactName(context, signed)
+  const record = (): SigningRecord =>
+    signingRecordOf(results, {
+      region: inputs.region,
+      profileName: inputs.profileName,
+      profileOwner: inputs.profileOwner,
+      context,
+      names: new Map(files.map(file => [file.path, toPosix(file.relativePath)]))
+    })
   if (releaseTag && githubToken && signed.length > 0) {
     try {
       await log.group(`Attaching ${signed.length} signed file(s) to release ${releaseTag}`, () =>
-        attachToRelease(signed, {
-          tag: releaseTag,
-          token: githubToken,
-          outputDir: inputs.outputDir,
-          workspace: inputs.workspace,
-          context,
-          budgetMs: inputs.timeoutSeconds * 1000
-        })
+        attachToRelease(
+          signed,
+          {
+            tag: releaseTag,
+            token: githubToken,
+            outputDir: inputs.outputDir,
+            workspace: inputs.workspace,
+            context,
+            budgetMs: inputs.timeoutSeconds * 1000
+          },
+          // Written once the files are attached, so that it holds their asset URLs.
+          async () => {
+            const file = path.join(inputs.outputDir, signingRecordName(name))
+            await writeSigningRecord(file, record())
+            return [{ file, name: signingRecordName(name) }]
+          }
+        )
       )
     } catch (error) {
       failures.push(errorMessage(error))
@@ -120,9 +154,10 @@ async function handOver(
     try {
       artifact = await uploadSignedArtifact(signed, {
         ...inputs,
-        name: inputs.artifactName,
+        name,
         context,
-        checksums
+        checksums,
+        signingRecord: record()
       })
       setArtifactOutputs(artifact)
       log.info(

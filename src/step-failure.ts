@@ -8,11 +8,11 @@ export interface SigningTally {
   afterSigning: string[]
   /** How many items there were, signed or not. */
   total: number
-  noun: 'file' | 'image'
+  noun: 'file' | 'image' | 'job'
   /** What became of the signed items, for the closing message: "are in place and listed in 'results'". */
   kept: string
-  /** What the step did to each item; default sign. */
-  verb?: 'sign' | 'verify'
+  /** What the step does to each item: 'sign' unless given; 'revoke' for jobs. */
+  verb?: { present: string; past: string; gerund: string }
 }
 
 /**
@@ -26,7 +26,7 @@ export function failIfAny({
   total,
   noun,
   kept,
-  verb = 'sign'
+  verb = { present: 'sign', past: 'signed', gerund: 'signing' }
 }: SigningTally): void {
   const failures = [...failed, ...afterSigning]
   const [first] = failures
@@ -35,12 +35,11 @@ export function failIfAny({
     throw new ActionError(first)
   }
   failures.forEach(failure => log.error(failure))
-  const signed = total - failed.length
-  const done = verb === 'verify' ? 'verified' : 'signed'
-  const keptNote = signed > 0 ? `; the ${signed} ${done} ${noun}(s) ${kept}` : ''
+  const done = total - failed.length
+  const keptNote = done > 0 ? `; the ${done} ${verb.past} ${noun}(s) ${kept}` : ''
   throw new ActionError(
     failed.length > 0
-      ? `${failed.length} of ${total} ${noun}s failed to ${verb}${keptNote}.`
-      : `Every ${noun} was signed, but ${afterSigning.length} steps after signing failed${keptNote}.`
+      ? `${failed.length} of ${total} ${noun}s failed to ${verb.present}${keptNote}.`
+      : `Every ${noun} was ${verb.past}, but ${afterSigning.length} steps after ${verb.gerund} failed${keptNote}.`
   )
 }

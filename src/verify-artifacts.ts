@@ -1,12 +1,11 @@
-import { readFile, stat } from 'node:fs/promises'
 import * as log from './github/log.js'
 import { createClients } from './aws/clients.js'
 import { readSigningProfile, type ProfileReading } from './aws/signing-profile.js'
-import { InputError } from './errors.js'
-import { Input, type VerifyFileInputs, type VerifyInputs } from './github/inputs.js'
+import type { VerifyFileInputs, VerifyInputs } from './github/inputs.js'
 import { ignoredVerifyInputsWarning } from './github/inputs-verify.js'
 import { setVerifyOutputs } from './github/outputs.js'
-import { readSigningResults, type SigningResults } from './github/recorded-files.js'
+import { readSigningResultsFiles } from './github/read-signing-results.js'
+import { signedFilesOf } from './github/recorded-files.js'
 import { writeFileVerifySummary } from './github/step-summary.js'
 import { findFilesToVerify } from './pipeline/find-files.js'
 import { signAll } from './pipeline/sign-all.js'
@@ -22,23 +21,26 @@ export async function verifyArtifacts(inputs: VerifyInputs): Promise<void> {
   else await verifyFiles(inputs)
 }
 
-/** A signing record of a million files is about 1 GB; one a thousandth of that is plenty. */
-const MAX_RECORD_BYTES = 64 * 1024 * 1024
-
 /**
  * inputs → files → the signing record → trusted profiles → verify every file (its record, its
  * job, the signed object in S3) → outputs, summary. Fails unless every file verifies.
  */
 async function verifyFiles(inputs: VerifyFileInputs): Promise<void> {
   const files = await findFilesToVerify(inputs.patterns, inputs.workspace)
-  const record = await readRecord(inputs.signingResults)
-  if (record.region && record.region !== inputs.region) {
+  const records = await readSigningResultsFiles(inputs.signingResults, inputs.workspace, text => [
+    signedFilesOf(text)
+  ])
+  const recorded = records.flatMap(record => record.files)
+  const elsewhere = [...new Set(records.map(record => record.region))].filter(
+    region => region !== undefined && region !== inputs.region
+  )
+  if (elsewhere.length > 0) {
     log.warning(
-      `The signing record says its jobs ran in ${record.region}; verifying in ${inputs.region} ('region'), where Signer will not know them. Set region: ${record.region}.`
+      `signing-results says its jobs ran in ${elsewhere.join(', ')}; verifying in ${inputs.region} ('region'), where Signer does not know them. Verify each Region's files in a step with its region.`
     )
   }
   log.info(
-    `Verifying ${files.length} file${files.length === 1 ? '' : 's'} against ${record.files.length} signed file${record.files.length === 1 ? '' : 's'} in ${inputs.signingResults}, in ${inputs.region}`
+    `Verifying ${files.length} file${files.length === 1 ? '' : 's'} against the ${recorded.length} signed file${recorded.length === 1 ? '' : 's'} of signing-results, in ${inputs.region}`
   )
   const budgetMs = inputs.timeoutSeconds * 1000
   const clients = createClients({
@@ -50,7 +52,7 @@ async function verifyFiles(inputs: VerifyFileInputs): Promise<void> {
   // One GetSigningProfile per profile for the step, whichever files share it.
   const profiles = new Map<string, Promise<ProfileReading>>()
   const setup = {
-    recorded: record.files,
+    recorded,
     trustedProfiles,
     region: inputs.region,
     signer: clients.signer,
@@ -75,7 +77,7 @@ async function verifyFiles(inputs: VerifyFileInputs): Promise<void> {
         signed: result.status === 'verified',
         error: result.check ? `${result.check}: ${result.reason}` : undefined
       }),
-      words: { doing: 'Verifying', done: 'Verified' }
+      words: { doing: 'Verifying', done: 'verified' }
     },
     inputs.maxConcurrency
   )
@@ -89,33 +91,6 @@ async function verifyFiles(inputs: VerifyFileInputs): Promise<void> {
     total: results.length,
     noun: 'file',
     kept: "are listed in 'results'",
-    verb: 'verify'
+    verb: { present: 'verify', past: 'verified', gerund: 'verifying' }
   })
-}
-
-async function readRecord(file: string): Promise<SigningResults> {
-  const size = await stat(file).then(
-    stats => (stats.isFile() ? stats.size : -1),
-    () => undefined
-  )
-  if (size === undefined) {
-    throw new InputError(
-      Input.SigningResults,
-      `${file} does not exist: download the signing record first (actions/download-artifact, or the release asset <artifact-name>.signing.json).`
-    )
-  }
-  if (size < 0 || size > MAX_RECORD_BYTES) {
-    throw new InputError(
-      Input.SigningResults,
-      `${file} is not a regular file of at most ${MAX_RECORD_BYTES} bytes.`
-    )
-  }
-  try {
-    return readSigningResults(await readFile(file, 'utf8'))
-  } catch (error) {
-    throw new InputError(
-      Input.SigningResults,
-      `${file} ${error instanceof Error ? error.message : String(error)}.`
-    )
-  }
 }

@@ -42,7 +42,7 @@ export async function verifyImages(inputs: VerifyImageInputs): Promise<void> {
       name: reference => shownReference(reference.text),
       sign: (reference, log) => verifyImage(reference, setup, log),
       outcome: result => ({ signed: result.status === 'verified', error: result.error }),
-      words: { doing: 'Verifying', done: 'Verified' }
+      words: { doing: 'Verifying', done: 'verified' }
     },
     inputs.maxConcurrency
   )
@@ -56,7 +56,7 @@ export async function verifyImages(inputs: VerifyImageInputs): Promise<void> {
     total: results.length,
     noun: 'image',
     kept: "are listed in 'results'",
-    verb: 'verify'
+    verb: { present: 'verify', past: 'verified', gerund: 'verifying' }
   })
 }
 

@@ -101,6 +101,18 @@ describe('the README policy', () => {
           Resource: `${bucket}/unsigned/*`
         },
         {
+          Sid: 'OptionalRevokeSignatures',
+          Effect: 'Allow',
+          Action: ['signer:RevokeSignature'],
+          Resource: 'arn:aws:signer:us-east-1:111122223333:/signing-jobs/*'
+        },
+        {
+          Sid: 'OptionalRevokeProfileVersion',
+          Effect: 'Allow',
+          Action: ['signer:RevokeSigningProfile'],
+          Resource: [profile, imageProfile]
+        },
+        {
           Sid: 'OptionalDeleteReplacedReferrersIndex',
           Effect: 'Allow',
           Action: ['ecr:BatchDeleteImage'],
@@ -117,8 +129,11 @@ describe('the README policy', () => {
         parameters
       }) as typeof examplePolicy
     const inEcr = ['EcrToken', 'EcrSignatures', 'OptionalDeleteReplacedReferrersIndex']
+    const revoking = ['OptionalRevokeSignatures', 'OptionalRevokeProfileVersion']
     const images = policyWith({ SignImages: 'true' }).Statement
-    expect(images).toEqual(examplePolicy.Statement.filter(s => !inEcr.includes(s.Sid)))
+    expect(images).toEqual(
+      examplePolicy.Statement.filter(s => !inEcr.includes(s.Sid) && !revoking.includes(s.Sid))
+    )
     expect(policyWith({}).Statement).toEqual(
       images
         .filter(s => s.Sid !== 'SignImages' && s.Sid !== 'CheckRevocation')
@@ -128,6 +143,25 @@ describe('the README policy', () => {
             : s
         )
     )
+  })
+
+  it('grants revoking only with AllowRevocation, on the profiles the stack made', () => {
+    const statements = (parameters: Record<string, string>) =>
+      (
+        resolve(rolePolicyDocument(template), template, {
+          ...exampleStackValues(README_EXAMPLE, template),
+          parameters
+        }) as typeof examplePolicy
+      ).Statement.filter(s => s.Sid.startsWith('OptionalRevoke'))
+    expect(statements({ SignImages: 'true' })).toEqual([])
+    const filesOnly = statements({ AllowRevocation: 'true' })
+    expect(filesOnly.map(s => [s.Sid, s.Resource])).toEqual([
+      ['OptionalRevokeSignatures', 'arn:aws:signer:us-east-1:111122223333:/signing-jobs/*'],
+      [
+        'OptionalRevokeProfileVersion',
+        ['arn:aws:signer:us-east-1:111122223333:/signing-profiles/release_profile']
+      ]
+    ])
   })
 
   it('grants every AWS call that src/ makes', () => {
@@ -189,6 +223,9 @@ const ACTIONS_OF_CALLS: Record<string, string[]> = {
   GetSigningPlatformCommand: ['signer:GetSigningPlatform'],
   SignPayloadCommand: ['signer:SignPayload'],
   GetRevocationStatusCommand: ['signer:GetRevocationStatus'],
+  // mode revoke; DescribeSigningJob reads whether a job is revoked already.
+  RevokeSignatureCommand: ['signer:RevokeSignature'],
+  RevokeSigningProfileCommand: ['signer:RevokeSigningProfile'],
   GetAuthorizationTokenCommand: ['ecr:GetAuthorizationToken']
 }
 

@@ -38,10 +38,31 @@ beforeEach(() => {
 
 type Result = Record<string, string>
 
-/** The bytes of the assets of the release with that tag, by asset name. */
+const RECORD_NAME = /^signed-.+-[0-9a-f]{12}\.signing\.json$/
+
+/** The bytes of the assets of the release with that tag, by asset name; no signing record. */
 function assetBytes(tag: string): Record<string, Buffer> {
   const release = github.releases.find(candidate => candidate.tag === tag)
-  return Object.fromEntries((release?.assets ?? []).map(asset => [asset.name, asset.bytes]))
+  return Object.fromEntries(
+    (release?.assets ?? [])
+      .filter(asset => !asset.name.endsWith('.signing.json'))
+      .map(asset => [asset.name, asset.bytes])
+  )
+}
+
+interface RecordAsset {
+  schemaVersion: number
+  results: { name: string; jobId: string; sha256: string; releaseAssetUrl?: string }[]
+}
+
+/** The signing records attached to the release with that tag, parsed, by asset name. */
+function recordAssets(tag: string): Record<string, RecordAsset> {
+  const release = github.releases.find(candidate => candidate.tag === tag)
+  return Object.fromEntries(
+    (release?.assets ?? [])
+      .filter(asset => asset.name.endsWith('.signing.json'))
+      .map(asset => [asset.name, JSON.parse(asset.bytes.toString('utf8')) as RecordAsset])
+  )
 }
 
 /** What the rig's Signer made of `unsigned` (build/…), as the action saved it under signed/. */
@@ -96,6 +117,22 @@ describe('attaching to a release: run() from the sources', () => {
     expect(Buffer.from(await downloaded.arrayBuffer())).toEqual(
       readFileSync(path.join(workspace, 'signed/linux/app.zip'))
     )
+    // The signing record comes last, with the files' names under output-dir and their URLs.
+    const records = Object.entries(recordAssets('v1.0.0'))
+    expect(records.map(([name]) => name)).toEqual([expect.stringMatching(RECORD_NAME)])
+    const [, record] = records[0]!
+    expect(record.schemaVersion).toBe(1)
+    expect(
+      record.results.map(({ name, jobId, releaseAssetUrl }) => ({ name, jobId, releaseAssetUrl }))
+    ).toEqual(
+      step.results().map(result => ({
+        name: result.signedPath!.replace(/^signed\//, ''),
+        jobId: result.jobId,
+        releaseAssetUrl: result.releaseAssetUrl
+      }))
+    )
+    expect(JSON.stringify(record)).not.toContain(workspace)
+    expect(JSON.stringify(record)).not.toContain('build/')
     expect(step.stdout()).not.toContain(writer)
   })
 
@@ -132,7 +169,10 @@ describe('attaching to a release: run() from the sources', () => {
     await run()
 
     expect(step.errors()).toEqual([])
-    expect(draft.assets.map(asset => asset.name)).toEqual(['app.zip'])
+    expect(draft.assets.map(asset => asset.name)).toEqual([
+      'app.zip',
+      expect.stringMatching(RECORD_NAME)
+    ])
     expect(step.results()[0]?.releaseAssetUrl).toContain(`/download/untagged-${draft.id}/app.zip`)
   })
 
@@ -198,11 +238,15 @@ describe('attaching to a release: dist/index.js as the runner runs it', () => {
     expect(assetBytes('v3.0.0')).toEqual({
       'function.zip': expectedSignedBytes(workspace, 'build/function.zip')
     })
-    expect(JSON.parse(run.outputs.results ?? '[]')).toMatchObject([
+    const results = JSON.parse(run.outputs.results ?? '[]') as Result[]
+    expect(results).toMatchObject([
       {
         signedPath: 'signed/function.zip',
         releaseAssetUrl: `${github.url}/${REPOSITORY}/releases/download/v3.0.0/function.zip`
       }
+    ])
+    expect(Object.values(recordAssets('v3.0.0'))).toMatchObject([
+      { results: [{ name: 'function.zip', jobId: results[0]?.jobId, sha256: results[0]?.sha256 }] }
     ])
     expect(run.stdout).not.toContain(writer)
   })
@@ -232,6 +276,14 @@ describe('attaching to a release: dist/index.js as the runner runs it', () => {
         legs.map(leg => [path.basename(leg.file), expectedSignedBytes(leg.workspace, leg.file)])
       )
     )
-    expect(draft.assets.map(asset => asset.state)).toEqual(['uploaded', 'uploaded', 'uploaded'])
+    // Each leg's record has a name of its own (the default artifact name differs by its files).
+    const records = recordAssets('v4.0.0')
+    expect(Object.keys(records)).toHaveLength(3)
+    expect(
+      Object.values(records)
+        .map(record => record.results.map(r => r.name))
+        .sort()
+    ).toEqual([['app-darwin.zip'], ['app-linux.zip'], ['app-windows.zip']])
+    expect(draft.assets.map(asset => asset.state)).toEqual(Array(6).fill('uploaded'))
   })
 })

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { startResultsService, type ResultsService } from '../rig/results-service.js'
-import { runSigning, startRig, type Rig } from '../rig/rig.js'
+import { DESTINATION_BUCKET, PROFILE, runSigning, startRig, type Rig } from '../rig/rig.js'
 import { signedBytesOf, type LocalSigningJob } from '../rig/signer-service.js'
 import { filesUnder, workspaceWith, zipBytes } from './workspace.js'
 
@@ -212,7 +212,11 @@ describe('handing the signed files to later jobs as an artifact', () => {
     expect(run.outputs['artifact-url']).toBe(
       `https://github.com/octo-org/octo-repo/actions/runs/4242/artifacts/${artifact.id}`
     )
-    const { [`${artifact.name}.sha256`]: checksums, ...entries } = artifactEntries(artifact.bytes)
+    const {
+      [`${artifact.name}.sha256`]: checksums,
+      [`${artifact.name}.signing.json`]: record,
+      ...entries
+    } = artifactEntries(artifact.bytes)
     expect(Object.keys(entries).sort()).toEqual(['arm64/tool.zip', 'x64/tool.zip'])
     for (const [name, bytes] of Object.entries(entries)) {
       expect(bytes.equals(readFileSync(path.join(workspace, 'signed', name)))).toBe(true)
@@ -222,6 +226,37 @@ describe('handing the signed files to later jobs as an artifact', () => {
     expect(checksums?.toString()).toMatch(
       /^[0-9a-f]{64} {2}arm64\/tool\.zip\n[0-9a-f]{64} {2}x64\/tool\.zip\n$/
     )
+    // Beside them the signing record: each file by the same name, with its job, and no local path.
+    const signed = JSON.parse(run.outputs.results!) as Record<string, string>[]
+    const parsed = JSON.parse(record!.toString()) as {
+      schemaVersion: number
+      region: string
+      profileName: string
+      run: Record<string, string>
+      results: Record<string, unknown>[]
+    }
+    expect(parsed).toMatchObject({
+      schemaVersion: 1,
+      region: 'us-east-1',
+      profileName: PROFILE,
+      run: { repository: 'octo-org/octo-repo', runId: '4242' }
+    })
+    expect(parsed.results).toEqual(
+      signed.map(result =>
+        expect.objectContaining({
+          name: result.signedPath!.replace(/^signed\//, ''),
+          status: 'signed',
+          jobId: result.jobId,
+          jobOwner: result.jobOwner,
+          jobArn: result.jobArn,
+          profileVersionArn: result.profileVersionArn,
+          sha256: result.sha256,
+          signedObject: { bucket: DESTINATION_BUCKET, key: expect.any(String) }
+        })
+      )
+    )
+    expect(record!.toString()).not.toContain(workspace)
+    expect(record!.toString()).not.toContain('dist/')
   })
 
   it('gives matrix legs that sign different files different default names', async () => {

@@ -1,23 +1,32 @@
 /**
- * `mode: verify` for files as the runner runs the action: files signed by the action (a first
- * step), then checked by it against the signing results, Signer's jobs and the signed objects in
- * S3 (a second step); a modified file, an unrecorded one, a revoked job and a replaced signed
- * object each fail with the check that caught them.
+ * `mode: verify` for files as the runner runs the action: files signed by the action and uploaded
+ * as an artifact with their signing record (a build job), then downloaded and checked by it
+ * against the record, Signer's jobs and the signed objects in S3 (a deploy job); a modified file,
+ * an unrecorded one, a revoked job and a replaced signed object each fail with the check that
+ * caught them.
  */
-import { readFileSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { PutObjectCommand } from '@aws-sdk/client-s3'
 import { RevokeSignatureCommand, SignerClient } from '@aws-sdk/client-signer'
 import { MOTO_ACCOUNT } from '../rig/moto.js'
 import { DESTINATION_BUCKET, PROFILE, runSigning, startRig, type Rig } from '../rig/rig.js'
+import { startResultsService, type ResultsService } from '../rig/results-service.js'
 import { runAction } from '../rig/run-action.js'
 import type { FileVerification } from '../../src/pipeline/verify-one-file.js'
 import { workspaceWith, zipBytes } from './workspace.js'
 
+const ARTIFACT = 'release-files'
+const RECORD = `signed/${ARTIFACT}.signing.json`
+
 let rig: Rig
+let results: ResultsService
+/** The deploy job's workspace: the artifact downloaded into signed/. */
 let workspace: string
-/** The signing step's results, as a later job would have them (its results-file). */
+/** The signing step's results, as a step of the build job would read them (its results-file). */
 let signingResults: Array<{
   path: string
   signedPath: string
@@ -28,18 +37,26 @@ let signingResults: Array<{
 
 beforeAll(async () => {
   rig = await startRig({ jobDurationMs: 200 })
-  workspace = workspaceWith({
+  results = await startResultsService()
+  const build = workspaceWith({
     'build/function.zip': zipBytes(1),
     'build/layer.zip': zipBytes(2),
     'build/revoked.zip': zipBytes(3)
   })
-  const signing = await runSigning(rig, workspace, { path: 'build/*.zip' })
+  const signing = await runSigning(
+    rig,
+    build,
+    { path: 'build/*.zip', 'upload-artifact': 'true', 'artifact-name': ARTIFACT },
+    { env: results.env() }
+  )
   if (signing.exitCode !== 0) throw new Error(`signing failed: ${signing.errors.join(' ')}`)
-  const resultsFile = signing.outputs['results-file']!
-  writeFileSync(path.join(workspace, 'results.json'), signing.runnerTemp[resultsFile]!)
-  signingResults = JSON.parse(readFileSync(path.join(workspace, 'results.json'), 'utf8'))
+  signingResults = JSON.parse(signing.runnerTemp[signing.outputs['results-file']!]!.toString())
+  // actions/download-artifact with path: signed.
+  workspace = workspaceWith({ 'results.json': JSON.stringify(signingResults) })
+  unzipInto(results.artifacts[0]!.bytes, path.join(workspace, 'signed'))
 }, 120_000)
 afterAll(async () => {
+  await results?.stop()
   await rig?.stop()
 })
 
@@ -49,7 +66,7 @@ function runVerify(inputs: Record<string, string>, at = workspace) {
     inputs: {
       mode: 'verify',
       'profile-name': PROFILE,
-      'signing-results': 'results.json',
+      'signing-results': RECORD,
       ...inputs
     },
     env: rig.env
@@ -61,8 +78,8 @@ const resultsOf = (run: { outputs: Record<string, string> }) =>
 const resultOf = (name: string) => signingResults.find(result => result.signedPath === name)!
 
 describe('verifying files the action signed', () => {
-  it('passes each signed file: its record, its job and its signed object agree', async () => {
-    const run = await runVerify({ path: 'signed/function.zip\nsigned/layer.zip' })
+  it('passes each signed file of the downloaded artifact against its signing record', async () => {
+    const run = await runVerify({ path: 'signed/*.zip' })
     expect(run.errors).toEqual([])
     expect(run.warnings).toEqual([])
     expect(run.exitCode).toBe(0)
@@ -71,16 +88,23 @@ describe('verifying files the action signed', () => {
       expect.objectContaining({
         path: 'signed/function.zip',
         status: 'verified',
-        recordedAs: 'signed/function.zip',
+        recordedAs: 'function.zip',
         jobId: resultOf('signed/function.zip').jobId,
         jobArn: resultOf('signed/function.zip').jobArn,
         trustedBy: profileArn,
         signedObject: resultOf('signed/function.zip').signedObject,
         signedObjectHashedFrom: 'content'
       }),
-      expect.objectContaining({ path: 'signed/layer.zip', status: 'verified' })
+      expect.objectContaining({ path: 'signed/layer.zip', status: 'verified' }),
+      expect.objectContaining({ path: 'signed/revoked.zip', status: 'verified' })
     ])
-    expect(run.summary).toContain('2 of 2 files verified.')
+    expect(run.summary).toContain('3 of 3 files verified.')
+  })
+
+  it("passes against a signing step's results-file as well", async () => {
+    const run = await runVerify({ path: 'signed/layer.zip', 'signing-results': 'results.json' })
+    expect(run.exitCode).toBe(0)
+    expect(resultsOf(run)[0]).toMatchObject({ recordedAs: 'signed/layer.zip' })
   })
 
   it("fails a file changed after signing, naming 'sha256'", async () => {
@@ -90,7 +114,7 @@ describe('verifying files the action signed', () => {
     expect(run.exitCode).toBe(1)
     expect(run.errors).toEqual([
       expect.stringMatching(
-        /^signed\/function\.zip: failed 'sha256': it is not the file that was signed as 'signed\/function\.zip'/
+        /^signed\/function\.zip: failed 'sha256': it is not the file that was signed as 'function\.zip'/
       )
     ])
   })
@@ -149,18 +173,24 @@ describe('verifying files the action signed', () => {
     })
     expect(run.exitCode).toBe(1)
     expect(run.errors).toEqual([
-      `Input 'signing-results': ${path.join(workspace, 'not-a-record.json')} is neither a signing record (an object with 'schemaVersion') nor a signing step's results (an array).`
+      "Input 'signing-results': 'not-a-record.json' is neither a signing record (an object with 'schemaVersion') nor a signing step's results (an array): give the <artifact-name>.signing.json that a signing step wrote, or its results-file."
     ])
   })
 })
 
-/** Another workspace with the signed files and the results, to change without touching the first. */
+/** Another workspace with the signed files and the record, to change without touching the first. */
 function workspaceWithCopies(extra: Record<string, Buffer> = {}): string {
-  const files: Record<string, Buffer> = {
-    'results.json': readFileSync(path.join(workspace, 'results.json'))
-  }
-  for (const name of ['function.zip', 'layer.zip', 'revoked.zip']) {
+  const files: Record<string, Buffer> = {}
+  for (const name of ['function.zip', 'layer.zip', 'revoked.zip', `${ARTIFACT}.signing.json`]) {
     files[`signed/${name}`] = readFileSync(path.join(workspace, 'signed', name))
   }
   return workspaceWith({ ...files, ...extra })
+}
+
+/** The artifact's entries written under `directory`, as actions/download-artifact does. */
+function unzipInto(bytes: Buffer, directory: string): void {
+  const zip = path.join(mkdtempSync(path.join(tmpdir(), 'artifact-')), 'artifact.zip')
+  writeFileSync(zip, bytes)
+  mkdirSync(directory, { recursive: true })
+  execFileSync('unzip', ['-q', zip, '-d', directory])
 }

@@ -22,6 +22,8 @@ export interface SignedObjectLocation {
 export interface DownloadedFile {
   sha256: string
   size: number
+  /** The object version read, when the bucket is versioned. */
+  versionId: string | undefined
 }
 
 export interface DownloadTarget {
@@ -174,7 +176,9 @@ async function downloadOnce(
       throw new BrokenTransfer(`the transfer ended after ${size} of ${declared} bytes`)
     }
     await rename(temporary, targetPath)
-    return { sha256: received.digest(), size }
+    // An unversioned bucket answers no version, or the version 'null'.
+    const versionId = answer.VersionId && answer.VersionId !== 'null' ? answer.VersionId : undefined
+    return { sha256: received.digest(), size, versionId }
   } finally {
     // A stream that failed early may still be opening its file: remove it only once closed.
     const opened = writer

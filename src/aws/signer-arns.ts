@@ -24,3 +24,28 @@ export function profileVersionArn(profile: {
 export function signingJobArn(job: { region: string; owner: string; jobId: string }): string {
   return `arn:${partitionOf(job.region)}:signer:${job.region}:${job.owner}:/signing-jobs/${job.jobId}`
 }
+
+/** A signing job ARN's parts; undefined for anything else. */
+export function parseSigningJobArn(
+  arn: string
+): { partition: string; region: string; owner: string; jobId: string } | undefined {
+  const match = /^arn:(aws[a-z-]*):signer:([a-z0-9-]+):(\d{12}):\/signing-jobs\/([^/\s]+)$/.exec(
+    arn
+  )
+  if (!match) return undefined
+  const [, partition = '', region = '', owner = '', jobId = ''] = match
+  return { partition, region, owner, jobId }
+}
+
+/** A profile version ARN's parts; undefined for anything else (a profile ARN without version). */
+export function parseProfileVersionArn(
+  arn: string
+): { region: string; owner: string; name: string; version: string } | undefined {
+  const match =
+    /^arn:aws[a-z-]*:signer:([a-z0-9-]+):(\d{12}):\/signing-profiles\/([A-Za-z0-9_]{2,64})\/([A-Za-z0-9]{10})$/.exec(
+      arn
+    )
+  if (!match) return undefined
+  const [, region = '', owner = '', name = '', version = ''] = match
+  return { region, owner, name, version }
+}

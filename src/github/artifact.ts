@@ -5,6 +5,7 @@ import { Input } from './inputs.js'
 import type { RunContext } from './run-context.js'
 import type { FileResult } from '../pipeline/sign-one-file.js'
 import { writeNotFollowing } from './checksums.js'
+import { signingRecordName, writeSigningRecord, type SigningRecord } from './signing-record.js'
 
 export interface UploadedArtifact {
   id: string
@@ -22,28 +23,38 @@ export function defaultArtifactName(context: RunContext, signed: FileResult[]): 
   return `signed-${context.job}-${digest.digest('hex').slice(0, 12)}`
 }
 
-/** Uploads the signed files under output-dir as one workflow artifact. */
+/**
+ * Uploads the signed files under output-dir as one workflow artifact, with the checksums and the
+ * signing record at its root as <name>.sha256 and <name>.signing.json (so that merged legs'
+ * files never collide).
+ */
 export async function uploadSignedArtifact(
   signed: FileResult[],
   options: {
-    name: string | undefined
+    name: string
     outputDir: string
     workspace: string
     retentionDays: number | undefined
     context: RunContext
-    /** Put at the artifact's root as <name>.sha256 (so merged legs' files never collide). */
     checksums: string
+    signingRecord: SigningRecord
   }
 ): Promise<UploadedArtifact> {
-  const name = options.name ?? defaultArtifactName(options.context, signed)
+  const { name } = options
   // Loaded only here: @actions/artifact doubles the start-up time of runs that do not need it.
   const { DefaultArtifactClient } = await import('@actions/artifact')
   try {
     const checksumsFile = path.join(options.outputDir, `${name}.sha256`)
     await writeNotFollowing(checksumsFile, options.checksums)
+    const recordFile = path.join(options.outputDir, signingRecordName(name))
+    await writeSigningRecord(recordFile, options.signingRecord)
     const { id } = await new DefaultArtifactClient().uploadArtifact(
       name,
-      [...signed.map(result => path.join(options.workspace, result.signedPath)), checksumsFile],
+      [
+        ...signed.map(result => path.join(options.workspace, result.signedPath)),
+        checksumsFile,
+        recordFile
+      ],
       options.outputDir,
       options.retentionDays === undefined ? {} : { retentionDays: options.retentionDays }
     )

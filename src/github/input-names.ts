@@ -27,7 +27,11 @@ export enum Input {
   SignPlatformManifests = 'sign-platform-manifests',
   TrustedProfiles = 'trusted-profiles',
   TrustedRootSha256 = 'trusted-root-sha256',
-  SigningResults = 'signing-results'
+  JobIds = 'job-ids',
+  SigningResults = 'signing-results',
+  Reason = 'reason',
+  RevokeProfileVersion = 'revoke-profile-version',
+  EffectiveTime = 'effective-time'
 }
 
 /** What the step does: sign, verify or revoke (`mode`). */
@@ -52,5 +56,7 @@ export const LIMITS = {
   timeoutSeconds: { min: 1, max: 21600 },
   maxConcurrency: { min: 1, max: 32 },
   // GitHub caps it further by the repository's own setting.
-  retentionDays: { min: 1, max: 400 }
+  retentionDays: { min: 1, max: 400 },
+  // RevokeSignature's and RevokeSigningProfile's reason (the API reference).
+  reason: { min: 1, max: 500 }
 } as const

@@ -21,7 +21,8 @@ const UNSET: Partial<Record<Input, readonly string[]>> = {
   [Input.UploadArtifact]: ['', 'false'],
   [Input.DeleteUnsigned]: ['', 'false'],
   [Input.SignPlatformManifests]: ['', 'false'],
-  [Input.TrustedRootSha256]: ['', DEFAULTS.trustedRootSha256]
+  [Input.TrustedRootSha256]: ['', DEFAULTS.trustedRootSha256],
+  [Input.RevokeProfileVersion]: ['', 'false']
 }
 
 /** The inputs of `names` that the workflow gave. */

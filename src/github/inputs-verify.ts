@@ -8,6 +8,7 @@ import {
   parseImageReference,
   type ImageReference
 } from '../registry/image-reference.js'
+import { REVOKE_ONLY } from './inputs-revoke.js'
 import { DEFAULTS, Input, LIMITS, type InputReader } from './input-names.js'
 import {
   ACCOUNT_ID,
@@ -54,8 +55,8 @@ export interface VerifyFileInputs extends VerifyCommonInputs {
   kind: 'files'
   /** Glob patterns, one per line of `path`, as given. */
   patterns: string[]
-  /** Absolute path of the signing record (or a signing step's results-file). */
-  signingResults: string
+  /** Signing records (or signing steps' results-files): paths or glob patterns, as given. */
+  signingResults: string[]
   expectedBucketOwner: string | undefined
 }
 
@@ -83,9 +84,19 @@ const IMAGES_ONLY: readonly Input[] = [
   Input.TrustedRootSha256
 ]
 
+/** Inputs only `mode: verify` reads: refused by the other modes, so no one forgets the mode. */
+export const VERIFY_ONLY: readonly Input[] = [Input.TrustedProfiles, Input.TrustedRootSha256]
+
 const SHA256_FINGERPRINT = /^[0-9a-f]{64}$/
 
 export function verifyInputs(read: InputReader, env: NodeJS.ProcessEnv): VerifyInputs {
+  const [revokeOnly] = given(read, REVOKE_ONLY)
+  if (revokeOnly !== undefined) {
+    throw new InputError(
+      revokeOnly,
+      `is not read when verifying: it is for mode 'revoke'. Set 'mode', or remove '${revokeOnly}'.`
+    )
+  }
   const hasPath = read(Input.Path).trim() !== ''
   const hasImage = read(Input.Image).trim() !== ''
   if (hasPath === hasImage) {
@@ -181,8 +192,8 @@ function fileVerifyInputs(
       )
     }
   }
-  const record = read(Input.SigningResults).trim()
-  if (!record) {
+  const signingResults = lines(read(Input.SigningResults))
+  if (signingResults.length === 0) {
     throw new InputError(
       Input.SigningResults,
       "is required with 'path' and mode verify: give the signing record of the files (<artifact-name>.signing.json, from the signing step's artifact or release), or a signing step's results-file."
@@ -192,7 +203,7 @@ function fileVerifyInputs(
     ...common,
     kind: 'files',
     patterns,
-    signingResults: path.resolve(workspace, record),
+    signingResults,
     expectedBucketOwner: optional(read, Input.ExpectedBucketOwner, value =>
       matching(Input.ExpectedBucketOwner, value, ACCOUNT_ID, 'a 12-digit AWS account ID')
     ),

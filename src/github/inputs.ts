@@ -1,7 +1,8 @@
 import { InputError } from '../errors.js'
 import { fileInputs, type FileInputs } from './inputs-files.js'
 import { imageInputs, type ImageInputs } from './inputs-images.js'
-import { verifyInputs, type VerifyInputs } from './inputs-verify.js'
+import { REVOKE_ONLY, revokeInputs, type RevokeInputs } from './inputs-revoke.js'
+import { VERIFY_ONLY, verifyInputs, type VerifyInputs } from './inputs-verify.js'
 import { DEFAULTS, Input, MODES, type InputReader, type Mode } from './input-names.js'
 import { given } from './input-values.js'
 import { mask } from './log.js'
@@ -10,13 +11,14 @@ export { DEFAULTS, Input, LIMITS, MODES, type InputReader, type Mode } from './i
 export { bucketName } from './input-values.js'
 export type { FileInputs } from './inputs-files.js'
 export type { ImageInputs } from './inputs-images.js'
+export type { RevokeInputs } from './inputs-revoke.js'
 export type { VerifyFileInputs, VerifyImageInputs, VerifyInputs } from './inputs-verify.js'
 
 /** A signing step: files (`path`) or container images (`image`). */
 export type SignInputs = FileInputs | ImageInputs
 
 /** Every input, validated and typed. Nothing after `readInputs` reads the environment for inputs. */
-export type Inputs = SignInputs | VerifyInputs
+export type Inputs = SignInputs | VerifyInputs | RevokeInputs
 
 /** The entry: `mode` first, then the inputs of that mode. */
 export function readInputs(read: InputReader, env: NodeJS.ProcessEnv = process.env): Inputs {
@@ -29,7 +31,7 @@ export function readInputs(read: InputReader, env: NodeJS.ProcessEnv = process.e
     case 'verify':
       return verifyInputs(read, env)
     case 'revoke':
-      throw new InputError(Input.Mode, `mode '${mode}' is not available in this version.`)
+      return revokeInputs(read, env)
   }
 }
 
@@ -45,20 +47,19 @@ function readMode(read: InputReader): Mode {
   return mode
 }
 
-/** What only verifying reads: given to a signing step, it means `mode: verify` was left out. */
-const NOT_FOR_SIGNING: readonly Input[] = [
-  Input.TrustedProfiles,
-  Input.TrustedRootSha256,
-  Input.SigningResults
-]
-
 /** Exactly one of `path` and `image`. */
 function signInputs(read: InputReader, env: NodeJS.ProcessEnv): SignInputs {
-  const [notForSigning] = given(read, NOT_FOR_SIGNING)
-  if (notForSigning !== undefined) {
+  const [other] = given(read, [...REVOKE_ONLY, ...VERIFY_ONLY, Input.SigningResults])
+  if (other !== undefined) {
+    const mode =
+      other === Input.SigningResults
+        ? "mode 'verify' or 'revoke'"
+        : VERIFY_ONLY.includes(other)
+          ? "mode 'verify'"
+          : "mode 'revoke'"
     throw new InputError(
-      notForSigning,
-      "is not an input of signing (mode sign, the default): to check signatures, add 'mode: verify'."
+      other,
+      `is not read when signing: it is for ${mode}. Set 'mode', or remove '${other}'.`
     )
   }
   const hasPath = read(Input.Path).trim() !== ''

@@ -5,6 +5,7 @@ import path from 'node:path'
 import * as core from '@actions/core'
 import type { FileResult } from '../pipeline/sign-one-file.js'
 import type { ImageResult } from '../pipeline/sign-one-image.js'
+import type { RevocationResult } from '../pipeline/revoke-one-job.js'
 import * as log from './log.js'
 
 export enum Output {
@@ -77,9 +78,17 @@ export async function setVerifyOutputs(
   await setResults(results, noun, env)
 }
 
+/** With mode revoke: `results` and `results-file` list every job's outcome. */
+export async function setRevocationOutputs(
+  results: RevocationResult[],
+  env: NodeJS.ProcessEnv = process.env
+): Promise<void> {
+  await setResults(results, 'jobs', env)
+}
+
 async function setResults(
   results: object[],
-  noun: 'files' | 'images',
+  noun: 'files' | 'images' | 'jobs',
   env: NodeJS.ProcessEnv
 ): Promise<void> {
   const resultsFile = await writeResultsFile(results, env)

@@ -1,14 +1,13 @@
+import { SIGNING_RECORD_SCHEMA_VERSION } from './signing-record.js'
+
 /**
  * The signed files that `signing-results` names, for `mode: verify`: a signing record
- * (`<artifact-name>.signing.json`: `{"schemaVersion": 1, "region", "results": [...]}`, each
- * entry named by its path under output-dir), or a signing step's own `results` (an array, each
- * entry with `signedPath` and `signedObject` as `s3://bucket/key`). The file travels through
- * artifacts and releases, so it is read as untrusted: it only says which job to ask Signer about
- * and which SHA-256 to expect; Signer's and S3's answers decide.
+ * (`<artifact-name>.signing.json`, signing-record.ts: `{"schemaVersion": 1, "region",
+ * "results": [...]}`, each entry named by its path under output-dir), or a signing step's own
+ * `results` (an array, each entry with `signedPath` and `signedObject` as `s3://bucket/key`). The
+ * file travels through artifacts and releases, so it is read as untrusted: it only says which
+ * job to ask Signer about and which SHA-256 to expect; Signer's and S3's answers decide.
  */
-
-/** Raised only by a change that a reader of this version would misread. */
-export const READ_SCHEMA_VERSION = 1
 
 export interface RecordedFile {
   /** How the record names the file: its path under output-dir, or the signed path. */
@@ -34,8 +33,8 @@ const SHA256_HEX = /^[0-9a-f]{64}$/i
 const ACCOUNT_ID = /^\d{12}$/
 const MAX_ENTRIES = 100_000
 
-/** Reads the text of `signing-results`; throws an Error that says what is wrong with it. */
-export function readSigningResults(text: string): SigningResults {
+/** Reads the text of a `signing-results` file; throws an Error that says what is wrong with it. */
+export function signedFilesOf(text: string): SigningResults {
   let parsed: unknown
   try {
     parsed = JSON.parse(text)
@@ -50,11 +49,11 @@ export function readSigningResults(text: string): SigningResults {
     entries = parsed
   } else if (isObject(parsed) && 'schemaVersion' in parsed) {
     const { schemaVersion } = parsed
-    if (schemaVersion !== READ_SCHEMA_VERSION) {
+    if (schemaVersion !== SIGNING_RECORD_SCHEMA_VERSION) {
       throw new Error(
-        typeof schemaVersion === 'number' && schemaVersion > READ_SCHEMA_VERSION
+        typeof schemaVersion === 'number' && schemaVersion > SIGNING_RECORD_SCHEMA_VERSION
           ? `has schemaVersion ${schemaVersion}, which a newer version of the action wrote: verify with that version`
-          : `has schemaVersion ${JSON.stringify(schemaVersion)}; this action reads ${READ_SCHEMA_VERSION}`
+          : `has schemaVersion ${JSON.stringify(schemaVersion)}; this action reads ${SIGNING_RECORD_SCHEMA_VERSION}`
       )
     }
     if (!Array.isArray(parsed.results)) throw new Error("has no 'results' array")

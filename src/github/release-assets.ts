@@ -83,11 +83,22 @@ const API_TIMEOUT_MS = 60_000
 const timedFetch: typeof fetch = (input, init) =>
   fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(API_TIMEOUT_MS) })
 
+/** A file attached under a name of its own, such as the signing record. */
+export interface ExtraAsset {
+  file: string
+  name: string
+}
+
 /**
  * Attaches each signed file to the release as an asset, replacing an asset of the same name as
- * `gh release upload --clobber` does; sets each result's releaseAssetUrl.
+ * `gh release upload --clobber` does; sets each result's releaseAssetUrl. Then the assets that
+ * `extras` makes, which may describe those URLs.
  */
-export async function attachToRelease(results: FileResult[], target: ReleaseTarget): Promise<void> {
+export async function attachToRelease(
+  results: FileResult[],
+  target: ReleaseTarget,
+  extras: () => Promise<ExtraAsset[]> = async () => []
+): Promise<void> {
   // Loaded only here: Octokit and its HTTP client would slow the start of every other run.
   // @actions/github points it at GITHUB_API_URL (GitHub Enterprise Server too).
   const { getOctokit } = await import('@actions/github')
@@ -116,11 +127,24 @@ export async function attachToRelease(results: FileResult[], target: ReleaseTarg
     log.info(
       `${result.signedPath} -> ${asset.browser_download_url}${earlier === undefined ? '' : ' (replaced the earlier asset)'}`
     )
-    if (asset.name !== name) {
-      log.warning(
-        `GitHub renamed the asset '${name}' to '${asset.name}' (it renames names with special characters), so a later run will not find it to replace: rename ${result.signedPath}.`
-      )
-    }
+    warnIfRenamed(asset, name, result.signedPath)
+  }
+  for (const extra of await extras()) {
+    const earlier = existing.get(extra.name)
+    if (earlier !== undefined) await deleteAsset(session, earlier, extra.name)
+    const asset = await uploadAsset(session, release, extra.file, extra.name)
+    log.info(
+      `${extra.name} -> ${asset.browser_download_url}${earlier === undefined ? '' : ' (replaced the earlier asset)'}`
+    )
+    warnIfRenamed(asset, extra.name, extra.name)
+  }
+}
+
+function warnIfRenamed(asset: Asset, name: string, source: string): void {
+  if (asset.name !== name) {
+    log.warning(
+      `GitHub renamed the asset '${name}' to '${asset.name}' (it renames names with special characters), so a later run will not find it to replace: rename ${source}.`
+    )
   }
 }
 

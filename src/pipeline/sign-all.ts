@@ -8,11 +8,9 @@ export interface ItemSigning<Item, Result> {
   sign(item: Item, log: (line: string) => void): Promise<Result>
   /** Whether the item ended signed, and if not, why. */
   outcome(result: Result): { signed: boolean; error?: string | undefined }
-  /** How the log says what is done to each item; default: signing. */
+  /** How the log says it: 'Signing', 'signed' unless given (revoking goes through here too). */
   words?: { doing: string; done: string }
 }
-
-const SIGNING = { doing: 'Signing', done: 'Signed' }
 
 /**
  * Lets items flow through their stages with at most `maxConcurrency` in flight: one item's wait
@@ -27,7 +25,7 @@ export async function signAll<Item, Result>(
   const results: Result[] = new Array(items.length)
   const signedFlags: boolean[] = []
   const live = items.length === 1
-  const words = signing.words ?? SIGNING
+  const { doing, done: doneWord } = signing.words ?? { doing: 'Signing', done: 'signed' }
   let next = 0
   let done = 0
 
@@ -38,7 +36,7 @@ export async function signAll<Item, Result>(
       const started = Date.now()
       // Groups cannot interleave in the log: one item logs live, several log a group each when done.
       const lines: string[] = []
-      if (live) log.startGroup(`${words.doing} ${name}`)
+      if (live) log.startGroup(`${doing} ${name}`)
       const result = await signing.sign(item, line => (live ? log.info(line) : lines.push(line)))
       const { signed, error } = signing.outcome(result)
       results[index] = result
@@ -48,17 +46,21 @@ export async function signAll<Item, Result>(
         log.endGroup()
       } else {
         const seconds = Math.round((Date.now() - started) / 100) / 10
-        log.startGroup(`${signed ? words.done : 'Failed'} ${name} (${seconds} s)`)
+        log.startGroup(`${signed ? capitalized(doneWord) : 'Failed'} ${name} (${seconds} s)`)
         lines.forEach(line => log.info(line))
         if (error) log.info(error)
         log.endGroup()
       }
       const signedCount = signedFlags.filter(Boolean).length
       log.info(
-        `${signedCount}/${items.length} ${words.done.toLowerCase()}${done > signedCount ? `, ${done - signedCount} failed` : ''}`
+        `${signedCount}/${items.length} ${doneWord}${done > signedCount ? `, ${done - signedCount} failed` : ''}`
       )
     }
   }
   await Promise.all(Array.from({ length: Math.min(maxConcurrency, items.length) }, worker))
   return results
+}
+
+function capitalized(word: string): string {
+  return word.charAt(0).toUpperCase() + word.slice(1)
 }

@@ -22,8 +22,12 @@ export interface FileResult {
   signedPath: string
   status: 'signed' | 'failed'
   jobId: string
+  /** The account that owns the job: the profile's (RevokeSignature's jobOwner). */
+  jobOwner: string
   signatureExpiresAt: string
   signedObject: string
+  /** The signed object's version, when the destination bucket is versioned. */
+  signedObjectVersionId: string
   sourceVersionId: string
   profileVersion: string
   /** What Lambda's CodeSigningConfig lists under AllowedPublishers. */
@@ -63,8 +67,10 @@ export async function signFile(
     signedPath: '',
     status: 'failed',
     jobId: '',
+    jobOwner: '',
     signatureExpiresAt: '',
     signedObject: '',
+    signedObjectVersionId: '',
     sourceVersionId: '',
     profileVersion: '',
     profileVersionArn: '',
@@ -143,6 +149,7 @@ export async function signFile(
     )
     log(`downloaded ${result.signedObject} to ${file.signedPath} (${download.size} bytes)`)
     result.sha256 = download.sha256
+    result.signedObjectVersionId = download.versionId ?? ''
     result.signedPath = file.signedPath
     result.status = 'signed'
   } catch (error) {
@@ -159,7 +166,7 @@ export async function signFile(
 function publisherIdentity(
   job: SigningJob,
   { inputs, profile }: SigningSetup
-): Pick<FileResult, 'profileVersion' | 'profileVersionArn' | 'jobArn' | 'platformId'> {
+): Pick<FileResult, 'jobOwner' | 'profileVersion' | 'profileVersionArn' | 'jobArn' | 'platformId'> {
   const version = job.profileVersion ?? ''
   const owner = inputs.profileOwner ?? job.jobOwner
   // Preflight read the profile's current version; the job may have used another one since.
@@ -170,6 +177,7 @@ function publisherIdentity(
         ? profileVersionArn({ region: inputs.region, owner, name: inputs.profileName, version })
         : ''
   return {
+    jobOwner: job.jobOwner ?? '',
     profileVersion: version,
     profileVersionArn: versionArn,
     jobArn:

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeEach, describe, expect, it, jest } from '@jest/globals'
 import type { RunContext } from '../../../src/github/run-context.js'
+import type { SigningRecord } from '../../../src/github/signing-record.js'
 import { SIGNED } from './fixtures.js'
 import type { FileResult } from '../../../src/pipeline/sign-one-file.js'
 import { rejectionOf } from '../helpers.js'
@@ -79,13 +80,21 @@ describe('uploadSignedArtifact', () => {
   const outputDir = path.join(workspace, 'signed')
   mkdirSync(outputDir)
   const CHECKSUMS = `${'a'.repeat(64)}  a.zip\n${'b'.repeat(64)}  b.zip\n`
+  const RECORD: SigningRecord = {
+    schemaVersion: 1,
+    region: 'us-east-1',
+    profileName: 'release_profile',
+    run: { repository: CONTEXT.repository, runId: CONTEXT.runId, runAttempt: '1', sha: 'abc' },
+    results: []
+  }
   const options = {
-    name: undefined,
+    name: 'signed-build',
     outputDir,
     workspace,
     retentionDays: undefined,
     context: CONTEXT,
-    checksums: CHECKSUMS
+    checksums: CHECKSUMS,
+    signingRecord: RECORD
   }
 
   beforeEach(() => {
@@ -96,25 +105,27 @@ describe('uploadSignedArtifact', () => {
     rmSync(workspace, { recursive: true, force: true })
   })
 
-  it('uploads the signed files from output-dir and links the artifact', async () => {
+  it('uploads the signed files from output-dir, with the checksums and the signing record', async () => {
     uploadArtifact.mockResolvedValue({ id: 4242, size: 10 })
-    const uploaded = await uploadSignedArtifact([A, B], { ...options, retentionDays: 5 })
     const name = defaultArtifactName(CONTEXT, [A, B])
+    const uploaded = await uploadSignedArtifact([A, B], { ...options, name, retentionDays: 5 })
     expect(uploaded).toEqual({
       id: '4242',
       name,
       url: 'https://github.com/octo-org/widget/actions/runs/987654321/artifacts/4242'
     })
     const checksums = path.join(outputDir, `${name}.sha256`)
+    const record = path.join(outputDir, `${name}.signing.json`)
     expect(uploadArtifact.mock.calls).toEqual([
       [
         name,
-        [path.join(outputDir, 'a.zip'), path.join(outputDir, 'b.zip'), checksums],
+        [path.join(outputDir, 'a.zip'), path.join(outputDir, 'b.zip'), checksums, record],
         outputDir,
         { retentionDays: 5 }
       ]
     ])
     expect(readFileSync(checksums, 'utf8')).toBe(CHECKSUMS)
+    expect(JSON.parse(readFileSync(record, 'utf8'))).toEqual(RECORD)
   })
 
   it('never writes the checksums through a symbolic link planted at their path', async () => {

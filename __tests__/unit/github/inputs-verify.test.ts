@@ -75,16 +75,17 @@ describe('readInputs: mode verify', () => {
     expect(DEFAULTS.trustedRootSha256).toBe(AWS_SIGNER_ROOT_SHA256)
   })
 
-  it('reads files with their signing record, resolved in the workspace', () => {
+  it('reads files with their signing records, one path or pattern a line', () => {
     expect(readFiles({})).toMatchObject({
       kind: 'files',
       patterns: ['signed/*.zip'],
-      signingResults: path.join(workspace, 'signed/release.signing.json'),
+      signingResults: ['signed/release.signing.json'],
       expectedBucketOwner: undefined
     })
-    expect(readFiles({ [Input.SigningResults]: '/runner/temp/results.json' }).signingResults).toBe(
-      '/runner/temp/results.json'
-    )
+    expect(
+      readFiles({ [Input.SigningResults]: '/runner/temp/results.json\n*.signing.json' })
+        .signingResults
+    ).toEqual(['/runner/temp/results.json', '*.signing.json'])
   })
 
   it('takes trusted-profiles instead of profile-name, one a line, each once', () => {
@@ -165,19 +166,48 @@ describe('readInputs: mode verify', () => {
   })
 })
 
-describe('readInputs: a signing step given what only verifying reads', () => {
-  it.each([Input.TrustedProfiles, Input.SigningResults, Input.TrustedRootSha256])(
-    'refuses %s: mode verify was left out',
+describe('readInputs: other modes given what only verifying reads, and the reverse', () => {
+  it.each([Input.TrustedProfiles, Input.TrustedRootSha256])(
+    'a signing step refuses %s: mode verify was left out',
     input => {
       const error = inputError(() =>
         read({
           [Input.ProfileName]: 'p_1',
           [Input.Image]: `ghcr.io/owner/app@${DIGEST}`,
-          [input]: input === Input.TrustedRootSha256 ? 'ab'.repeat(32) : 'x'
+          [input]: input === Input.TrustedRootSha256 ? 'ab'.repeat(32) : PROFILE_ARN
         })
       )
-      expect(error.input).toBe(input)
-      expect(error.message).toContain("add 'mode: verify'")
+      expect(error.message).toBe(
+        `Input '${input}': is not read when signing: it is for mode 'verify'. Set 'mode', or remove '${input}'.`
+      )
     }
   )
+
+  it.each([Input.TrustedProfiles, Input.TrustedRootSha256])(
+    'a revoking step refuses %s, but not the default root every step is given',
+    input => {
+      const revoke = {
+        [Input.Mode]: 'revoke',
+        [Input.JobIds]: 'e218ee67-5dd3-4dc4-8caf-224898b12493',
+        [Input.Reason]: 'bad build'
+      }
+      const error = inputError(() =>
+        read({
+          ...revoke,
+          [input]: input === Input.TrustedRootSha256 ? 'ab'.repeat(32) : PROFILE_ARN
+        })
+      )
+      expect(error.message).toContain("it is for mode 'verify'")
+      expect(read({ ...revoke, [Input.TrustedRootSha256]: DEFAULTS.trustedRootSha256 }).mode).toBe(
+        'revoke'
+      )
+    }
+  )
+
+  it.each([Input.JobIds, Input.Reason])('a verifying step refuses %s, of mode revoke', input => {
+    const error = inputError(() => readImages({ [input]: 'x' }))
+    expect(error.message).toBe(
+      `Input '${input}': is not read when verifying: it is for mode 'revoke'. Set 'mode', or remove '${input}'.`
+    )
+  })
 })

@@ -12,7 +12,8 @@ import {
   ignoredInputsWarning,
   readInputs,
   type FileInputs,
-  type ImageInputs
+  type ImageInputs,
+  type RevokeInputs
 } from '../../../src/github/inputs.js'
 import { thrownBy } from '../helpers.js'
 
@@ -299,11 +300,18 @@ describe('readInputs: mode', () => {
     expect(read({ [Input.Mode]: mode }).mode).toBe('sign')
   })
 
-  it.each(['revoke'])("refuses mode '%s', which this version does not have", mode => {
-    const error = inputError(() => read({ [Input.Mode]: mode }))
-    expect(error.input).toBe(Input.Mode)
-    expect(error.message).toBe(`Input 'mode': mode '${mode}' is not available in this version.`)
-  })
+  it.each([Input.JobIds, Input.Reason, Input.RevokeProfileVersion, Input.SigningResults])(
+    "refuses '%s' when signing, naming the mode it is for",
+    name => {
+      const error = inputError(() =>
+        read({ [name]: name === Input.RevokeProfileVersion ? 'true' : 'x' })
+      )
+      expect(error.input).toBe(name)
+      expect(error.message).toContain(
+        name === Input.SigningResults ? "mode 'verify' or 'revoke'" : "mode 'revoke'"
+      )
+    }
+  )
 
   it('names the modes it accepts', () => {
     expect(inputError(() => read({ [Input.Mode]: 'sigh' })).message).toBe(
@@ -571,5 +579,133 @@ describe('bucketName and isInside', () => {
 
   it("counts a child whose name starts with '..' (such as '..foo') as inside", () => {
     expect(isInside('/w/ws', '/w/ws/..foo')).toBe(true)
+  })
+})
+
+describe('readInputs: mode revoke', () => {
+  const REVOKE: Values = {
+    [Input.Mode]: 'revoke',
+    [Input.JobIds]: 'job-1',
+    [Input.Reason]: 'key compromised'
+  }
+  function revoke(values: Values, environment: NodeJS.ProcessEnv = env()): RevokeInputs {
+    const inputs = readInputs(reader({ ...REVOKE, ...values }), environment)
+    if (inputs.mode !== 'revoke') throw new Error(`read as ${inputs.mode}`)
+    return inputs
+  }
+  const job = (jobId: string, jobOwner?: string, region?: string) => ({
+    jobId,
+    jobOwner,
+    region,
+    source: Input.JobIds,
+    name: undefined,
+    profileName: undefined,
+    profileVersion: undefined
+  })
+
+  it('reads job IDs, with their owner or as ARNs, each once; defaults for the rest', () => {
+    const inputs = revoke({
+      [Input.JobIds]: [
+        '# the release of 1.2.3',
+        'job-1',
+        '  job-2   111122223333 ',
+        'arn:aws:signer:us-east-1:444455556666:/signing-jobs/job-3',
+        '',
+        'job-1'
+      ].join('\n')
+    })
+    expect(inputs).toEqual({
+      mode: 'revoke',
+      kind: 'jobs',
+      jobs: [job('job-1'), job('job-2', '111122223333'), job('job-3', '444455556666', 'us-east-1')],
+      signingResults: [],
+      reason: 'key compromised',
+      revokeProfileVersion: false,
+      effectiveTime: undefined,
+      profileName: undefined,
+      profileOwner: undefined,
+      region: 'us-east-1',
+      timeoutSeconds: DEFAULTS.timeoutSeconds,
+      maxConcurrency: DEFAULTS.maxConcurrency,
+      summary: true,
+      workspace,
+      ignored: []
+    })
+  })
+
+  it('reads signing-results paths, profile-version revocation with its time, and the profile', () => {
+    const inputs = revoke({
+      [Input.JobIds]: '',
+      [Input.SigningResults]: 'release/*.signing.json\n# comment\nother.json',
+      [Input.RevokeProfileVersion]: 'true',
+      [Input.EffectiveTime]: '2024-05-01T12:00:00+02:00',
+      [Input.ProfileName]: 'release_profile',
+      [Input.ProfileOwner]: '111122223333'
+    })
+    expect(inputs.signingResults).toEqual(['release/*.signing.json', 'other.json'])
+    expect(inputs.effectiveTime).toEqual(new Date('2024-05-01T10:00:00Z'))
+    expect(inputs.revokeProfileVersion).toBe(true)
+    expect(inputs.profileName).toBe('release_profile')
+    expect(inputs.profileOwner).toBe('111122223333')
+  })
+
+  it('warns about the inputs that only steer signing', () => {
+    const inputs = revoke({
+      [Input.SourceBucket]: 'my-bucket',
+      [Input.UploadArtifact]: 'true',
+      [Input.OutputDir]: 'signed',
+      [Input.DeleteUnsigned]: 'false'
+    })
+    expect(inputs.ignored).toEqual([Input.SourceBucket, Input.UploadArtifact])
+  })
+
+  it.each<[string, Values, Input, string]>([
+    ['no job at all', { [Input.JobIds]: '' }, Input.JobIds, 'are both empty'],
+    ['no reason', { [Input.Reason]: ' ' }, Input.Reason, 'is required'],
+    ['a reason over 500 characters', { [Input.Reason]: 'r'.repeat(501) }, Input.Reason, '1 to 500'],
+    [
+      'a job ID with a space',
+      { [Input.JobIds]: 'job 1 2' },
+      Input.JobIds,
+      "'job 1 2' is not a job"
+    ],
+    [
+      'an owner of 11 digits',
+      { [Input.JobIds]: 'job-1 11112222333' },
+      Input.JobIds,
+      'is not a job'
+    ],
+    ['a path', { [Input.Path]: 'build/a.zip' }, Input.Path, 'not files'],
+    ['an image', { [Input.Image]: 'ghcr.io/a/b:1' }, Input.Image, 'not images'],
+    ['a release tag', { [Input.ReleaseTag]: 'v1' }, Input.ReleaseTag, 'gh release download'],
+    [
+      'effective-time without revoke-profile-version',
+      { [Input.EffectiveTime]: '2024-05-01T12:00:00Z' },
+      Input.EffectiveTime,
+      "only with 'revoke-profile-version: true'"
+    ],
+    [
+      'effective-time without an offset',
+      { [Input.RevokeProfileVersion]: 'true', [Input.EffectiveTime]: '2024-05-01T12:00:00' },
+      Input.EffectiveTime,
+      'with its offset'
+    ],
+    [
+      'effective-time in the future',
+      { [Input.RevokeProfileVersion]: 'true', [Input.EffectiveTime]: '2999-01-01T00:00:00Z' },
+      Input.EffectiveTime,
+      'is in the future'
+    ],
+    [
+      'revoke-profile-version not a boolean',
+      { [Input.RevokeProfileVersion]: 'yes' },
+      Input.RevokeProfileVersion,
+      "'true' or 'false'"
+    ],
+    ['a bad profile-owner', { [Input.ProfileOwner]: '123' }, Input.ProfileOwner, '12-digit']
+  ])('refuses %s, naming the input', (_, values, input, text) => {
+    const error = inputError(() => revoke(values))
+    expect(error.input).toBe(input)
+    expect(error.message).toContain(text)
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { readSigningResults } from '../../../src/github/recorded-files.js'
+import { signedFilesOf } from '../../../src/github/recorded-files.js'
 
 const SHA = 'ab'.repeat(32)
 const JOB = 'e218ee67-5dd3-4dc4-8caf-224898b12493'
@@ -23,7 +23,7 @@ const recordEntry = {
   sha256: SHA.toUpperCase()
 }
 
-describe('readSigningResults', () => {
+describe('signedFilesOf', () => {
   it('reads a signing record: each signed file by name, job, owner, SHA-256 and signed object', () => {
     const text = JSON.stringify({
       schemaVersion: 1,
@@ -32,7 +32,7 @@ describe('readSigningResults', () => {
       run: { repository: 'o/r', runId: '1', runAttempt: '1', sha: 'f'.repeat(40) },
       results: [recordEntry, { ...recordEntry, name: 'failed.zip', status: 'failed', sha256: '' }]
     })
-    expect(readSigningResults(text)).toEqual({
+    expect(signedFilesOf(text)).toEqual({
       region: 'us-east-1',
       files: [
         {
@@ -59,7 +59,7 @@ describe('readSigningResults', () => {
       },
       { path: 'build/other.zip', signedPath: '', status: 'failed', jobId: '', sha256: '' }
     ])
-    expect(readSigningResults(text)).toEqual({
+    expect(signedFilesOf(text)).toEqual({
       region: undefined,
       files: [
         {
@@ -111,6 +111,6 @@ describe('readSigningResults', () => {
     ]
   ])('says what is wrong with %s', (_case, value, message) => {
     const text = typeof value === 'string' && value !== 'text' ? value : JSON.stringify(value)
-    expect(() => readSigningResults(text)).toThrow(message)
+    expect(() => signedFilesOf(text)).toThrow(message)
   })
 })

@@ -1,0 +1,209 @@
+import { InputError } from '../errors.js'
+import { parseSigningJobArn } from '../aws/signer-arns.js'
+import { DEFAULTS, Input, LIMITS, type InputReader } from './input-names.js'
+import {
+  ACCOUNT_ID,
+  PROFILE_NAME,
+  boolean,
+  given,
+  integer,
+  lines,
+  matching,
+  optional,
+  region,
+  resolveWorkspace
+} from './input-values.js'
+import { JOB_ID, type RecordedJob } from './signing-record.js'
+
+/** `mode: revoke`: the signatures of signing jobs, and optionally their profile version. */
+export interface RevokeInputs {
+  mode: 'revoke'
+  kind: 'jobs'
+  /** The jobs of `job-ids`, each once, in order. */
+  jobs: RecordedJob[]
+  /** `signing-results`: paths or glob patterns of `.signing.json` files, as given. */
+  signingResults: string[]
+  reason: string
+  revokeProfileVersion: boolean
+  /** `effective-time`, when given; else the step takes now, less a margin for clock skew. */
+  effectiveTime: Date | undefined
+  /** For a profile version no job names (GetSigningProfile), and for messages. */
+  profileName: string | undefined
+  /** The account that owns jobs whose owner nothing else names (profile-owner). */
+  profileOwner: string | undefined
+  region: string
+  timeoutSeconds: number
+  maxConcurrency: number
+  summary: boolean
+  /** Absolute, symlinks resolved: where relative signing-results paths start. */
+  workspace: string
+  /** Inputs given that revoking does not read: the step warns about them once. */
+  ignored: Input[]
+}
+
+/**
+ * Inputs that say what to sign, or where signed files go: with revoke, they hint at a
+ * misunderstanding (revoke acts on jobs, not on files, images or a release), so they are refused.
+ */
+const REFUSED_WITH_REVOKE: Partial<Record<Input, string>> = {
+  [Input.Path]: 'revoke acts on signing jobs, not files',
+  [Input.Image]: 'revoke acts on signing jobs, not images',
+  [Input.ReleaseTag]:
+    "to revoke a release, download its <artifact-name>.signing.json (gh release download <tag> --pattern '*.signing.json') and give that file as 'signing-results'",
+  [Input.TrustedProfiles]: "it is for mode 'verify'",
+  [Input.TrustedRootSha256]: "it is for mode 'verify'"
+}
+
+/** Inputs that only steer signing: ignored with a warning. */
+const IGNORED_WITH_REVOKE: readonly Input[] = [
+  Input.SourceBucket,
+  Input.SourcePrefix,
+  Input.DestinationBucket,
+  Input.DestinationPrefix,
+  Input.OutputDir,
+  Input.UploadArtifact,
+  Input.ArtifactName,
+  Input.RetentionDays,
+  Input.ExpectedBucketOwner,
+  Input.SseKmsKeyId,
+  Input.DeleteUnsigned,
+  Input.RegistryUsername,
+  Input.RegistryPassword,
+  Input.SignPlatformManifests
+]
+
+/** Inputs only `mode: revoke` reads: refused by the other modes, so no one forgets the mode. */
+export const REVOKE_ONLY: readonly Input[] = [
+  Input.JobIds,
+  Input.Reason,
+  Input.RevokeProfileVersion,
+  Input.EffectiveTime
+]
+
+// RFC 3339 with its offset: a time without one would depend on the runner's time zone.
+const DATE_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,9})?)?(Z|[+-]\d\d:\d\d)$/i
+
+export function revokeInputs(
+  read: InputReader,
+  env: NodeJS.ProcessEnv,
+  now: Date = new Date()
+): RevokeInputs {
+  for (const [name, why] of Object.entries(REFUSED_WITH_REVOKE)) {
+    // given: an input with a default in action.yml (trusted-root-sha256) always has a value.
+    if (given(read, [name as Input]).length > 0) {
+      throw new InputError(name, `is not read with mode 'revoke': ${why}. Remove '${name}'.`)
+    }
+  }
+  const jobs = jobIds(read(Input.JobIds))
+  const signingResults = lines(read(Input.SigningResults))
+  if (jobs.length === 0 && signingResults.length === 0) {
+    throw new InputError(
+      Input.JobIds,
+      "and 'signing-results' are both empty: mode 'revoke' needs the jobs to revoke, as job IDs (one a line: '<jobId>', '<jobId> <jobOwner>' or a job ARN) or as the <artifact-name>.signing.json that signing wrote."
+    )
+  }
+  const revokeProfileVersion = boolean(read, Input.RevokeProfileVersion, false)
+  const effectiveTime = optional(read, Input.EffectiveTime, value => pastTime(value, now))
+  if (effectiveTime && !revokeProfileVersion) {
+    throw new InputError(
+      Input.EffectiveTime,
+      "is read only with 'revoke-profile-version: true': it is when the profile version's revocation takes effect. A job's signature is revoked as a whole."
+    )
+  }
+  return {
+    mode: 'revoke',
+    kind: 'jobs',
+    jobs,
+    signingResults,
+    reason: reason(read(Input.Reason)),
+    revokeProfileVersion,
+    effectiveTime,
+    profileName: optional(read, Input.ProfileName, value =>
+      matching(
+        Input.ProfileName,
+        value,
+        PROFILE_NAME,
+        '2 to 64 characters from A-Z, a-z, 0-9 and _ (the name of a Signer signing profile)'
+      )
+    ),
+    profileOwner: optional(read, Input.ProfileOwner, value =>
+      matching(Input.ProfileOwner, value, ACCOUNT_ID, 'a 12-digit AWS account ID')
+    ),
+    region: region(read, env),
+    timeoutSeconds:
+      integer(read, Input.TimeoutSeconds, LIMITS.timeoutSeconds, 'seconds') ??
+      DEFAULTS.timeoutSeconds,
+    maxConcurrency:
+      integer(read, Input.MaxConcurrency, LIMITS.maxConcurrency, 'jobs at once') ??
+      DEFAULTS.maxConcurrency,
+    summary: boolean(read, Input.Summary, true),
+    workspace: resolveWorkspace(env),
+    ignored: given(read, IGNORED_WITH_REVOKE)
+  }
+}
+
+/** One job a line: `<jobId>`, `<jobId> <jobOwner>` or the job's ARN; each job once. */
+function jobIds(raw: string): RecordedJob[] {
+  const jobs = new Map<string, RecordedJob>()
+  for (const line of lines(raw)) {
+    const job = jobLine(line)
+    const key = `${job.jobOwner ?? ''}/${job.jobId}`
+    if (!jobs.has(key)) jobs.set(key, job)
+  }
+  return [...jobs.values()]
+}
+
+function jobLine(line: string): RecordedJob {
+  const job = {
+    source: Input.JobIds,
+    name: undefined,
+    profileName: undefined,
+    profileVersion: undefined
+  }
+  const arn = parseSigningJobArn(line)
+  if (arn) return { ...job, jobId: arn.jobId, jobOwner: arn.owner, region: arn.region }
+  const [jobId = '', jobOwner, ...rest] = line.split(/\s+/)
+  if (!JOB_ID.test(jobId) || rest.length > 0 || (jobOwner && !ACCOUNT_ID.test(jobOwner))) {
+    throw new InputError(
+      Input.JobIds,
+      `'${line}' is not a job: give one a line, as '<jobId>', '<jobId> <jobOwner>' (the 12-digit account that owns the job, for a profile shared by another account) or the job's ARN (arn:aws:signer:<region>:<account>:/signing-jobs/<jobId>).`
+    )
+  }
+  return { ...job, jobId, jobOwner, region: undefined }
+}
+
+function reason(raw: string): string {
+  const value = raw.trim()
+  const { min, max } = LIMITS.reason
+  if (!value) {
+    throw new InputError(
+      Input.Reason,
+      "is required with mode 'revoke' and was not given: say why the signatures are revoked (Signer keeps it in each job's revocation record)."
+    )
+  }
+  if (value.length < min || value.length > max) {
+    throw new InputError(
+      Input.Reason,
+      `must be ${min} to ${max} characters (Signer's limit); got ${value.length}.`
+    )
+  }
+  return value
+}
+
+/** A past instant, RFC 3339 with its offset: Signer refuses a revocation that starts later. */
+function pastTime(value: string, now: Date): Date {
+  const time = new Date(value)
+  if (!DATE_TIME.test(value) || Number.isNaN(time.getTime())) {
+    throw new InputError(
+      Input.EffectiveTime,
+      `must be a time with its offset, such as 2025-06-01T12:00:00Z; got '${value}'.`
+    )
+  }
+  if (time.getTime() > now.getTime()) {
+    throw new InputError(
+      Input.EffectiveTime,
+      `'${value}' is in the future: a profile version's revocation takes effect from a time in the past (Signer refuses a later one). Leave it empty for now.`
+    )
+  }
+  return time
+}

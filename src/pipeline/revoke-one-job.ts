@@ -1,0 +1,139 @@
+import type { SignerClient } from '@aws-sdk/client-signer'
+import { describeForRevocation, type JobRevocationRecord } from '../aws/job-revocation.js'
+import { revokeSignature } from '../aws/revoke-signature.js'
+import { signingJobArn } from '../aws/signer-arns.js'
+import { errorMessage } from '../errors.js'
+import type { RecordedJob } from '../github/signing-record.js'
+
+/** One job's outcome, as `results` lists it. */
+export interface RevocationResult {
+  jobId: string
+  jobOwner: string
+  jobArn: string
+  /** What the job signed, when a record says. */
+  name: string
+  /** Where the job was named: job-ids, or a signing-results file. */
+  source: string
+  /** already-revoked: revoked before this step (or by another at the same time); its record stays. */
+  status: 'revoked' | 'already-revoked' | 'failed'
+  /** The revocation's reason: this step's, or the earlier one's. */
+  reason: string
+  revokedAt: string
+  revokedBy: string
+  profileName: string
+  profileVersion: string
+  seconds: number
+  error?: string
+}
+
+export interface RevocationSetup {
+  /** The step's Signer client: retried, at the pace every Signer request of the step shares. */
+  signer: SignerClient
+  region: string
+  reason: string
+  /** profile-owner: the owner of jobs that nothing else names one for. */
+  profileOwner: string | undefined
+}
+
+/**
+ * Revokes one job's signature; never throws, reports instead. A job already revoked is success:
+ * DescribeSigningJob's revocation record says so, looked at before (no second RevokeSignature,
+ * whose answer to one the API reference does not give) and after a refusal (another step may
+ * have revoked it meanwhile). The refusal's text is never read.
+ */
+export async function revokeJob(
+  job: RecordedJob,
+  setup: RevocationSetup,
+  log: (line: string) => void
+): Promise<RevocationResult> {
+  const started = Date.now()
+  const result: RevocationResult = {
+    jobId: job.jobId,
+    jobOwner: job.jobOwner ?? setup.profileOwner ?? '',
+    jobArn: '',
+    name: job.name ?? '',
+    source: job.source,
+    status: 'failed',
+    reason: '',
+    revokedAt: '',
+    revokedBy: '',
+    profileName: job.profileName ?? '',
+    profileVersion: job.profileVersion ?? '',
+    seconds: 0
+  }
+  try {
+    const before = await describeForRevocation(setup.signer, job.jobId)
+    if ('job' in before) {
+      result.jobOwner ||= before.job.jobOwner ?? ''
+      result.profileName ||= before.job.profileName ?? ''
+      result.profileVersion ||= before.job.profileVersion ?? ''
+    } else {
+      log(`DescribeSigningJob could not read the job (${before.unreadable}); revoking it still`)
+    }
+    result.jobArn = result.jobOwner
+      ? signingJobArn({ region: setup.region, owner: result.jobOwner, jobId: job.jobId })
+      : ''
+    const earlier = 'job' in before ? before.job.revocation : undefined
+    if (earlier) {
+      alreadyRevoked(result, earlier, log)
+    } else {
+      try {
+        await revokeSignature(setup.signer, {
+          jobId: job.jobId,
+          jobOwner: result.jobOwner || undefined,
+          reason: setup.reason
+        })
+        Object.assign(result, {
+          status: 'revoked',
+          reason: setup.reason,
+          revokedAt: new Date().toISOString()
+        })
+        log(`revoked the signature of job ${job.jobId}`)
+      } catch (error) {
+        const record = 'job' in before ? await revokedMeanwhile(setup.signer, job.jobId) : undefined
+        if (!record) {
+          throw 'job' in before
+            ? error
+            : new Error(
+                `${errorMessage(error)} (DescribeSigningJob could not read the job, so whether it was revoked before is not known: ${before.unreadable})`
+              )
+        }
+        alreadyRevoked(result, record, log)
+      }
+    }
+  } catch (error) {
+    result.error = errorMessage(error)
+  }
+  result.seconds = Math.round((Date.now() - started) / 100) / 10
+  return result
+}
+
+/** The record of a revocation made since the first look; undefined if none, or unreadable. */
+async function revokedMeanwhile(
+  signer: SignerClient,
+  jobId: string
+): Promise<JobRevocationRecord | undefined> {
+  try {
+    const again = await describeForRevocation(signer, jobId)
+    return 'job' in again ? again.job.revocation : undefined
+  } catch {
+    // The refusal that led here is the error to report.
+    return undefined
+  }
+}
+
+function alreadyRevoked(
+  result: RevocationResult,
+  record: JobRevocationRecord,
+  log: (line: string) => void
+): void {
+  Object.assign(result, {
+    status: 'already-revoked',
+    reason: record.reason,
+    revokedAt: record.revokedAt?.toISOString() ?? '',
+    revokedBy: record.revokedBy
+  })
+  log(
+    `job ${result.jobId} was revoked already${result.revokedAt ? ` at ${result.revokedAt}` : ''}${record.revokedBy ? ` by ${record.revokedBy}` : ''}`
+  )
+}
