@@ -176,6 +176,23 @@ describe('verifying files the action signed', () => {
       "Input 'signing-results': 'not-a-record.json' is neither a signing record (an object with 'schemaVersion') nor a signing step's results (an array): give the <artifact-name>.signing.json that a signing step wrote, or its results-file."
     ])
   })
+
+  // Last: it revokes every job of the record.
+  it('refuses every file after mode revoke revoked the jobs of the same signing record', async () => {
+    const revoking = await runAction({
+      workspace,
+      inputs: { mode: 'revoke', 'signing-results': RECORD, reason: 'release withdrawn' },
+      env: rig.env
+    })
+    expect(revoking.errors).toEqual([])
+    expect(revoking.exitCode).toBe(0)
+    const run = await runVerify({ path: 'signed/function.zip' })
+    expect(run.exitCode).toBe(1)
+    expect(resultsOf(run)[0]).toMatchObject({
+      check: 'revoked',
+      reason: expect.stringContaining("'release withdrawn'")
+    })
+  })
 })
 
 /** Another workspace with the signed files and the record, to change without touching the first. */

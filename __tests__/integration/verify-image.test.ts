@@ -183,6 +183,24 @@ describe('verifying an image the action signed', () => {
     })
     expect(run.summary).toContain('❌ revoked: GetRevocationStatus reports revoked')
   })
+
+  it('refuses a signature after mode revoke revoked its job: valid before, revoked after', async () => {
+    const image = await pushTestImage(standIn.endpoint, 'acme/withdrawn', { seed: 'withdrawn' })
+    const reference = `${standIn.host}/acme/withdrawn@${image.digest}`
+    const signing = await runImageSigning(rig, { image: reference })
+    expect((await runVerify({ image: reference })).exitCode).toBe(0)
+    const revoking = await runImageSigning(rig, {
+      mode: 'revoke',
+      'profile-name': '',
+      'job-ids': signing.outputs['job-id']!,
+      reason: 'image withdrawn'
+    })
+    expect(revoking.errors).toEqual([])
+    expect(revoking.exitCode).toBe(0)
+    const run = await runVerify({ image: reference })
+    expect(run.exitCode).toBe(1)
+    expect(resultsOf(run)[0]?.signatures[0]).toMatchObject({ check: 'revoked' })
+  })
 })
 
 function escape(text: string): string {
