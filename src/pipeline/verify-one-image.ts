@@ -192,7 +192,10 @@ async function verifyListedSignature(
 
   let envelope: Buffer
   try {
-    const manifest = await client.getManifest(reference.repository, descriptor.digest)
+    // No more than the listing said: a signature manifest is about a kilobyte.
+    const manifest = await client.getManifest(reference.repository, descriptor.digest, {
+      maxBytes: descriptor.size
+    })
     const stored = readSignatureManifest(manifest.bytes, image)
     if ('problem' in stored) {
       return fail('signatureManifest', `the signature manifest: ${stored.problem}`)

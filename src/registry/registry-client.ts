@@ -52,6 +52,8 @@ export interface CallOptions {
   /** 1: no retry. */
   attempts?: number
   signal?: AbortSignal
+  /** The most bytes a manifest read may hold, below MANIFEST_LIMIT (a size a listing gave). */
+  maxBytes?: number
 }
 
 export interface ManifestRead {
@@ -174,7 +176,7 @@ export class RegistryClient {
       expected,
       {
         headers: { accept: MANIFEST_ACCEPT },
-        bodyLimit: MANIFEST_LIMIT,
+        bodyLimit: Math.min(MANIFEST_LIMIT, call.maxBytes ?? MANIFEST_LIMIT),
         ...call
       }
     )

@@ -128,6 +128,17 @@ describe('getManifest', () => {
     expect(error.message).toContain("the manifest's bytes have the digest")
   })
 
+  it('reads no more than maxBytes, a size a listing gave', async () => {
+    const image = await pushTestImage(standIn.endpoint, REPOSITORY, { seed: 'bounded' })
+    const read = await client().getManifest(REPOSITORY, image.digest, { maxBytes: image.size })
+    expect(read.descriptor).toEqual(image)
+    const error = await rejectionOf(
+      client().getManifest(REPOSITORY, image.digest, { maxBytes: image.size - 1 }),
+      RegistryError
+    )
+    expect(error.message).toContain(`larger than ${image.size - 1} bytes`)
+  })
+
   it('refuses a manifest over 4 MiB without reading it all', async () => {
     const image = await pushTestImage(standIn.endpoint, REPOSITORY, { seed: 'big' })
     const big = await pushManifest(
