@@ -112,6 +112,7 @@ const decimal = value => {
   return String(Number(value.toFixed(3)))
 }
 const seconds = ms => `${decimal(ms / 1000)} s`
+const minutes = ms => `${decimal(ms / 60_000)} minute${ms === 60_000 ? '' : 's'}`
 const megabytes = bytes => `${decimal(bytes / 1e6)} MB`
 const mebibytes = bytes => `${decimal(bytes / 2 ** 20)} MiB`
 const kibibytes = bytes => `${decimal(bytes / 2 ** 10)} KiB`
@@ -144,7 +145,9 @@ const FIGURES = {
     mebibytes(constant('src/aws/download.ts', 'SIGNATURE_ALLOWANCE_BYTES')),
   'transfer-rate': () => megabytes(constant('src/transfer-deadline.ts', 'MIN_BYTES_PER_SECOND')),
   'max-signatures': () => decimal(constant('src/registry/find-signatures.ts', 'MAX_SIGNATURES')),
-  'max-envelope': () => kibibytes(constant('src/notary/envelope.ts', 'MAX_ENVELOPE_BYTES'))
+  'max-envelope': () => kibibytes(constant('src/notary/envelope.ts', 'MAX_ENVELOPE_BYTES')),
+  'revocation-margin': () =>
+    minutes(constant('src/revoke-signatures.ts', 'EFFECTIVE_TIME_MARGIN_MS'))
 }
 
 const prettierOptions = { ...(await prettier.resolveConfig(README)), parser: 'markdown' }

@@ -11,6 +11,7 @@ import { RATE } from '../../src/aws/request-rate.js'
 import { DEFAULTS, LIMITS } from '../../src/github/inputs.js'
 import { OUTPUT_LIMIT_BYTES } from '../../src/github/outputs.js'
 import { SUMMARY_LIMIT_BYTES } from '../../src/github/step-summary.js'
+import { EFFECTIVE_TIME_MARGIN_MS } from '../../src/revoke-signatures.js'
 
 interface DocsConstants {
   constantsIn: (text: string, file?: string) => (name: string) => unknown
@@ -31,7 +32,8 @@ describe('the constants npm run docs reads from src/', () => {
     ['github/input-names.ts', 'DEFAULTS', DEFAULTS],
     ['github/input-names.ts', 'LIMITS', LIMITS],
     ['github/outputs.ts', 'OUTPUT_LIMIT_BYTES', OUTPUT_LIMIT_BYTES],
-    ['github/step-summary.ts', 'SUMMARY_LIMIT_BYTES', SUMMARY_LIMIT_BYTES]
+    ['github/step-summary.ts', 'SUMMARY_LIMIT_BYTES', SUMMARY_LIMIT_BYTES],
+    ['revoke-signatures.ts', 'EFFECTIVE_TIME_MARGIN_MS', EFFECTIVE_TIME_MARGIN_MS]
   ])('reads %s %s as the code has it', (file, name, value) => {
     expect(constantOf(source(file), name)).toEqual(value)
   })

@@ -18,6 +18,7 @@ import { JOB_ID, type RecordedJob } from './signing-record.js'
 /** `mode: revoke`: the signatures of signing jobs, and optionally their profile version. */
 export interface RevokeInputs {
   mode: 'revoke'
+  /** What the step acts on, as `kind` says for signing steps: signing jobs. */
   kind: 'jobs'
   /** The jobs of `job-ids`, each once, in order. */
   jobs: RecordedJob[]
