@@ -115,6 +115,7 @@ const seconds = ms => `${decimal(ms / 1000)} s`
 const minutes = ms => `${decimal(ms / 60_000)} minute${ms === 60_000 ? '' : 's'}`
 const megabytes = bytes => `${decimal(bytes / 1e6)} MB`
 const mebibytes = bytes => `${decimal(bytes / 2 ** 20)} MiB`
+const kibibytes = bytes => `${decimal(bytes / 2 ** 10)} KiB`
 const percent = share => `${decimal(share * 100)}%`
 const SHARES = { 2: 'half', 3: 'a third', 4: 'a quarter', 5: 'a fifth', 10: 'a tenth' }
 const share = value => SHARES[decimal(1 / value)] ?? percent(value)
@@ -143,6 +144,8 @@ const FIGURES = {
   'signature-allowance': () =>
     mebibytes(constant('src/aws/download.ts', 'SIGNATURE_ALLOWANCE_BYTES')),
   'transfer-rate': () => megabytes(constant('src/transfer-deadline.ts', 'MIN_BYTES_PER_SECOND')),
+  'max-signatures': () => decimal(constant('src/registry/find-signatures.ts', 'MAX_SIGNATURES')),
+  'max-envelope': () => kibibytes(constant('src/notary/envelope.ts', 'MAX_ENVELOPE_BYTES')),
   'revocation-margin': () =>
     minutes(constant('src/revoke-signatures.ts', 'EFFECTIVE_TIME_MARGIN_MS'))
 }

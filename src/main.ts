@@ -5,6 +5,7 @@ import * as log from './github/log.js'
 import { readRunContext, type RunContext } from './github/run-context.js'
 import { revokeSignatures } from './revoke-signatures.js'
 import { signArtifacts } from './sign-artifacts.js'
+import { verifyArtifacts } from './verify-artifacts.js'
 
 /** The action's entry: any error becomes the step's failure message. */
 export async function run(): Promise<void> {
@@ -23,6 +24,8 @@ async function runMode(inputs: Inputs, context: RunContext): Promise<void> {
   switch (inputs.mode) {
     case 'sign':
       return signArtifacts(inputs, context)
+    case 'verify':
+      return verifyArtifacts(inputs)
     case 'revoke':
       return revokeSignatures(inputs)
   }

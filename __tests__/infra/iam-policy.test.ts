@@ -45,7 +45,7 @@ describe('the README policy', () => {
         {
           Sid: 'SignedObjects',
           Effect: 'Allow',
-          Action: ['s3:PutObject', 's3:GetObject'],
+          Action: ['s3:PutObject', 's3:GetObject', 's3:GetObjectVersion'],
           Resource: `${bucket}/signed/*`
         },
         { Sid: 'Sign', Effect: 'Allow', Action: ['signer:StartSigningJob'], Resource: profile },
@@ -61,6 +61,12 @@ describe('the README policy', () => {
           Action: ['signer:SignPayload'],
           Resource: imageProfile
         },
+        {
+          Sid: 'CheckRevocation',
+          Effect: 'Allow',
+          Action: ['signer:GetRevocationStatus'],
+          Resource: '*'
+        },
         { Sid: 'EcrToken', Effect: 'Allow', Action: ['ecr:GetAuthorizationToken'], Resource: '*' },
         {
           Sid: 'EcrSignatures',
@@ -71,7 +77,8 @@ describe('the README policy', () => {
             'ecr:InitiateLayerUpload',
             'ecr:UploadLayerPart',
             'ecr:CompleteLayerUpload',
-            'ecr:PutImage'
+            'ecr:PutImage',
+            'ecr:GetDownloadUrlForLayer'
           ],
           Resource: repository
         },
@@ -129,7 +136,7 @@ describe('the README policy', () => {
     )
     expect(policyWith({}).Statement).toEqual(
       images
-        .filter(s => s.Sid !== 'SignImages')
+        .filter(s => s.Sid !== 'SignImages' && s.Sid !== 'CheckRevocation')
         .map(s =>
           s.Sid === 'OptionalPreflight'
             ? { ...s, Resource: (s.Resource as string[]).slice(0, 2) }
@@ -202,8 +209,9 @@ describe('the README policy', () => {
 const ACTIONS_OF_CALLS: Record<string, string[]> = {
   Upload: ['s3:PutObject', 's3:AbortMultipartUpload'],
   PutObjectCommand: ['s3:PutObject'],
-  GetObjectCommand: ['s3:GetObject'],
-  HeadObjectCommand: ['s3:GetObject'],
+  // mode verify names the version the signing step recorded.
+  GetObjectCommand: ['s3:GetObject', 's3:GetObjectVersion'],
+  HeadObjectCommand: ['s3:GetObject', 's3:GetObjectVersion'],
   GetBucketVersioningCommand: ['s3:GetBucketVersioning'],
   // delete-unsigned deletes the uploaded version by its VersionId.
   DeleteObjectCommand: ['s3:DeleteObjectVersion'],
@@ -214,6 +222,7 @@ const ACTIONS_OF_CALLS: Record<string, string[]> = {
   GetSigningProfileCommand: ['signer:GetSigningProfile'],
   GetSigningPlatformCommand: ['signer:GetSigningPlatform'],
   SignPayloadCommand: ['signer:SignPayload'],
+  GetRevocationStatusCommand: ['signer:GetRevocationStatus'],
   // mode revoke; DescribeSigningJob reads whether a job is revoked already.
   RevokeSignatureCommand: ['signer:RevokeSignature'],
   RevokeSigningProfileCommand: ['signer:RevokeSigningProfile'],
@@ -239,7 +248,9 @@ const ECR_ACTIONS_OF_OPERATIONS: Record<string, string[]> = {
   putManifest: ['ecr:PutImage'],
   deleteManifest: ['ecr:BatchDeleteImage'],
   // GET /v2/<name>/referrers/<digest>: ECR's ListImageReferrers needs ecr:BatchGetImage.
-  listReferrers: ['ecr:BatchGetImage']
+  listReferrers: ['ecr:BatchGetImage'],
+  // GET of a blob: ECR answers with a redirect to the layer's download URL.
+  getBlob: ['ecr:GetDownloadUrlForLayer']
 }
 
 /** The AWS SDK calls that the .ts files under `directory` make. */

@@ -6,7 +6,10 @@ import { PacedRetryStrategy, type RetryPolicy } from './retry-strategy.js'
 
 export interface AwsClients {
   s3: S3Client
-  /** StartSigningJob and preflight: retried by the SDK; a retried start reuses its token. */
+  /**
+   * StartSigningJob, SignPayload, preflight, GetRevocationStatus: retried by the SDK, paced by one
+   * rate; a retried start reuses its token.
+   */
   signer: SignerClient
   /** DescribeSigningJob: one attempt per look; the poller decides when to look again. */
   signerPoller: SignerClient
@@ -22,6 +25,8 @@ export interface ClientOptions {
   budgetMs: number
   /** expected-bucket-owner: sent with every S3 request that names a bucket. */
   expectedBucketOwner?: string | undefined
+  /** Where the endpoint variables are read (keepsHostPrefix). */
+  env?: NodeJS.ProcessEnv
 }
 
 /** What every AWS client of the action sends and allows: the ECR client is built alike. */
@@ -36,6 +41,30 @@ export function silenceLimitMs(budgetMs: number): number {
   return Math.round(Math.min(30_000, Math.max(2000, budgetMs / 3)))
 }
 
+// AWS's own endpoint names, in every partition.
+const AWS_ENDPOINT_HOST =
+  /\.(amazonaws\.com|amazonaws\.com\.cn|api\.aws|c2s\.ic\.gov|sc2s\.sgov\.gov)$/i
+
+/**
+ * Whether Signer requests keep the host prefix the service model gives an operation: only
+ * GetRevocationStatus has one, `data-`, so the SDK sends it to data-signer.<region>.amazonaws.com.
+ * An endpoint from AWS_ENDPOINT_URL_SIGNER (or AWS_ENDPOINT_URL) that is not AWS's own (a local
+ * Signer, a proxy) gets the request as given: prefixed, `data-127.0.0.1` resolves nowhere.
+ */
+export function keepsHostPrefix(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (/^true$/i.test(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ?? '')) return true
+  const configured = env.AWS_ENDPOINT_URL_SIGNER || env.AWS_ENDPOINT_URL
+  if (!configured) return true
+  let host: string
+  try {
+    host = new URL(configured).hostname
+  } catch {
+    // The SDK refuses it itself, with its own message.
+    return true
+  }
+  return AWS_ENDPOINT_HOST.test(host)
+}
+
 /**
  * One place that builds the clients. Credentials come from the SDK's default chain (what
  * aws-actions/configure-aws-credentials exports); endpoints may be overridden by the SDK's own
@@ -46,7 +75,8 @@ export function silenceLimitMs(budgetMs: number): number {
 export function createClients({
   region,
   budgetMs,
-  expectedBucketOwner
+  expectedBucketOwner,
+  env = process.env
 }: ClientOptions): AwsClients {
   const silenceMs = silenceLimitMs(budgetMs)
   const common = {
@@ -58,10 +88,11 @@ export function createClients({
     maxAttempts,
     retryStrategy: new PacedRetryStrategy(new RequestRate(), { maxAttempts, budgetMs: budget })
   })
+  const signerCommon = { ...common, disableHostPrefix: !keepsHostPrefix(env) }
   const clients = {
     s3: new S3Client({ ...common, ...retried(MAX_ATTEMPTS, budgetMs) }),
-    signer: new SignerClient({ ...common, ...retried(MAX_ATTEMPTS, budgetMs) }),
-    signerPoller: new SignerClient({ ...common, maxAttempts: 1 })
+    signer: new SignerClient({ ...signerCommon, ...retried(MAX_ATTEMPTS, budgetMs) }),
+    signerPoller: new SignerClient({ ...signerCommon, maxAttempts: 1 })
   }
   for (const client of Object.values(clients)) nameUnansweredRequests(client, silenceMs)
   if (expectedBucketOwner) carryExpectedBucketOwner(clients.s3, expectedBucketOwner)

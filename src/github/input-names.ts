@@ -25,6 +25,8 @@ export enum Input {
   RegistryUsername = 'registry-username',
   RegistryPassword = 'registry-password',
   SignPlatformManifests = 'sign-platform-manifests',
+  TrustedProfiles = 'trusted-profiles',
+  TrustedRootSha256 = 'trusted-root-sha256',
   JobIds = 'job-ids',
   SigningResults = 'signing-results',
   Reason = 'reason',
@@ -45,7 +47,9 @@ export const DEFAULTS = {
   destinationPrefix: 'signed/',
   outputDir: 'signed',
   timeoutSeconds: 600,
-  maxConcurrency: 4
+  maxConcurrency: 4,
+  // AWS Signer Code Signing Root CA G1 (notary/verify-signature.ts AWS_SIGNER_ROOT_SHA256).
+  trustedRootSha256: '90a87d0543c3f094dbff9589b6649affe2f3d6e0f308799be2258461c686473f'
 } as const
 
 export const LIMITS = {

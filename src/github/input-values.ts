@@ -21,6 +21,7 @@ const UNSET: Partial<Record<Input, readonly string[]>> = {
   [Input.UploadArtifact]: ['', 'false'],
   [Input.DeleteUnsigned]: ['', 'false'],
   [Input.SignPlatformManifests]: ['', 'false'],
+  [Input.TrustedRootSha256]: ['', DEFAULTS.trustedRootSha256],
   [Input.RevokeProfileVersion]: ['', 'false']
 }
 

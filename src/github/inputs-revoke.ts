@@ -50,7 +50,9 @@ const REFUSED_WITH_REVOKE: Partial<Record<Input, string>> = {
   [Input.Path]: 'revoke acts on signing jobs, not files',
   [Input.Image]: 'revoke acts on signing jobs, not images',
   [Input.ReleaseTag]:
-    "to revoke a release, download its <artifact-name>.signing.json (gh release download <tag> --pattern '*.signing.json') and give that file as 'signing-results'"
+    "to revoke a release, download its <artifact-name>.signing.json (gh release download <tag> --pattern '*.signing.json') and give that file as 'signing-results'",
+  [Input.TrustedProfiles]: "it is for mode 'verify'",
+  [Input.TrustedRootSha256]: "it is for mode 'verify'"
 }
 
 /** Inputs that only steer signing: ignored with a warning. */
@@ -88,7 +90,8 @@ export function revokeInputs(
   now: Date = new Date()
 ): RevokeInputs {
   for (const [name, why] of Object.entries(REFUSED_WITH_REVOKE)) {
-    if (read(name as Input).trim()) {
+    // given: an input with a default in action.yml (trusted-root-sha256) always has a value.
+    if (given(read, [name as Input]).length > 0) {
       throw new InputError(name, `is not read with mode 'revoke': ${why}. Remove '${name}'.`)
     }
   }

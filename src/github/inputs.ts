@@ -2,6 +2,7 @@ import { InputError } from '../errors.js'
 import { fileInputs, type FileInputs } from './inputs-files.js'
 import { imageInputs, type ImageInputs } from './inputs-images.js'
 import { REVOKE_ONLY, revokeInputs, type RevokeInputs } from './inputs-revoke.js'
+import { VERIFY_ONLY, verifyInputs, type VerifyInputs } from './inputs-verify.js'
 import { DEFAULTS, Input, MODES, type InputReader, type Mode } from './input-names.js'
 import { given } from './input-values.js'
 import { mask } from './log.js'
@@ -11,12 +12,13 @@ export { bucketName } from './input-values.js'
 export type { FileInputs } from './inputs-files.js'
 export type { ImageInputs } from './inputs-images.js'
 export type { RevokeInputs } from './inputs-revoke.js'
+export type { VerifyFileInputs, VerifyImageInputs, VerifyInputs } from './inputs-verify.js'
 
 /** A signing step: files (`path`) or container images (`image`). */
 export type SignInputs = FileInputs | ImageInputs
 
 /** Every input, validated and typed. Nothing after `readInputs` reads the environment for inputs. */
-export type Inputs = SignInputs | RevokeInputs
+export type Inputs = SignInputs | VerifyInputs | RevokeInputs
 
 /** The entry: `mode` first, then the inputs of that mode. */
 export function readInputs(read: InputReader, env: NodeJS.ProcessEnv = process.env): Inputs {
@@ -26,10 +28,10 @@ export function readInputs(read: InputReader, env: NodeJS.ProcessEnv = process.e
   switch (mode) {
     case 'sign':
       return signInputs(read, env)
+    case 'verify':
+      return verifyInputs(read, env)
     case 'revoke':
       return revokeInputs(read, env)
-    case 'verify':
-      throw new InputError(Input.Mode, `mode '${mode}' is not available in this version.`)
   }
 }
 
@@ -47,11 +49,17 @@ function readMode(read: InputReader): Mode {
 
 /** Exactly one of `path` and `image`. */
 function signInputs(read: InputReader, env: NodeJS.ProcessEnv): SignInputs {
-  const [other] = given(read, [...REVOKE_ONLY, Input.SigningResults])
+  const [other] = given(read, [...REVOKE_ONLY, ...VERIFY_ONLY, Input.SigningResults])
   if (other !== undefined) {
+    const mode =
+      other === Input.SigningResults
+        ? "mode 'verify' or 'revoke'"
+        : VERIFY_ONLY.includes(other)
+          ? "mode 'verify'"
+          : "mode 'revoke'"
     throw new InputError(
       other,
-      `is not read when signing: it is for ${other === Input.SigningResults ? "mode 'verify' or 'revoke'" : "mode 'revoke'"}. Set 'mode', or remove '${other}'.`
+      `is not read when signing: it is for ${mode}. Set 'mode', or remove '${other}'.`
     )
   }
   const hasPath = read(Input.Path).trim() !== ''

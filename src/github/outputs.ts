@@ -69,6 +69,15 @@ export async function setImageOutputs(
   await setResults(results, 'images', env)
 }
 
+/** A verifying step sets `results` (each file or image with its verdict) and `results-file`. */
+export async function setVerifyOutputs(
+  results: object[],
+  noun: 'files' | 'images',
+  env: NodeJS.ProcessEnv = process.env
+): Promise<void> {
+  await setResults(results, noun, env)
+}
+
 /** With mode revoke: `results` and `results-file` list every job's outcome. */
 export async function setRevocationOutputs(
   results: RevocationResult[],

@@ -14,11 +14,20 @@ const MAX_RECORD_BYTES = 64 * 1024 * 1024
  * to the workspace (or absolute: a results-file lies under RUNNER_TEMP). A pattern that matches
  * no file, and a file that is no record, are refused with the file named.
  */
-export async function readSigningResults(
+export function readSigningResults(patterns: string[], workspace: string): Promise<RecordedJob[]> {
+  return readSigningResultsFiles(patterns, workspace, jobsOfSigningResults)
+}
+
+/**
+ * What `read` makes of each `signing-results` file, in order. `read` gets the text and the
+ * file's name for messages, and throws a plain Error that says what is wrong with the text.
+ */
+export async function readSigningResultsFiles<T>(
   patterns: string[],
-  workspace: string
-): Promise<RecordedJob[]> {
-  const jobs: RecordedJob[] = []
+  workspace: string,
+  read: (text: string, shown: string) => T[]
+): Promise<T[]> {
+  const all: T[] = []
   for (const pattern of patterns) {
     const files = await matching(pattern, workspace)
     if (files.length === 0) {
@@ -27,9 +36,9 @@ export async function readSigningResults(
         `'${pattern}' matches no file (relative paths start at the workspace, ${workspace}).`
       )
     }
-    for (const file of files) jobs.push(...(await jobsOfFile(file, workspace)))
+    for (const file of files) all.push(...(await readFileOf(file, workspace, read)))
   }
-  return jobs
+  return all
 }
 
 async function matching(pattern: string, workspace: string): Promise<string[]> {
@@ -41,7 +50,11 @@ async function matching(pattern: string, workspace: string): Promise<string[]> {
   return (await globber.glob()).sort()
 }
 
-async function jobsOfFile(file: string, workspace: string): Promise<RecordedJob[]> {
+async function readFileOf<T>(
+  file: string,
+  workspace: string,
+  read: (text: string, shown: string) => T[]
+): Promise<T[]> {
   const shown = singleLine(
     path.relative(workspace, file).startsWith('..') ? file : path.relative(workspace, file)
   )
@@ -53,7 +66,7 @@ async function jobsOfFile(file: string, workspace: string): Promise<RecordedJob[
     )
   }
   try {
-    return jobsOfSigningResults(await readFile(file, 'utf8'), shown)
+    return read(await readFile(file, 'utf8'), shown)
   } catch (error) {
     throw new InputError(
       Input.SigningResults,

@@ -1,6 +1,8 @@
 import * as core from '@actions/core'
 import type { FileResult } from '../pipeline/sign-one-file.js'
 import type { ImageResult } from '../pipeline/sign-one-image.js'
+import type { FileVerification } from '../pipeline/verify-one-file.js'
+import type { ImageVerification } from '../pipeline/verify-one-image.js'
 import { trustPolicy } from '../notary/trust-policy.js'
 import { escapeHtml } from '../safe-text.js'
 import { Output } from './outputs.js'
@@ -19,7 +21,7 @@ export async function writeSummary(
   results: FileResult[],
   artifact: { name: string; url: string } | undefined
 ): Promise<void> {
-  addTable(results, HEADER, cellsOf, 'file')
+  addTable(results, HEADER, result => [cellsOf(result)], 'file')
   if (artifact) {
     core.summary.addLink(escapeHtml(`Artifact ${artifact.name}`), escapeHtml(artifact.url)).addEOL()
   }
@@ -45,40 +47,106 @@ const MAX_VERIFY_COMMANDS = 20
  * repositories signed, and the commands that verify each signed image with it.
  */
 export async function writeImageSummary(results: ImageResult[]): Promise<void> {
-  addTable(results, IMAGE_HEADER, imageCellsOf, 'image')
+  addTable(results, IMAGE_HEADER, result => [imageCellsOf(result)], 'image')
   addNotationVerification(results.filter(result => result.status === 'signed'))
   await core.summary.write()
 }
 
+const VERIFY_IMAGE_HEADER = [
+  'Image',
+  'Digest',
+  'Signature',
+  'Listed by',
+  'Job',
+  'Signed',
+  'Expires',
+  'Verdict'
+]
+const VERIFY_FILE_HEADER = ['File', 'SHA-256', 'Job', 'Profile version', 'Expires', 'Verdict']
+
 /**
- * The heading, how many signed, and as many rows as fit, then how many more there are. Every
- * cell is escaped: a file named `<img src=x onerror=…>.zip` is shown as that text.
+ * A row per signature of each image (an image without any, one row that says why), and how many
+ * images have a signature that passed every check.
+ */
+export async function writeImageVerifySummary(results: ImageVerification[]): Promise<void> {
+  addTable(results, VERIFY_IMAGE_HEADER, verifyImageRowsOf, 'image', 'verified')
+  await core.summary.write()
+}
+
+/** A row per file: the job that signed it and the verdict, or the check that failed. */
+export async function writeFileVerifySummary(results: FileVerification[]): Promise<void> {
+  addTable(
+    results,
+    VERIFY_FILE_HEADER,
+    result => [
+      [
+        result.path,
+        result.sha256 || '—',
+        result.jobId || '—',
+        result.profileVersionArn || '—',
+        result.signatureExpiresAt || '—',
+        result.status === 'verified' ? '✅ verified' : `❌ ${result.check}: ${result.reason}`
+      ]
+    ],
+    'file',
+    'verified'
+  )
+  await core.summary.write()
+}
+
+function verifyImageRowsOf(result: ImageVerification): string[][] {
+  const image = result.image
+  const digest = result.digest || '—'
+  if (result.signatures.length === 0) {
+    return [[image, digest, '—', '—', '—', '—', '—', `❌ ${result.error ?? 'failed'}`]]
+  }
+  return result.signatures.map(signature => [
+    image,
+    digest,
+    signature.signatureDigest,
+    signature.listedBy === 'api' ? 'referrers API' : 'tag',
+    signature.jobArn.slice(signature.jobArn.lastIndexOf('/') + 1) || '—',
+    signature.signedAt || '—',
+    signature.expiresAt || '—',
+    signature.verdict === 'valid' ? '✅ valid' : `❌ ${signature.check}: ${signature.reason}`
+  ])
+}
+
+/**
+ * The heading, how many signed (or verified), and as many rows as fit, then how many more there
+ * are. Every cell is escaped: a file named `<img src=x onerror=…>.zip` is shown as that text.
  */
 function addTable<Result extends { status: string }>(
   results: Result[],
   header: string[],
-  cells: (result: Result) => string[],
-  noun: 'file' | 'image'
+  rowsOf: (result: Result) => string[][],
+  noun: 'file' | 'image',
+  done: 'signed' | 'verified' = 'signed'
 ): void {
-  const signed = results.filter(result => result.status === 'signed').length
+  const count = results.filter(result => result.status === done).length
   const rows: string[][] = []
+  let shown = 0
   let bytes = 0
   for (const result of results) {
-    const row = cells(result).map(escapeHtml)
+    const resultRows = rowsOf(result).map(row => row.map(escapeHtml))
     // Each cell becomes <td>…</td>, each row <tr>…</tr>.
-    const rowBytes = Buffer.byteLength(row.join('')) + row.length * 9 + 9
+    const rowBytes = resultRows.reduce(
+      (sum, row) => sum + Buffer.byteLength(row.join('')) + row.length * 9 + 9,
+      0
+    )
     if (bytes + rowBytes > TABLE_BUDGET_BYTES) break
-    rows.push(row)
+    rows.push(...resultRows)
     bytes += rowBytes
+    shown++
   }
   core.summary
     .addHeading('AWS Signer', 3)
     .addRaw(
-      `${signed} of ${results.length} ${noun}${results.length === 1 ? '' : 's'} signed.`,
+      `${count} of ${results.length} ${noun}${results.length === 1 ? '' : 's'} ${done}.`,
       true
     )
     .addTable([header.map(data => ({ data, header: true })), ...rows])
-  const left = results.length - rows.length
+  const left = results.length - shown
   if (left > 0) {
     core.summary.addRaw(
       `… and ${left} more ${noun}${left === 1 ? '' : 's'}: every ${noun} is in the <code>${Output.ResultsFile}</code> output's file.`,

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto'
 import { ActionError } from '../errors.js'
 import { MediaType, type Descriptor } from '../registry/descriptor.js'
 import { hasControlCharacter } from '../safe-text.js'
+import { MAX_ENVELOPE_BYTES } from './envelope.js'
 import { goJson } from './go-json.js'
-import { targetProblem } from './payload.js'
+import { targetDifferences, targetProblem, type TargetArtifact } from './payload.js'
 import { quoted } from './untrusted.js'
 
 /**
@@ -11,6 +12,7 @@ import { quoted } from './untrusted.js'
  * signature-specification.md, "OCI Signatures"), as notation writes it through oras-go: an OCI
  * image manifest with `artifactType` application/vnd.cncf.notary.signature, the empty config, the
  * envelope as its one layer, the image as `subject`, and annotations. Same input, same bytes.
+ * `readSignatureManifest` reads one back, whoever wrote it, to find the envelope it stores.
  */
 
 /** The empty JSON blob `{}` (OCI image-spec, "Guidance for an empty descriptor"). */
@@ -99,6 +101,65 @@ export function signatureManifest(input: SignatureManifestInput): SignatureManif
     },
     envelope
   }
+}
+
+/** What a signature manifest read back from a registry stores, or why it cannot be a signature. */
+export type SignatureManifestReading = { envelope: Descriptor } | { problem: string }
+
+/**
+ * Reads a signature manifest another signer may have written, as untrusted: an OCI image manifest
+ * of artifactType application/vnd.cncf.notary.signature whose subject is the image, with one
+ * layer, a JWS envelope of at most MAX_ENVELOPE_BYTES. The envelope's own checks are
+ * verifySignature's; this only finds it. Never throws.
+ */
+export function readSignatureManifest(
+  bytes: Uint8Array,
+  image: TargetArtifact
+): SignatureManifestReading {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
+  } catch {
+    return { problem: 'it is not UTF-8 JSON' }
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return { problem: 'it is not a JSON object' }
+  }
+  const manifest = parsed as Record<string, unknown>
+  if (manifest.schemaVersion !== 2) return { problem: 'its schemaVersion is not 2' }
+  if (manifest.mediaType !== undefined && manifest.mediaType !== MediaType.ociManifest) {
+    return {
+      problem: `its mediaType is ${quoted(manifest.mediaType)}, not ${MediaType.ociManifest}`
+    }
+  }
+  if (manifest.artifactType !== MediaType.notarySignature) {
+    return {
+      problem: `its artifactType is ${quoted(manifest.artifactType)}, not ${MediaType.notarySignature}`
+    }
+  }
+  const subject = (manifest.subject ?? {}) as TargetArtifact
+  const subjectProblem = targetProblem(subject)
+  if (subjectProblem) return { problem: `its subject's ${subjectProblem}` }
+  const differences = targetDifferences(subject, image, 'the image has')
+  if (differences.length > 0) {
+    return { problem: `its subject is another manifest: ${differences.join(', ')}` }
+  }
+  const layers = manifest.layers
+  if (!Array.isArray(layers) || layers.length !== 1) {
+    return { problem: 'it does not have exactly one layer (the signature envelope)' }
+  }
+  const layer = (layers[0] ?? {}) as Descriptor
+  if (layer.mediaType !== MediaType.joseJson) {
+    return {
+      problem: `its envelope is of type ${quoted(layer.mediaType)}; this action verifies JWS envelopes (${MediaType.joseJson}) only`
+    }
+  }
+  const layerProblem = targetProblem(layer)
+  if (layerProblem) return { problem: `its envelope's ${layerProblem}` }
+  if (layer.size === 0 || layer.size > MAX_ENVELOPE_BYTES) {
+    return { problem: `its envelope is ${layer.size} bytes, not from 1 to ${MAX_ENVELOPE_BYTES}` }
+  }
+  return { envelope: { mediaType: layer.mediaType, digest: layer.digest, size: layer.size } }
 }
 
 /** RFC 3339 in UTC without fractions, as notation writes `org.opencontainers.image.created`. */

@@ -67,6 +67,63 @@ export async function findArtifactFiles(
   return mapped
 }
 
+/** One file to verify: where it is, and how a signing record would name it. */
+export interface FoundFile {
+  absolutePath: string
+  /** Workspace-relative, '/' separators. */
+  path: string
+  /** Relative to the files' common ancestor, '/' separators: as signing names it under output-dir. */
+  relativePath: string
+  size: number
+}
+
+/**
+ * Resolves the `path` patterns of a verifying step to regular files inside the workspace, each
+ * once, with the names a signing record gives such files (relative to their common ancestor).
+ */
+export async function findFilesToVerify(
+  patterns: string[],
+  workspace: string,
+  platform: NodeJS.Platform = process.platform
+): Promise<FoundFile[]> {
+  rejectDirectories(patterns, workspace)
+  const globber = await glob.create(
+    patterns.map(pattern => anchor(pattern, workspace)).join('\n'),
+    { matchDirectories: false, implicitDescendants: false }
+  )
+  const matches = new Map<string, string>()
+  for (const match of await globber.glob()) {
+    const real = realpathSync(match)
+    if (!isInside(workspace, real)) {
+      throw new InputError(
+        Input.Path,
+        `'${singleLine(path.relative(workspace, match))}' resolves to ${singleLine(real)}, outside the workspace; only files inside ${workspace} are verified.`
+      )
+    }
+    if (!matches.has(real)) matches.set(real, match)
+  }
+  if (matches.size === 0) {
+    throw new InputError(
+      Input.Path,
+      `no files matched ${patterns.map(pattern => `'${pattern}'`).join(', ')} in ${workspace}. Patterns are relative to the workspace; check that an earlier step put the signed files there.`
+    )
+  }
+  const files = [...matches.values()].sort()
+  refuseUnsafeNames(files, workspace)
+  refuseSpecialFiles(files, workspace)
+  const p = pathFor(platform)
+  const ancestor = commonAncestor(
+    files.map(file => p.dirname(file)),
+    platform
+  )
+  return files.map(absolutePath => ({
+    absolutePath,
+    path: toPosix(p.relative(workspace, absolutePath), platform),
+    relativePath: toPosix(p.relative(ancestor, absolutePath), platform),
+    size: statSync(absolutePath).size
+  }))
+}
+
 /** Says why nothing is left to sign: nothing matched, or every match lies inside output-dir. */
 function noFiles(
   patterns: string[],

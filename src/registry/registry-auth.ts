@@ -10,7 +10,8 @@ import {
   answerError,
   exchangeFailure,
   protocolError,
-  type OperationContext
+  type OperationContext,
+  type RegistryAccess
 } from './registry-error.js'
 import { checkedUrl } from './registry-url.js'
 
@@ -20,6 +21,8 @@ export interface AuthOptions {
   origin: URL
   credentials: RegistryCredentials
   silenceMs: number
+  /** The scope tokens are asked for; default: push. */
+  access?: RegistryAccess
 }
 
 export interface CallBounds {
@@ -57,7 +60,7 @@ export class RegistryAuth {
   /** The Authorization header for a request in `repository`, when one is known yet. */
   header(repository: string): string | undefined {
     if (this.basicChosen) return this.basicHeader
-    const token = this.tokens.get(scopeOf(repository))
+    const token = this.tokens.get(scopeOf(repository, this.options.access))
     return token && Date.now() < token.renewAt ? token.header : undefined
   }
 
@@ -80,7 +83,7 @@ export class RegistryAuth {
     }
     // A token that was sent and is too weak stays too weak: the 401 is the answer.
     if (sent?.startsWith('Bearer ') && challenge.params.error === 'insufficient_scope') return false
-    const scope = scopeOf(context.repository)
+    const scope = scopeOf(context.repository, this.options.access)
     const current = this.tokens.get(scope)
     if (current && current.header !== sent && Date.now() < current.renewAt) return true
     const token = await this.fetchToken(context, scope, challenge.params, bounds)
@@ -164,7 +167,10 @@ export class RegistryAuth {
   }
 }
 
-/** The scope a token is asked for: every operation of the action pulls and pushes. */
-export function scopeOf(repository: string): string {
-  return `repository:${repository}:pull,push`
+/**
+ * The scope a token is asked for: signing pulls and pushes, so one token serves every operation;
+ * verifying only pulls, and asks for no more (a read-only token gets what it asks for).
+ */
+export function scopeOf(repository: string, access: RegistryAccess = 'push'): string {
+  return `repository:${repository}:${access === 'pull' ? 'pull' : 'pull,push'}`
 }

@@ -1,6 +1,6 @@
 /**
  * The OCI distribution API of one registry, one operation a method: resolve a manifest, read
- * one, push a blob, put and delete manifests, list referrers. Every answer is checked (status,
+ * one, read and push blobs, put and delete manifests, list referrers. Every answer is checked (status,
  * type, digest, size) before it is believed; every request is bounded and retried as the AWS
  * calls are (bounded-request.ts), and authorized as the registry's 401 asks (registry-auth.ts).
  */
@@ -24,7 +24,8 @@ import {
   exchangeFailure,
   protocolError,
   RegistryError,
-  type OperationContext
+  type OperationContext,
+  type RegistryAccess
 } from './registry-error.js'
 import { checkedUrl, registryOrigin } from './registry-url.js'
 
@@ -40,6 +41,8 @@ export interface RegistryClientOptions {
   rate?: RequestRate
   /** Attempts for a request that failed in passing (5xx, reset, no answer). */
   maxAttempts?: number
+  /** What the step does in the registry: tokens ask for that scope; default: push. */
+  access?: RegistryAccess
 }
 
 /** Bounds of one call, for work that must end by a time of its own (the referrers update). */
@@ -49,6 +52,8 @@ export interface CallOptions {
   /** 1: no retry. */
   attempts?: number
   signal?: AbortSignal
+  /** The most bytes a manifest read may hold, below MANIFEST_LIMIT (a size a listing gave). */
+  maxBytes?: number
 }
 
 export interface ManifestRead {
@@ -99,7 +104,8 @@ export class RegistryClient {
       registry: options.registry,
       origin: this.origin,
       credentials: options.credentials,
-      silenceMs: this.silenceMs
+      silenceMs: this.silenceMs,
+      access: options.access
     })
   }
 
@@ -170,7 +176,7 @@ export class RegistryClient {
       expected,
       {
         headers: { accept: MANIFEST_ACCEPT },
-        bodyLimit: MANIFEST_LIMIT,
+        bodyLimit: Math.min(MANIFEST_LIMIT, call.maxBytes ?? MANIFEST_LIMIT),
         ...call
       }
     )
@@ -287,6 +293,36 @@ export class RegistryClient {
   }
 
   /**
+   * A blob that a manifest names, read only up to the size its descriptor gives (and at most
+   * `limit`), its digest checked against its bytes. Registries often redirect a blob to storage
+   * elsewhere: followed as `exchange` allows.
+   */
+  async getBlob(
+    repository: string,
+    descriptor: Descriptor,
+    limit: number,
+    call: CallOptions = {}
+  ): Promise<Buffer> {
+    const context = this.context(repository, `reading the blob ${descriptor.digest}`)
+    if (!SHA256_DIGEST.test(descriptor.digest)) throw protocolError(context, 'not a sha256 digest')
+    if (!Number.isSafeInteger(descriptor.size) || descriptor.size < 0 || descriptor.size > limit) {
+      throw protocolError(context, `its size (${descriptor.size}) is not from 0 to ${limit} bytes`)
+    }
+    const url = new URL(`/v2/${repository}/blobs/${descriptor.digest}`, this.origin)
+    const answer = await this.send(context, 'GET', url, [200], {
+      bodyLimit: descriptor.size,
+      ...call
+    })
+    if (answer.body.length !== descriptor.size || sha256Digest(answer.body) !== descriptor.digest) {
+      throw protocolError(
+        context,
+        `the registry sent ${answer.body.length} bytes with the digest ${sha256Digest(answer.body)}, not the blob asked for; refused`
+      )
+    }
+    return answer.body
+  }
+
+  /**
    * The referrers API's list for `digest`; undefined when the registry does not serve the API
    * (404, or an answer that is not an image index: the distribution spec's test).
    */
@@ -316,7 +352,7 @@ export class RegistryClient {
     if (!REPOSITORY.test(repository)) {
       throw new RegistryError(`Not a repository name: '${repository.slice(0, 100)}'.`, 'final')
     }
-    return { registry: this.registry, repository, operation }
+    return { registry: this.registry, repository, operation, access: this.options.access }
   }
 
   private manifestUrl(repository: string, reference: string): URL {

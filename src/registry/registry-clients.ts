@@ -6,11 +6,17 @@ import { RequestRate } from '../aws/request-rate.js'
 import { registryCredentials, type CredentialsOptions } from './credentials.js'
 import type { ImageReference } from './image-reference.js'
 import { RegistryClient } from './registry-client.js'
+import type { RegistryAccess } from './registry-error.js'
+
+export interface RegistryClientsOptions extends CredentialsOptions {
+  /** Signing pushes; verifying only pulls. Default: push. */
+  access?: RegistryAccess
+}
 
 export class RegistryClients {
   private readonly clients = new Map<string, Promise<RegistryClient>>()
 
-  constructor(private readonly options: CredentialsOptions) {}
+  constructor(private readonly options: RegistryClientsOptions) {}
 
   /** The client for the reference's registry, made on first use. */
   forImage(reference: ImageReference): Promise<RegistryClient> {
@@ -31,7 +37,8 @@ export class RegistryClients {
       apiHost: reference.apiHost,
       credentials,
       budgetMs: this.options.budgetMs,
-      rate: new RequestRate()
+      rate: new RequestRate(),
+      access: this.options.access
     })
   }
 }

@@ -20,7 +20,12 @@ export interface OperationContext {
   repository: string
   /** What was being done, as a phrase: 'pushing the signature manifest'. */
   operation: string
+  /** What the step needs of the repository: a refusal's hint asks for that. Default: push. */
+  access?: RegistryAccess
 }
+
+/** Signing pushes (and pulls); verifying only pulls. */
+export type RegistryAccess = 'pull' | 'push'
 
 export class RegistryError extends ActionError {
   constructor(
@@ -140,6 +145,13 @@ export function refusedCredentialsHint(registry: string, credentials: Credential
 
 /** 403, or 401 for insufficient scope: known, but not allowed to do this. */
 function permissionHint(context: OperationContext, credentials: CredentialsSource): string {
+  if (context.access === 'pull') {
+    const needs =
+      credentials.origin === 'ecr'
+        ? 'the role needs ecr:BatchGetImage and ecr:GetDownloadUrlForLayer on the repository'
+        : 'they need read access to the repository (GHCR: `permissions: packages: read` in the workflow)'
+    return `the credentials (${credentials.description}) may not read ${context.repository}: ${needs}`
+  }
   const ecr =
     'the role needs ecr:BatchGetImage, ecr:BatchCheckLayerAvailability, ecr:InitiateLayerUpload, ecr:UploadLayerPart, ecr:CompleteLayerUpload and ecr:PutImage on the repository (and ecr:BatchDeleteImage to tidy the referrers tag)'
   const other =

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { AbortMultipartUploadCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3'
 import { DescribeSigningJobCommand } from '@aws-sdk/client-signer'
-import { createClients, type AwsClients } from '../../../src/aws/clients.js'
+import { createClients, keepsHostPrefix, type AwsClients } from '../../../src/aws/clients.js'
 import { isTransient } from '../../../src/errors.js'
 
 /** A Signer endpoint that reads every request and never answers. */
@@ -126,5 +126,50 @@ describe('createClients: expected-bucket-owner', () => {
 
     expect(seen).toHaveLength(1)
     expect(seen[0]?.['x-amz-expected-bucket-owner']).toBeUndefined()
+  })
+})
+
+describe('keepsHostPrefix: GetRevocationStatus goes to data-signer on AWS, as given elsewhere', () => {
+  it.each<[string, Record<string, string>, boolean]>([
+    ['no endpoint variable', {}, true],
+    ['a local Signer', { AWS_ENDPOINT_URL_SIGNER: 'http://127.0.0.1:4566' }, false],
+    ['a proxy for every service', { AWS_ENDPOINT_URL: 'https://aws-proxy.internal' }, false],
+    [
+      "AWS's own endpoint, written out",
+      { AWS_ENDPOINT_URL_SIGNER: 'https://signer.us-east-1.amazonaws.com' },
+      true
+    ],
+    [
+      'AWS in China',
+      { AWS_ENDPOINT_URL_SIGNER: 'https://signer.cn-north-1.amazonaws.com.cn' },
+      true
+    ],
+    [
+      'endpoint variables ignored',
+      {
+        AWS_ENDPOINT_URL_SIGNER: 'http://127.0.0.1:4566',
+        AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true'
+      },
+      true
+    ],
+    ['a value the SDK refuses itself', { AWS_ENDPOINT_URL_SIGNER: 'not a url' }, true]
+  ])('%s', (_case, env, keeps) => {
+    expect(keepsHostPrefix(env)).toBe(keeps)
+  })
+
+  it("is the Signer clients' disableHostPrefix", async () => {
+    const local = createClients({
+      region: 'us-east-1',
+      budgetMs: 1000,
+      env: { AWS_ENDPOINT_URL_SIGNER: 'http://127.0.0.1:4566' }
+    })
+    const aws = createClients({ region: 'us-east-1', budgetMs: 1000, env: {} })
+    expect(local.signer.config.disableHostPrefix).toBe(true)
+    expect(aws.signer.config.disableHostPrefix).toBe(false)
+    for (const clients of [local, aws]) {
+      clients.s3.destroy()
+      clients.signer.destroy()
+      clients.signerPoller.destroy()
+    }
   })
 })

@@ -56,7 +56,9 @@ function env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 
 function read(values: Values, environment: NodeJS.ProcessEnv = env()): FileInputs {
   const inputs = readInputs(reader({ ...VALID, ...values }), environment)
-  if (inputs.kind !== 'files') throw new Error(`read as ${inputs.kind}`)
+  if (inputs.mode !== 'sign' || inputs.kind !== 'files') {
+    throw new Error(`read as ${inputs.mode} ${inputs.kind}`)
+  }
   return inputs
 }
 
@@ -309,12 +311,6 @@ describe('readInputs: mode', () => {
     expect(read({ [Input.Mode]: mode }).mode).toBe('sign')
   })
 
-  it("refuses mode 'verify', which this version does not have", () => {
-    const error = inputError(() => read({ [Input.Mode]: 'verify' }))
-    expect(error.input).toBe(Input.Mode)
-    expect(error.message).toBe("Input 'mode': mode 'verify' is not available in this version.")
-  })
-
   it.each([Input.JobIds, Input.Reason, Input.RevokeProfileVersion, Input.SigningResults])(
     "refuses '%s' when signing, naming the mode it is for",
     name => {
@@ -443,7 +439,9 @@ describe('readInputs: container images', () => {
   }
   const readImage = (values: Values): ImageInputs => {
     const inputs = readInputs(reader({ ...IMAGE, ...values }), env())
-    if (inputs.kind !== 'images') throw new Error(`read as ${inputs.kind}`)
+    if (inputs.mode !== 'sign' || inputs.kind !== 'images') {
+      throw new Error(`read as ${inputs.mode} ${inputs.kind}`)
+    }
     return inputs
   }
   const imageError = (values: Values): InputError => inputError(() => readImage(values))

@@ -5,6 +5,7 @@ import {
   Annotation,
   EMPTY_BLOB,
   EMPTY_DESCRIPTOR,
+  readSignatureManifest,
   rfc3339Seconds,
   signatureManifest,
   type SignatureManifestInput
@@ -153,5 +154,92 @@ describe('rfc3339Seconds', () => {
 
   it('refuses an invalid date', () => {
     expect(() => rfc3339Seconds(new Date(NaN))).toThrow('not a valid date')
+  })
+})
+
+describe('readSignatureManifest', () => {
+  const image = { mediaType: SUBJECT.mediaType, digest: SUBJECT.digest, size: SUBJECT.size }
+  const written = () =>
+    JSON.parse(signatureManifest(INPUT).bytes.toString()) as Record<string, unknown>
+  const read = (manifest: unknown) =>
+    readSignatureManifest(Buffer.from(JSON.stringify(manifest)), image)
+
+  it('finds the envelope in the manifest signatureManifest writes', () => {
+    expect(readSignatureManifest(signatureManifest(INPUT).bytes, image)).toEqual({
+      envelope: {
+        mediaType: 'application/jose+json',
+        digest: sha256(ENVELOPE),
+        size: ENVELOPE.length
+      }
+    })
+  })
+
+  it('takes a manifest without a mediaType member (optional in the image-spec)', () => {
+    const manifest = written()
+    delete manifest.mediaType
+    expect(read(manifest)).toHaveProperty('envelope')
+  })
+
+  it.each<[string, (manifest: Record<string, unknown>) => unknown, string | RegExp]>([
+    ['not JSON', () => '{', 'it is not UTF-8 JSON'],
+    ['an array', () => [], 'it is not a JSON object'],
+    ['schemaVersion 1', m => ({ ...m, schemaVersion: 1 }), 'its schemaVersion is not 2'],
+    [
+      'an image index',
+      m => ({ ...m, mediaType: 'application/vnd.oci.image.index.v1+json' }),
+      "its mediaType is 'application/vnd.oci.image.index.v1+json', not application/vnd.oci.image.manifest.v1+json"
+    ],
+    [
+      'an SBOM',
+      m => ({ ...m, artifactType: 'application/spdx+json' }),
+      "its artifactType is 'application/spdx+json', not application/vnd.cncf.notary.signature"
+    ],
+    ['no subject', m => ({ ...m, subject: undefined }), /^its subject's mediaType undefined/],
+    [
+      'another subject',
+      m => ({ ...m, subject: { ...image, digest: `sha256:${'7e'.repeat(32)}` } }),
+      `its subject is another manifest: digest 'sha256:${'7e'.repeat(32)}' (the image has '${SUBJECT.digest}')`
+    ],
+    [
+      'two layers',
+      m => ({ ...m, layers: [1, 2] }),
+      'it does not have exactly one layer (the signature envelope)'
+    ],
+    [
+      'no layers',
+      m => ({ ...m, layers: undefined }),
+      'it does not have exactly one layer (the signature envelope)'
+    ],
+    [
+      'a COSE envelope',
+      m => ({ ...m, layers: [{ mediaType: 'application/cose', digest: sha256('x'), size: 1 }] }),
+      "its envelope is of type 'application/cose'; this action verifies JWS envelopes (application/jose+json) only"
+    ],
+    [
+      'an envelope digest that is not sha256',
+      m => ({ ...m, layers: [{ mediaType: 'application/jose+json', digest: 'md5:00', size: 1 }] }),
+      "its envelope's digest 'md5:00' is not sha256:<64 lowercase hex>"
+    ],
+    [
+      'an envelope over 64 KiB',
+      m => ({
+        ...m,
+        layers: [{ mediaType: 'application/jose+json', digest: sha256('x'), size: 65537 }]
+      }),
+      'its envelope is 65537 bytes, not from 1 to 65536'
+    ]
+  ])('says what is wrong with %s', (_case, change, problem) => {
+    const changed = change(written())
+    const bytes = Buffer.from(typeof changed === 'string' ? changed : JSON.stringify(changed))
+    const reading = readSignatureManifest(bytes, image)
+    expect(reading).toEqual({
+      problem: typeof problem === 'string' ? problem : expect.stringMatching(problem)
+    })
+  })
+
+  it('says so for bytes that are not UTF-8', () => {
+    expect(readSignatureManifest(Buffer.from([0xff, 0xfe]), image)).toEqual({
+      problem: 'it is not UTF-8 JSON'
+    })
   })
 })

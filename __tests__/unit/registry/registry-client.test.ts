@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals'
 import { startRegistryStandIn, type RegistryStandIn } from '../../rig/registry-stand-in.js'
 import {
@@ -30,7 +31,7 @@ let standIn: RegistryStandIn
 
 function client(
   credentials: Credentials = ANONYMOUS,
-  extra: { budgetMs?: number; maxAttempts?: number } = {}
+  extra: { budgetMs?: number; maxAttempts?: number; access?: 'pull' | 'push' } = {}
 ) {
   return new RegistryClient({
     registry: standIn.host,
@@ -38,7 +39,8 @@ function client(
     credentials,
     budgetMs: extra.budgetMs ?? 30_000,
     maxAttempts: extra.maxAttempts,
-    rate: new RequestRate()
+    rate: new RequestRate(),
+    access: extra.access
   })
 }
 
@@ -126,6 +128,17 @@ describe('getManifest', () => {
     expect(error.message).toContain("the manifest's bytes have the digest")
   })
 
+  it('reads no more than maxBytes, a size a listing gave', async () => {
+    const image = await pushTestImage(standIn.endpoint, REPOSITORY, { seed: 'bounded' })
+    const read = await client().getManifest(REPOSITORY, image.digest, { maxBytes: image.size })
+    expect(read.descriptor).toEqual(image)
+    const error = await rejectionOf(
+      client().getManifest(REPOSITORY, image.digest, { maxBytes: image.size - 1 }),
+      RegistryError
+    )
+    expect(error.message).toContain(`larger than ${image.size - 1} bytes`)
+  })
+
   it('refuses a manifest over 4 MiB without reading it all', async () => {
     const image = await pushTestImage(standIn.endpoint, REPOSITORY, { seed: 'big' })
     const big = await pushManifest(
@@ -144,6 +157,45 @@ describe('getManifest', () => {
       RegistryError
     )
     expect(error.message).toContain('larger than 4194304 bytes')
+  })
+})
+
+describe('getBlob', () => {
+  const sha256 = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`
+  const blobOf = (text: string) => {
+    const bytes = Buffer.from(text)
+    return {
+      bytes,
+      descriptor: { mediaType: 'application/jose+json', digest: sha256(bytes), size: bytes.length }
+    }
+  }
+
+  it('reads a blob by its descriptor, its bytes checked against the digest', async () => {
+    const { bytes, descriptor } = blobOf(`envelope ${Date.now()}`)
+    await client().pushBlob(REPOSITORY, bytes, descriptor.mediaType)
+    expect((await client().getBlob(REPOSITORY, descriptor, 1024)).equals(bytes)).toBe(true)
+  })
+
+  it('refuses a descriptor larger than the limit before asking', async () => {
+    const { descriptor } = blobOf('too large')
+    standIn.requests.length = 0
+    const error = await rejectionOf(client().getBlob(REPOSITORY, descriptor, 4), RegistryError)
+    expect(error.message).toContain('its size (9) is not from 0 to 4 bytes')
+    expect(standIn.requests).toEqual([])
+  })
+
+  it('refuses more bytes than the descriptor says, and other bytes than its digest', async () => {
+    const { bytes, descriptor } = blobOf(`longer than said ${Date.now()}`)
+    await client().pushBlob(REPOSITORY, bytes, descriptor.mediaType)
+    const shorter = { ...descriptor, size: descriptor.size - 1 }
+    const cut = await rejectionOf(client().getBlob(REPOSITORY, shorter, 1024), RegistryError)
+    expect(cut.message).toContain(`larger than ${shorter.size} bytes`)
+    const other = blobOf(`other ${Date.now()}`)
+    await client().pushBlob(REPOSITORY, other.bytes, other.descriptor.mediaType)
+    // The registry's own blob under this digest, asked for as the first one's size: refused.
+    const swapped = { ...other.descriptor, size: other.descriptor.size + 1 }
+    const error = await rejectionOf(client().getBlob(REPOSITORY, swapped, 1024), RegistryError)
+    expect(error.message).toContain('not the blob asked for; refused')
   })
 })
 
@@ -321,6 +373,33 @@ describe('authorization', () => {
     )
     expect(error.message).toContain('may not do this in acme/app')
     expect(error.message).toContain('packages: write')
+  })
+
+  it('a client that only pulls asks for a pull token', async () => {
+    await pushTestImage(standIn.endpoint, REPOSITORY, { tag: 'pull', seed: 'pull' })
+    standIn.requests.length = 0
+    standIn.auth = 'bearer'
+    await client(ANONYMOUS, { access: 'pull' }).resolve(REPOSITORY, 'pull')
+    const tokenRequest = standIn.requests.find(r => r.path.startsWith('/token'))
+    const asked = new URLSearchParams(tokenRequest!.path.split('?')[1]).getAll('scope')
+    expect(asked).toEqual([`repository:${REPOSITORY}:pull`])
+  })
+
+  it('a refusal to a client that only pulls asks for read access, not push', async () => {
+    const { answerError } = await import('../../../src/registry/registry-error.js')
+    const context = {
+      registry: 'ghcr.io',
+      repository: REPOSITORY,
+      operation: 'reading',
+      access: 'pull' as const
+    }
+    expect(answerError(context, 403, Buffer.alloc(0), INPUT).message).toContain(
+      'may not read acme/app: they need read access to the repository (GHCR: `permissions: packages: read`'
+    )
+    const ecr = { origin: 'ecr' as const, description: 'an ECR token', basic: undefined }
+    expect(answerError(context, 403, Buffer.alloc(0), ecr).message).toContain(
+      'the role needs ecr:BatchGetImage and ecr:GetDownloadUrlForLayer on the repository'
+    )
   })
 
   it('refuses a token service on plain HTTP away from this machine', async () => {

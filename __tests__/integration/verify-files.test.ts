@@ -1,0 +1,213 @@
+/**
+ * `mode: verify` for files as the runner runs the action: files signed by the action and uploaded
+ * as an artifact with their signing record (a build job), then downloaded and checked by it
+ * against the record, Signer's jobs and the signed objects in S3 (a deploy job); a modified file,
+ * an unrecorded one, a revoked job and a replaced signed object each fail with the check that
+ * caught them.
+ */
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { PutObjectCommand } from '@aws-sdk/client-s3'
+import { RevokeSignatureCommand, SignerClient } from '@aws-sdk/client-signer'
+import { MOTO_ACCOUNT } from '../rig/moto.js'
+import { DESTINATION_BUCKET, PROFILE, runSigning, startRig, type Rig } from '../rig/rig.js'
+import { startResultsService, type ResultsService } from '../rig/results-service.js'
+import { runAction } from '../rig/run-action.js'
+import type { FileVerification } from '../../src/pipeline/verify-one-file.js'
+import { workspaceWith, zipBytes } from './workspace.js'
+
+const ARTIFACT = 'release-files'
+const RECORD = `signed/${ARTIFACT}.signing.json`
+
+let rig: Rig
+let results: ResultsService
+/** The deploy job's workspace: the artifact downloaded into signed/. */
+let workspace: string
+/** The signing step's results, as a step of the build job would read them (its results-file). */
+let signingResults: Array<{
+  path: string
+  signedPath: string
+  jobId: string
+  signedObject: string
+  jobArn: string
+}>
+
+beforeAll(async () => {
+  rig = await startRig({ jobDurationMs: 200 })
+  results = await startResultsService()
+  const build = workspaceWith({
+    'build/function.zip': zipBytes(1),
+    'build/layer.zip': zipBytes(2),
+    'build/revoked.zip': zipBytes(3)
+  })
+  const signing = await runSigning(
+    rig,
+    build,
+    { path: 'build/*.zip', 'upload-artifact': 'true', 'artifact-name': ARTIFACT },
+    { env: results.env() }
+  )
+  if (signing.exitCode !== 0) throw new Error(`signing failed: ${signing.errors.join(' ')}`)
+  signingResults = JSON.parse(signing.runnerTemp[signing.outputs['results-file']!]!.toString())
+  // actions/download-artifact with path: signed.
+  workspace = workspaceWith({ 'results.json': JSON.stringify(signingResults) })
+  unzipInto(results.artifacts[0]!.bytes, path.join(workspace, 'signed'))
+}, 120_000)
+afterAll(async () => {
+  await results?.stop()
+  await rig?.stop()
+})
+
+function runVerify(inputs: Record<string, string>, at = workspace) {
+  return runAction({
+    workspace: at,
+    inputs: {
+      mode: 'verify',
+      'profile-name': PROFILE,
+      'signing-results': RECORD,
+      ...inputs
+    },
+    env: rig.env
+  })
+}
+
+const resultsOf = (run: { outputs: Record<string, string> }) =>
+  JSON.parse(run.outputs.results ?? '[]') as FileVerification[]
+const resultOf = (name: string) => signingResults.find(result => result.signedPath === name)!
+
+describe('verifying files the action signed', () => {
+  it('passes each signed file of the downloaded artifact against its signing record', async () => {
+    const run = await runVerify({ path: 'signed/*.zip' })
+    expect(run.errors).toEqual([])
+    expect(run.warnings).toEqual([])
+    expect(run.exitCode).toBe(0)
+    const profileArn = `arn:aws:signer:us-east-1:${MOTO_ACCOUNT}:/signing-profiles/${PROFILE}`
+    expect(resultsOf(run)).toEqual([
+      expect.objectContaining({
+        path: 'signed/function.zip',
+        status: 'verified',
+        recordedAs: 'function.zip',
+        jobId: resultOf('signed/function.zip').jobId,
+        jobArn: resultOf('signed/function.zip').jobArn,
+        trustedBy: profileArn,
+        signedObject: resultOf('signed/function.zip').signedObject,
+        signedObjectHashedFrom: 'content'
+      }),
+      expect.objectContaining({ path: 'signed/layer.zip', status: 'verified' }),
+      expect.objectContaining({ path: 'signed/revoked.zip', status: 'verified' })
+    ])
+    expect(run.summary).toContain('3 of 3 files verified.')
+  })
+
+  it("passes against a signing step's results-file as well", async () => {
+    const run = await runVerify({ path: 'signed/layer.zip', 'signing-results': 'results.json' })
+    expect(run.exitCode).toBe(0)
+    expect(resultsOf(run)[0]).toMatchObject({ recordedAs: 'signed/layer.zip' })
+  })
+
+  it("fails a file changed after signing, naming 'sha256'", async () => {
+    const changed = workspaceWithCopies()
+    writeFileSync(path.join(changed, 'signed/function.zip'), zipBytes(9))
+    const run = await runVerify({ path: 'signed/function.zip' }, changed)
+    expect(run.exitCode).toBe(1)
+    expect(run.errors).toEqual([
+      expect.stringMatching(
+        /^signed\/function\.zip: failed 'sha256': it is not the file that was signed as 'function\.zip'/
+      )
+    ])
+  })
+
+  it("fails a file that no record names, naming 'record'", async () => {
+    const extra = workspaceWithCopies({ 'build/unsigned.zip': zipBytes(7) })
+    const run = await runVerify({ path: 'build/unsigned.zip' }, extra)
+    expect(run.exitCode).toBe(1)
+    expect(resultsOf(run)[0]).toMatchObject({ status: 'failed', check: 'record' })
+  })
+
+  it("fails a file whose signed object was replaced in S3, naming 'signedObject'", async () => {
+    const replaced = workspaceWithCopies()
+    const { signedObject } = resultOf('signed/layer.zip')
+    const key = signedObject.slice(`s3://${DESTINATION_BUCKET}/`.length)
+    // Someone with write access to the bucket replaces the signed object with bytes of the same
+    // size: the file the record names is no longer what S3 holds for the job.
+    const forged = Buffer.from(readFileSync(path.join(workspace, 'signed/layer.zip')))
+    forged.writeUInt8(forged.readUInt8(forged.length - 1) ^ 1, forged.length - 1)
+    await rig.s3.send(new PutObjectCommand({ Bucket: DESTINATION_BUCKET, Key: key, Body: forged }))
+    const run = await runVerify({ path: 'signed/layer.zip' }, replaced)
+    expect(run.exitCode).toBe(1)
+    expect(resultsOf(run)[0]).toMatchObject({
+      check: 'signedObject',
+      reason: expect.stringContaining(`the signed object ${signedObject} has the SHA-256`)
+    })
+  })
+
+  it("refuses a file whose job was revoked since: valid before, 'revoked' after", async () => {
+    expect((await runVerify({ path: 'signed/revoked.zip' })).exitCode).toBe(0)
+    const signer = new SignerClient({
+      endpoint: rig.signer.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' }
+    })
+    await signer.send(
+      new RevokeSignatureCommand({
+        jobId: resultOf('signed/revoked.zip').jobId,
+        reason: 'bad build'
+      })
+    )
+    signer.destroy()
+    const run = await runVerify({ path: 'signed/revoked.zip' })
+    expect(run.exitCode).toBe(1)
+    expect(resultsOf(run)[0]).toMatchObject({
+      check: 'revoked',
+      reason: expect.stringMatching(/was revoked at .* by 'arn:aws:iam::\d{12}:root': 'bad build'$/)
+    })
+  })
+
+  it('refuses signing-results that is not a record, naming the input', async () => {
+    writeFileSync(path.join(workspace, 'not-a-record.json'), '{"results": []}')
+    const run = await runVerify({
+      path: 'signed/layer.zip',
+      'signing-results': 'not-a-record.json'
+    })
+    expect(run.exitCode).toBe(1)
+    expect(run.errors).toEqual([
+      "Input 'signing-results': 'not-a-record.json' is neither a signing record (an object with 'schemaVersion') nor a signing step's results (an array): give the <artifact-name>.signing.json that a signing step wrote, or its results-file."
+    ])
+  })
+
+  // Last: it revokes every job of the record.
+  it('refuses every file after mode revoke revoked the jobs of the same signing record', async () => {
+    const revoking = await runAction({
+      workspace,
+      inputs: { mode: 'revoke', 'signing-results': RECORD, reason: 'release withdrawn' },
+      env: rig.env
+    })
+    expect(revoking.errors).toEqual([])
+    expect(revoking.exitCode).toBe(0)
+    const run = await runVerify({ path: 'signed/function.zip' })
+    expect(run.exitCode).toBe(1)
+    expect(resultsOf(run)[0]).toMatchObject({
+      check: 'revoked',
+      reason: expect.stringContaining("'release withdrawn'")
+    })
+  })
+})
+
+/** Another workspace with the signed files and the record, to change without touching the first. */
+function workspaceWithCopies(extra: Record<string, Buffer> = {}): string {
+  const files: Record<string, Buffer> = {}
+  for (const name of ['function.zip', 'layer.zip', 'revoked.zip', `${ARTIFACT}.signing.json`]) {
+    files[`signed/${name}`] = readFileSync(path.join(workspace, 'signed', name))
+  }
+  return workspaceWith({ ...files, ...extra })
+}
+
+/** The artifact's entries written under `directory`, as actions/download-artifact does. */
+function unzipInto(bytes: Buffer, directory: string): void {
+  const zip = path.join(mkdtempSync(path.join(tmpdir(), 'artifact-')), 'artifact.zip')
+  writeFileSync(zip, bytes)
+  mkdirSync(directory, { recursive: true })
+  execFileSync('unzip', ['-q', zip, '-d', directory])
+}

@@ -1,0 +1,285 @@
+import type { SignerClient } from '@aws-sdk/client-signer'
+import { revokedEntities } from '../aws/revocation-status.js'
+import { errorMessage } from '../errors.js'
+import type { EnvelopeCheck } from '../notary/envelope.js'
+import { MAX_ENVELOPE_BYTES } from '../notary/envelope.js'
+import { NOTATION_PLATFORM } from '../notary/payload.js'
+import { readSignatureManifest } from '../notary/signature-manifest.js'
+import { quoted } from '../notary/untrusted.js'
+import { verifySignature, type SignatureReading } from '../notary/verify-signature.js'
+import type { Descriptor } from '../registry/descriptor.js'
+import { findSignatures, type ListedSignature } from '../registry/find-signatures.js'
+import {
+  displayReference,
+  shownReference,
+  type ImageReference
+} from '../registry/image-reference.js'
+import type { RegistryClient } from '../registry/registry-client.js'
+import type { RegistryClients } from '../registry/registry-clients.js'
+
+/**
+ * Which check a signature failed: the envelope's own (verifySignature), or one around it:
+ * 'read' (the signature manifest or its envelope could not be read from the registry),
+ * 'signatureManifest' (it is not a Notary signature of this image), 'revoked' (GetRevocationStatus
+ * reports its profile version, job or a certificate revoked), 'revocationStatus' (that could not
+ * be asked, so the signature is not taken as valid).
+ */
+export type SignatureCheck =
+  EnvelopeCheck | 'read' | 'signatureManifest' | 'revoked' | 'revocationStatus'
+
+/** One signature found for an image, and its verdict. */
+export interface SignatureVerification {
+  /** The signature manifest's digest. */
+  signatureDigest: string
+  /** Where it was listed: the registry's referrers API, or the referrers tag. */
+  listedBy: 'api' | 'tag'
+  verdict: 'valid' | 'invalid'
+  /** The check that failed, for an invalid signature. */
+  check?: SignatureCheck
+  /** What failed, every value from outside escaped. */
+  reason?: string
+  /** From the envelope, as far as it was read (empty otherwise). */
+  jobArn: string
+  profileVersionArn: string
+  /** `io.cncf.notary.authenticSigningTime` (or `signingTime`), ISO-8601 UTC. */
+  signedAt: string
+  /** `io.cncf.notary.expiry`, ISO-8601 UTC. */
+  expiresAt: string
+  /** The trusted-profiles entry that trusted the profile. */
+  trustedBy: string
+}
+
+/** What the run reports about one image; `results` holds one per image. */
+export interface ImageVerification {
+  /** The reference as the `image` input gave it. */
+  image: string
+  /** `registry/repository@sha256:…`: exactly what was verified. */
+  verifiedImage: string
+  digest: string
+  mediaType: string
+  /** Verified: at least one signature passed every check. */
+  status: 'verified' | 'failed'
+  /** Every signature checked, newest first. */
+  signatures: SignatureVerification[]
+  /** Signatures listed beyond the ones checked (find-signatures.ts MAX_SIGNATURES). */
+  leftOut: number
+  seconds: number
+  /** Why it failed, for the user. */
+  error?: string
+}
+
+/** What a valid signature is held to. */
+export interface ImageTrust {
+  /** Lowercase hex SHA-256 of each pinned root certificate's DER. */
+  trustedRootSha256: readonly string[]
+  /** Profile ARNs (every version) and profile-version ARNs. */
+  trustedProfiles: readonly string[]
+}
+
+export interface ImageVerifySetup {
+  trust: ImageTrust
+  /** The step's Signer client, for GetRevocationStatus: paced like every Signer request. */
+  signer: SignerClient
+  /** Clients that only pull. */
+  registries: RegistryClients
+  /** For a tag: the advice to deploy by digest. */
+  warn: (text: string) => void
+  /** The time of verification (expiry); default: the clock's, at each signature. */
+  now?: () => Date
+}
+
+/** A line of the failure message names at most this many signatures. */
+const NAMED_FAILURES = 3
+
+/**
+ * Verifies one image: resolve → find its Notary signatures → for each, read the manifest and the
+ * envelope, verifySignature, then GetRevocationStatus. Verified when at least one signature passes
+ * every check. Never throws: the result says why it failed.
+ */
+export async function verifyImage(
+  reference: ImageReference,
+  setup: ImageVerifySetup,
+  log: (line: string) => void
+): Promise<ImageVerification> {
+  const started = Date.now()
+  const result: ImageVerification = {
+    image: reference.text,
+    verifiedImage: '',
+    digest: '',
+    mediaType: '',
+    status: 'failed',
+    signatures: [],
+    leftOut: 0,
+    seconds: 0
+  }
+  try {
+    const client = await setup.registries.forImage(reference)
+    const image = await resolve(client, reference, setup, log)
+    result.verifiedImage = displayReference({ ...reference, tag: undefined }, image.digest)
+    result.digest = image.digest
+    result.mediaType = image.mediaType
+    const found = await findSignatures(client, reference.repository, image)
+    result.leftOut = found.leftOut
+    log(
+      `found ${found.signatures.length} signature${found.signatures.length === 1 ? '' : 's'} in ${found.searched}${found.leftOut ? ` (${found.leftOut} more left unchecked)` : ''}`
+    )
+    for (const listed of found.signatures) {
+      const verdict = await verifyListedSignature(client, reference, image, listed, setup)
+      result.signatures.push(verdict)
+      log(
+        verdict.verdict === 'valid'
+          ? `${verdict.signatureDigest}: valid (job ${verdict.jobArn}, trusted by ${verdict.trustedBy})`
+          : `${verdict.signatureDigest}: failed '${verdict.check}': ${verdict.reason}`
+      )
+    }
+    if (result.signatures.some(signature => signature.verdict === 'valid')) {
+      result.status = 'verified'
+    } else {
+      result.error = failureMessage(result.signatures, found.searched)
+    }
+  } catch (error) {
+    result.error = errorMessage(error)
+  }
+  result.seconds = Math.round((Date.now() - started) / 100) / 10
+  return result
+}
+
+async function resolve(
+  client: RegistryClient,
+  reference: ImageReference,
+  setup: ImageVerifySetup,
+  log: (line: string) => void
+): Promise<Descriptor> {
+  const descriptor = await client.resolve(
+    reference.repository,
+    reference.digest ?? (reference.tag as string)
+  )
+  if (reference.digest === undefined) {
+    const byDigest = displayReference({ ...reference, tag: undefined }, descriptor.digest)
+    setup.warn(
+      `'${shownReference(reference.text)}' is a tag: verified the manifest it names now, ${descriptor.digest}. Deploy that digest (${byDigest}), so that what runs is what was verified even if the tag moves.`
+    )
+  }
+  log(
+    `${reference.digest === undefined ? `resolved tag ${reference.tag} to` : 'found'} ${descriptor.digest} (${descriptor.mediaType}, ${descriptor.size} bytes)`
+  )
+  return descriptor
+}
+
+/** One listed signature through read → verifySignature → GetRevocationStatus; never throws. */
+async function verifyListedSignature(
+  client: RegistryClient,
+  reference: ImageReference,
+  image: Descriptor,
+  { descriptor, listedBy }: ListedSignature,
+  setup: ImageVerifySetup
+): Promise<SignatureVerification> {
+  const verification: SignatureVerification = {
+    signatureDigest: descriptor.digest,
+    listedBy,
+    verdict: 'invalid',
+    jobArn: '',
+    profileVersionArn: '',
+    signedAt: '',
+    expiresAt: '',
+    trustedBy: ''
+  }
+  const fail = (check: SignatureCheck, reason: string): SignatureVerification => ({
+    ...verification,
+    check,
+    reason
+  })
+
+  let envelope: Buffer
+  try {
+    // No more than the listing said: a signature manifest is about a kilobyte.
+    const manifest = await client.getManifest(reference.repository, descriptor.digest, {
+      maxBytes: descriptor.size
+    })
+    const stored = readSignatureManifest(manifest.bytes, image)
+    if ('problem' in stored) {
+      return fail('signatureManifest', `the signature manifest: ${stored.problem}`)
+    }
+    envelope = await client.getBlob(reference.repository, stored.envelope, MAX_ENVELOPE_BYTES)
+  } catch (error) {
+    return fail('read', errorMessage(error))
+  }
+
+  const verdict = verifySignature(envelope, {
+    subject: image,
+    trustedRootSha256: setup.trust.trustedRootSha256,
+    trustedProfiles: setup.trust.trustedProfiles,
+    now: setup.now?.() ?? new Date()
+  })
+  Object.assign(verification, readingFields(verdict.read))
+  if (verdict.verdict === 'invalid') return fail(verdict.check, verdict.reason)
+
+  const { read } = verdict
+  if (read.jobArn === undefined || read.profileVersionArn === undefined) {
+    return fail(
+      'revocationStatus',
+      'the envelope names no AWS Signer job and profile version, so its revocation cannot be asked'
+    )
+  }
+  let revoked: string[]
+  try {
+    revoked = await revokedEntities(setup.signer, {
+      signatureTimestamp: read.signingTime,
+      platformId: NOTATION_PLATFORM,
+      profileVersionArn: read.profileVersionArn,
+      jobArn: read.jobArn,
+      certificateHashes: read.certificateHashes
+    })
+  } catch (error) {
+    return fail('revocationStatus', errorMessage(error))
+  }
+  if (revoked.length > 0) {
+    return fail('revoked', `GetRevocationStatus reports revoked: ${revokedNames(revoked, read)}`)
+  }
+  return { ...verification, verdict: 'valid' }
+}
+
+function readingFields(
+  read: Partial<SignatureReading>
+): Pick<
+  SignatureVerification,
+  'jobArn' | 'profileVersionArn' | 'signedAt' | 'expiresAt' | 'trustedBy'
+> {
+  return {
+    jobArn: read.jobArn ?? '',
+    profileVersionArn: read.profileVersionArn ?? '',
+    signedAt: read.signingTime?.toISOString() ?? '',
+    expiresAt: read.expiry?.toISOString() ?? '',
+    trustedBy: read.trustedBy ?? ''
+  }
+}
+
+/** Each revoked entity said as what it is: the job, the profile version, or a certificate. */
+function revokedNames(entities: string[], read: SignatureReading): string {
+  return entities
+    .map(entity => {
+      if (entity === read.jobArn) return `the signing job ${entity}`
+      if (entity === read.profileVersionArn) return `the signing profile version ${entity}`
+      const index = read.certificateHashes.findIndex(
+        hash => hash.toLowerCase() === entity.toLowerCase()
+      )
+      return index >= 0
+        ? `certificate ${index + 1} of ${read.certificateHashes.length} of the chain`
+        : quoted(entity)
+    })
+    .join(', ')
+}
+
+/** Why an image without a valid signature failed: none found, or each one's failed check. */
+function failureMessage(signatures: SignatureVerification[], searched: string): string {
+  if (signatures.length === 0) {
+    return `no Notary signature was found in ${searched}. Sign the image first (this action with 'image'), or check that the reference names the image that was signed.`
+  }
+  const named = signatures
+    .slice(0, NAMED_FAILURES)
+    .map(
+      signature => `${signature.signatureDigest} failed '${signature.check}': ${signature.reason}`
+    )
+  const more = signatures.length - named.length
+  return `none of its ${signatures.length} signature${signatures.length === 1 ? '' : 's'} passed every check: ${named.join('; ')}${more > 0 ? `; and ${more} more (see 'results')` : ''}.`
+}
