@@ -7,7 +7,7 @@
  *   bench-scenarios.ts  what is measured, and the targets
  *   bench-measure.ts    one run of the action or of the cold-start reference, and what the servers saw
  *   bench-aws-cli.ts    one run of the AWS CLI script
- *   bench-quota.ts      matrix legs at once under one account's Signer quotas
+ *   bench-quota.ts      matrix legs at once under one account's Signer quotas, one scenario or a grid
  *   bench-stats.ts      medians, percentiles, rates, tables
  *   bench-report.ts     the tables, the targets, BENCHMARKS.md
  */
@@ -31,16 +31,19 @@ import {
   writeReferenceEntry,
   type ActionFigures
 } from './bench-measure.js'
-import { runQuotaOnce, type QuotaRun } from './bench-quota.js'
+import { runQuotaOnce, type QuotaCellRuns, type QuotaRun } from './bench-quota.js'
 import {
   COLD_START_PAIRS,
   COLD_START_TITLE,
   JOB_EXTRA_MS,
   ONLY,
   QUOTA,
+  QUOTA_GRID,
   RUNS,
   SCENARIOS,
   WITH_CLI,
+  quotaBoundMs,
+  quotaGridCells,
   selected,
   type Scenario
 } from './bench-scenarios.js'
@@ -181,6 +184,7 @@ async function main(): Promise<number> {
   const scenarios: ScenarioResult[] = []
   let coldStart: ColdStartPair[] | undefined
   let quota: QuotaRun[] | undefined
+  let quotaGrid: QuotaCellRuns[] | undefined
   const sectionErrors: string[] = []
   // A section that breaks is reported as such; the others still are.
   const section = async (title: string, measure: () => Promise<void>): Promise<void> => {
@@ -207,7 +211,7 @@ async function main(): Promise<number> {
     await section(QUOTA.title, async () => {
       const runs: QuotaRun[] = []
       for (let i = 0; i < RUNS; i++) {
-        const run = await runQuotaOnce(rig)
+        const run = await runQuotaOnce(rig, QUOTA)
         log(
           `  run ${i + 1}/${RUNS}: ${run.filesSigned} of ${run.files} signed, ${run.jobsCreated} jobs, ` +
             `${run.legsFailed} legs failed, ${seconds(run.totalMs)}`
@@ -216,6 +220,24 @@ async function main(): Promise<number> {
       }
       quota = runs
     })
+    await section(QUOTA_GRID.title, async () => {
+      const cells: QuotaCellRuns[] = []
+      for (const scenario of quotaGridCells()) {
+        const runs: QuotaRun[] = []
+        for (let i = 0; i < QUOTA_GRID.runs; i++) {
+          const run = await runQuotaOnce(rig, scenario)
+          log(
+            `  ${scenario.title}, run ${i + 1}/${QUOTA_GRID.runs}: ${run.filesSigned} of ${run.files} signed, ` +
+              `${seconds(run.totalMs)} (${(run.totalMs / quotaBoundMs(scenario)).toFixed(2)}× the quota-bound ` +
+              `${seconds(quotaBoundMs(scenario))}), ${run.startThrottled} StartSigningJob 429s, ` +
+              `load ${run.loadAtStart.toFixed(1)}`
+          )
+          runs.push(run)
+        }
+        cells.push({ scenario, runs })
+      }
+      quotaGrid = cells
+    })
   } finally {
     await rig.stop()
   }
@@ -223,7 +245,14 @@ async function main(): Promise<number> {
   const nodeVersion = spawnSync(await actionNode(), ['--version'], {
     encoding: 'utf8'
   }).stdout.trim()
-  const { markdown, missed } = report({ scenarios, coldStart, quota, aws, sectionErrors })
+  const { markdown, missed } = report({
+    scenarios,
+    coldStart,
+    quota,
+    quotaGrid,
+    aws,
+    sectionErrors
+  })
   const failures = scenarios.reduce(
     (sum, { action, cli }) =>
       sum + action.filter(run => !run.ok).length + cli.filter(run => !run.ok).length,
