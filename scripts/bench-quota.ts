@@ -12,6 +12,7 @@ import {
   checkOneDrawPerJob,
   drawJobLengths,
   isSignedCopy,
+  jobsBetween,
   signerCallsBetween,
   spawnLikeRunner,
   writeRandomFile
@@ -26,6 +27,13 @@ export interface QuotaRun {
   legsFailed: number
   /** From the first leg's spawn to the last leg's exit. */
   totalMs: number
+  /**
+   * From the first leg's spawn: the first and the last job's creation (start-up, then the
+   * StartSigningJob pace) and the last job's end seen by a DescribeSigningJob (the poll's lag).
+   */
+  firstJobMs: number
+  lastJobMs: number
+  lastNoticedMs: number
   /** Answers 429 to StartSigningJob and to DescribeSigningJob. */
   startThrottled: number
   describeThrottled: number
@@ -87,6 +95,8 @@ export async function runQuotaOnce(rig: Rig, scenario: QuotaScenario): Promise<Q
       files.filter(file => isSignedCopy(path.join(workspace, 'signed', file.name), file.bytes))
     )
     const failed = legs.filter(leg => leg.exitCode !== 0 || leg.timedOut)
+    const created = rig.signer.jobs.map(job => job.createdAtMs - startMs)
+    const noticed = jobsBetween(rig, startMs, endMs).map(job => job.noticedAtMs - startMs)
     const throttled = (operation: string): number =>
       signerCallsBetween(rig, operation, startMs, endMs).filter(call => call.status === 429).length
     return {
@@ -95,6 +105,9 @@ export async function runQuotaOnce(rig: Rig, scenario: QuotaScenario): Promise<Q
       jobsCreated: rig.signer.jobs.length,
       legsFailed: failed.length,
       totalMs: endMs - startMs,
+      firstJobMs: Math.min(...created),
+      lastJobMs: Math.max(...created),
+      lastNoticedMs: noticed.length === created.length ? Math.max(...noticed) : NaN,
       startThrottled: throttled('StartSigningJob'),
       describeThrottled: throttled('DescribeSigningJob'),
       describePeakPerSecond: peakInWindow(

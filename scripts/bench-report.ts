@@ -363,6 +363,9 @@ function quotaGridTable(cells: QuotaCellRuns[]): string {
       seconds(median(totals)),
       times(median(totals) / bound),
       totals.map(total => times(total / bound)).join(', '),
+      seconds(median(runs.map(run => run.firstJobMs))),
+      `${seconds(median(runs.map(run => run.lastJobMs)))} (${seconds((files / scenario.quotas.StartSigningJob) * 1000)})`,
+      seconds(median(runs.map(run => run.lastNoticedMs))),
       String(median(runs.map(run => run.startThrottled))),
       String(median(runs.map(run => run.describeThrottled))),
       `${runs.filter(run => completeRun(run, files)).length} of ${runs.length}`,
@@ -371,7 +374,7 @@ function quotaGridTable(cells: QuotaCellRuns[]): string {
   })
   const errors = [...new Set(cells.flatMap(({ runs }) => runs.flatMap(run => run.legErrors)))]
   return [
-    `${QUOTA_GRID.title}: in each cell, that many processes of dist/index.js at once (one run of one workflow), ${first.filesPerLeg} files of ${first.fileBytes / 1024} KiB each at max-concurrency ${first.maxConcurrency}, ${first.jobMs / 1000} s jobs; the local Signer allows StartSigningJob at the cell's rate and DescribeSigningJob ${first.quotas.DescribeSigningJob}/s to all callers together (token buckets, burst = one second's worth). ${QUOTA_GRID.runs} runs per cell. The quota-bound time is files / rate + one job; total is from the first leg's spawn to the last leg's exit.`,
+    `${QUOTA_GRID.title}: in each cell, that many processes of dist/index.js at once (one run of one workflow), ${first.filesPerLeg} files of ${first.fileBytes / 1024} KiB each at max-concurrency ${first.maxConcurrency}, ${first.jobMs / 1000} s jobs; the local Signer allows StartSigningJob at the cell's rate and DescribeSigningJob ${first.quotas.DescribeSigningJob}/s to all callers together (token buckets, burst = one second's worth). ${QUOTA_GRID.runs} runs per cell. The quota-bound time is files / rate + one job; total is from the first leg's spawn to the last leg's exit. Where the time goes, medians from the first spawn: the first job created (start-up: Node, preflight, upload), the last job created (the StartSigningJob pace; files ÷ rate beside it), the last job's end seen by a DescribeSigningJob (one job later, plus the poll's lag under the DescribeSigningJob quota); after it come the download and the exit.`,
     '',
     table(
       [
@@ -382,6 +385,9 @@ function quotaGridTable(cells: QuotaCellRuns[]): string {
         'total (median)',
         'median ÷ bound',
         'each run ÷ bound',
+        'first job created',
+        'last job created (files ÷ rate)',
+        'last end seen',
         'StartSigningJob 429s (median)',
         'Describe 429s (median)',
         'runs complete',
