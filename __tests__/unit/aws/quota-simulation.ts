@@ -42,13 +42,10 @@ export interface CellOutcome {
   /** Every file's request at the quota's rate, then one job: files / perSecond + jobMs. */
   boundMs: number
   ratio: number
-  /** Requests sent, and those answered 429, over all legs. */
-  sent: number
+  /** Answers 429, over all legs. */
   throttled: number
   /** Requests whose retries ran out of budget. */
   failed: number
-  /** Each leg's last job start, from the first leg's start. */
-  legDoneMs: number[]
 }
 
 /** The time-bound of a cell, as the bench reckons it. */
@@ -63,7 +60,6 @@ export async function simulateCell(
   const random = seededRandom(options.seed)
   const clock = new VirtualClock(0, random)
   const bucket = new TokenBucket({ perSecond: cell.perSecond }, 0)
-  let sent = 0
   let throttled = 0
   let failed = 0
   let firstStart = Infinity
@@ -72,7 +68,6 @@ export async function simulateCell(
   const startJob = async (strategy: PacedRetryStrategy): Promise<number | undefined> => {
     let token = await strategy.acquireInitialRetryToken()
     for (;;) {
-      sent++
       await clock.sleep(options.roundTripMs / 2)
       const served = bucket.take(clock.now())
       await clock.sleep(options.roundTripMs / 2)
@@ -110,5 +105,5 @@ export async function simulateCell(
   const legDoneMs = results.map(result => (result.status === 'fulfilled' ? result.value : Infinity))
   const totalMs = Math.max(...legDoneMs) + options.jobMs - firstStart
   const boundMs = quotaBoundMs(cell, options.jobMs)
-  return { totalMs, boundMs, ratio: totalMs / boundMs, sent, throttled, failed, legDoneMs }
+  return { totalMs, boundMs, ratio: totalMs / boundMs, throttled, failed }
 }
