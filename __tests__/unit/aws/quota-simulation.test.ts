@@ -14,9 +14,8 @@ describe('matrix legs under one StartSigningJob quota (simulated)', () => {
     '$legs legs × $filesPerLeg files at $perSecond/s finish within 1.5× the quota-bound time',
     async cell => {
       const files = cell.legs * cell.filesPerLeg
-      for (const [seed, roundTripMs] of SEEDS.flatMap(seed =>
-        ROUND_TRIPS_MS.map(ms => [seed, ms])
-      )) {
+      const runs = SEEDS.flatMap(seed => ROUND_TRIPS_MS.map(roundTripMs => ({ seed, roundTripMs })))
+      for (const { seed, roundTripMs } of runs) {
         const outcome = await simulateCell(cell, { ...SIMULATION, seed, roundTripMs })
         const run = `seed ${seed}, ${roundTripMs} ms: ${outcome.ratio.toFixed(2)}×, ${outcome.throttled} throttled`
         expect({ run, failed: outcome.failed }).toEqual({ run, failed: 0 })
