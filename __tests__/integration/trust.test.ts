@@ -309,21 +309,23 @@ describe('credentials refused, and an answer without an expiry', () => {
 })
 
 describe('legs of a matrix that share one account’s quota', () => {
-  it('sign every file, one job each, close to the pace the quota allows', async () => {
-    const legs = 4
-    const filesPerLeg = 6
-    const jobMs = 2000
-    const startPerSecond = 3
-    rig.signer.jobDurationMs = jobMs
+  /** Legs started at once, as one run of a matrix; its time against what the quota allows. */
+  async function legsUnderQuota(cell: {
+    legs: number
+    filesPerLeg: number
+    jobMs: number
+    startPerSecond: number
+  }): Promise<{ ratio: number; runs: ActionRun[] }> {
+    rig.signer.jobDurationMs = cell.jobMs
     rig.signer.faults.quotas = {
-      StartSigningJob: { perSecond: startPerSecond },
+      StartSigningJob: { perSecond: cell.startPerSecond },
       DescribeSigningJob: { perSecond: 10 }
     }
     const env = sameAttempt()
-    const workspaces = Array.from({ length: legs }, (_, leg) =>
+    const workspaces = Array.from({ length: cell.legs }, (_, leg) =>
       workspaceWith(
         Object.fromEntries(
-          Array.from({ length: filesPerLeg }, (_, file) => [
+          Array.from({ length: cell.filesPerLeg }, (_, file) => [
             `build/leg${leg}-${file}.zip`,
             zipBytes(leg * 16 + file)
           ])
@@ -337,15 +339,15 @@ describe('legs of a matrix that share one account’s quota', () => {
         runSigning(
           rig,
           workspace,
-          { path: 'build/*.zip', 'max-concurrency': String(filesPerLeg) },
+          { path: 'build/*.zip', 'max-concurrency': String(cell.filesPerLeg) },
           { env }
         )
       )
     )
     const seconds = (Date.now() - started) / 1000
 
-    const files = legs * filesPerLeg
-    const allowed = files / startPerSecond + jobMs / 1000
+    const files = cell.legs * cell.filesPerLeg
+    const allowed = files / cell.startPerSecond + cell.jobMs / 1000
     const throttled = rig.signer.requests.filter(request => request.status === 429).length
     console.log(
       `quota: ${files} files in ${seconds.toFixed(1)} s, the quota allows ${allowed.toFixed(1)} s (${(seconds / allowed).toFixed(2)}x); ${throttled} requests throttled`
@@ -355,6 +357,29 @@ describe('legs of a matrix that share one account’s quota', () => {
     expect(rig.signer.jobs).toHaveLength(files)
     expect(new Set(rig.signer.jobs.map(job => job.source.key)).size).toBe(files)
     expect(throttled).toBeGreaterThan(0)
-    expect(seconds).toBeLessThanOrEqual(2 * allowed)
+    return { ratio: seconds / allowed, runs }
+  }
+
+  it('sign every file, one job each, close to the pace the quota allows', async () => {
+    const { ratio } = await legsUnderQuota({
+      legs: 4,
+      filesPerLeg: 6,
+      jobMs: 2000,
+      startPerSecond: 3
+    })
+    expect(ratio).toBeLessThanOrEqual(2)
   })
+
+  it('three legs of 6 files under StartSigningJob 1/s finish within 1.5× what the quota allows', async () => {
+    // Issue 14: three legs of 4 files took 27-30 s where the quota allows 12 s, each throttled
+    // request backing off on its own while the legs' shared pace left the quota idle. Six files
+    // a leg, so that the legs' start-up on a busy machine weighs less against the bound.
+    const { ratio } = await legsUnderQuota({
+      legs: 3,
+      filesPerLeg: 6,
+      jobMs: 1000,
+      startPerSecond: 1
+    })
+    expect(ratio).toBeLessThanOrEqual(1.5)
+  }, 60_000)
 })
