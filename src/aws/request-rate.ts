@@ -61,6 +61,12 @@ export class RequestRate {
     })
   }
 
+  /** When a request asking now would get its turn, were no other request waiting. */
+  nextTurnAt(): number {
+    const now = this.clock.now()
+    return this.base === Infinity ? now : Math.max(now, this.nextSlotAt())
+  }
+
   throttled(): void {
     const now = this.clock.now()
     if (now - this.lastDecreaseAt < RATE.decreaseEveryMs) return

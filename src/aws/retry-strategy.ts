@@ -60,8 +60,11 @@ export class PacedRetryStrategy implements RetryStrategy {
     const deadline = previous.firstAt + this.policy.budgetMs
     if (error.errorType === 'THROTTLING') {
       this.rate.throttled()
+      // A turn after the budget is no retry: the SDK throws the throttling error now, before a
+      // deadline of the caller's (a transfer's, the same length) cuts the wait short and hides it.
+      if (this.rate.nextTurnAt() > deadline) throw new Error('no retry')
       await this.rate.acquire(deadline)
-      // Let go at the deadline without a turn: the SDK throws the throttling error.
+      // Let go at the deadline without a turn, behind other requests: the same.
       if (this.clock.now() >= deadline) throw new Error('no retry')
       return new Attempt(previous.firstAt, attempts)
     }
