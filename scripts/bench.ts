@@ -7,7 +7,7 @@
  *   bench-scenarios.ts  what is measured, and the targets
  *   bench-measure.ts    one run of the action or of the cold-start reference, and what the servers saw
  *   bench-aws-cli.ts    one run of the AWS CLI script
- *   bench-quota.ts      matrix legs at once under one account's Signer quotas
+ *   bench-quota.ts      matrix legs at once under one account's Signer quotas, one scenario or a grid
  *   bench-images.ts     container images: one step signing 1 or 16, in a local registry
  *   bench-stats.ts      medians, percentiles, rates, tables
  *   bench-report.ts     the tables, the targets, BENCHMARKS.md
@@ -32,7 +32,7 @@ import {
   writeReferenceEntry,
   type ActionFigures
 } from './bench-measure.js'
-import { runQuotaOnce, type QuotaRun } from './bench-quota.js'
+import { runQuotaOnce, type QuotaCellRuns, type QuotaRun } from './bench-quota.js'
 import {
   BenchRegistries,
   latencyClient,
@@ -47,9 +47,12 @@ import {
   JOB_EXTRA_MS,
   ONLY,
   QUOTA,
+  QUOTA_GRID,
   RUNS,
   SCENARIOS,
   WITH_CLI,
+  quotaBoundMs,
+  quotaGridCells,
   selected,
   type Scenario
 } from './bench-scenarios.js'
@@ -194,6 +197,7 @@ async function main(): Promise<number> {
   const images: ImageScenarioResult[] = []
   let coldStart: ColdStartPair[] | undefined
   let quota: QuotaRun[] | undefined
+  let quotaGrid: QuotaCellRuns[] | undefined
   const sectionErrors: string[] = []
   // A section that breaks is reported as such; the others still are.
   const section = async (title: string, measure: () => Promise<void>): Promise<void> => {
@@ -225,7 +229,7 @@ async function main(): Promise<number> {
     await section(QUOTA.title, async () => {
       const runs: QuotaRun[] = []
       for (let i = 0; i < RUNS; i++) {
-        const run = await runQuotaOnce(rig)
+        const run = await runQuotaOnce(rig, QUOTA)
         log(
           `  run ${i + 1}/${RUNS}: ${run.filesSigned} of ${run.files} signed, ${run.jobsCreated} jobs, ` +
             `${run.legsFailed} legs failed, ${seconds(run.totalMs)}`
@@ -233,6 +237,24 @@ async function main(): Promise<number> {
         runs.push(run)
       }
       quota = runs
+    })
+    await section(QUOTA_GRID.title, async () => {
+      const cells: QuotaCellRuns[] = []
+      for (const scenario of quotaGridCells()) {
+        const runs: QuotaRun[] = []
+        for (let i = 0; i < QUOTA_GRID.runs; i++) {
+          const run = await runQuotaOnce(rig, scenario)
+          log(
+            `  ${scenario.title}, run ${i + 1}/${QUOTA_GRID.runs}: ${run.filesSigned} of ${run.files} signed, ` +
+              `${seconds(run.totalMs)} (${(run.totalMs / quotaBoundMs(scenario)).toFixed(2)}× the quota-bound ` +
+              `${seconds(quotaBoundMs(scenario))}), ${run.startThrottled} StartSigningJob 429s, ` +
+              `load ${run.loadAtStart.toFixed(1)}`
+          )
+          runs.push(run)
+        }
+        cells.push({ scenario, runs })
+      }
+      quotaGrid = cells
     })
   } finally {
     signer.destroy()
@@ -243,7 +265,15 @@ async function main(): Promise<number> {
   const nodeVersion = spawnSync(await actionNode(), ['--version'], {
     encoding: 'utf8'
   }).stdout.trim()
-  const { markdown, missed } = report({ scenarios, images, coldStart, quota, aws, sectionErrors })
+  const { markdown, missed } = report({
+    scenarios,
+    images,
+    coldStart,
+    quota,
+    quotaGrid,
+    aws,
+    sectionErrors
+  })
   const failures = scenarios.reduce(
     (sum, { action, cli }) =>
       sum + action.filter(run => !run.ok).length + cli.filter(run => !run.ok).length,

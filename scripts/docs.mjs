@@ -137,7 +137,6 @@ const FIGURES = {
   'poll-jitter': () => percent(POLL().jitter),
   'rate-decrease': () => oncePer(RATE().decreaseEveryMs),
   'rate-increase': () => decimal(RATE().increasePerSecond),
-  'rate-floor': () => seconds(1000 / RATE().minPerSecond),
   'retry-max': () => seconds(RETRY().maxMs),
   'output-limit': () => megabytes(constant('src/github/outputs.ts', 'OUTPUT_LIMIT_BYTES')),
   'summary-limit': () => mebibytes(constant('src/github/step-summary.ts', 'SUMMARY_LIMIT_BYTES')),

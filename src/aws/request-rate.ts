@@ -2,11 +2,14 @@ import { systemClock, type Clock } from '../clock.js'
 
 /**
  * How the pace reacts to throttling: halve (at most once a second, so a burst of throttled
- * answers to requests sent together counts as one), then grow back by half a request per second
- * for every second of successes, never below one request in five seconds.
+ * answers to requests sent together counts as one), and grow by half a request per second every
+ * second, throttled or not. Growth that restarted at each throttle and came only with successes
+ * kept legs sharing a low quota near a floor, leaving the quota idle between their requests
+ * (about 2x the quota-bound time for 8 legs at 1/s in quota-simulation.ts). Growing regardless,
+ * a halving never takes the rate below what a second's growth adds back (0.5/s), and a request
+ * kept waiting goes within a second of the last: no floor is needed.
  */
 export const RATE = {
-  minPerSecond: 0.2,
   increasePerSecond: 0.5,
   decreaseEveryMs: 1000,
   windowMs: 1000,
@@ -22,15 +25,16 @@ interface Waiter {
 /**
  * The pace of one kind of request for the whole step: every file's requests share it. Unlimited
  * until the service throttles; from then on additive increase and multiplicative decrease, and
- * requests wait their turn in one queue that follows the rate as it changes. Steps that share
- * one account's quota (matrix legs cannot talk to each other) each back off this way and settle
- * near their share instead of failing.
+ * requests (a throttled one's retry too) wait their turn in one queue that follows the rate as
+ * it changes. Steps that share one account's quota (matrix legs cannot talk to each other) each
+ * pace themselves this way, and together keep the quota busy instead of failing.
  */
 export class RequestRate {
-  private limit = Infinity
+  /** The rate set by the last decrease, at `setAt`; it grows from there with time. */
+  private base = Infinity
+  private setAt = 0
   private lastSlotAt = -Infinity
   private lastDecreaseAt = -Infinity
-  private lastIncreaseAt = 0
   /** Send times within the last window: the rate that drew the first throttle. */
   private readonly recent: number[] = []
   private readonly queue: Waiter[] = []
@@ -40,13 +44,13 @@ export class RequestRate {
 
   /** Requests a second now allowed; Infinity until the first throttle. */
   get perSecond(): number {
-    return this.limit
+    return this.rateAt(this.clock.now())
   }
 
   /** Waits for this request's turn (at once while never throttled), but not past `notAfter`. */
   async acquire(notAfter = Infinity): Promise<void> {
     const now = this.clock.now()
-    if (this.limit === Infinity && this.queue.length === 0) {
+    if (this.base === Infinity && this.queue.length === 0) {
       this.remember(now)
       this.lastSlotAt = now
       return
@@ -57,22 +61,36 @@ export class RequestRate {
     })
   }
 
+  /** When a request asking now would get its turn, were no other request waiting. */
+  nextTurnAt(): number {
+    const now = this.clock.now()
+    return this.base === Infinity ? now : Math.max(now, this.nextSlotAt())
+  }
+
   throttled(): void {
     const now = this.clock.now()
     if (now - this.lastDecreaseAt < RATE.decreaseEveryMs) return
-    const current = this.limit === Infinity ? this.recentPerSecond(now) : this.limit
-    this.limit = Math.max(RATE.minPerSecond, current / 2)
+    const current = this.base === Infinity ? this.recentPerSecond(now) : this.rateAt(now)
+    this.base = current / 2
+    this.setAt = now
     this.lastDecreaseAt = now
-    this.lastIncreaseAt = now
     // The next request comes a full interval from now.
     this.lastSlotAt = Math.max(this.lastSlotAt, now)
   }
 
-  succeeded(): void {
-    if (this.limit === Infinity) return
-    const now = this.clock.now()
-    this.limit += (RATE.increasePerSecond * (now - this.lastIncreaseAt)) / 1000
-    this.lastIncreaseAt = now
+  private rateAt(now: number): number {
+    return this.base + (RATE.increasePerSecond * (now - this.setAt)) / 1000
+  }
+
+  /**
+   * A full interval after the last slot at the rate reached by then: the gap g (seconds) with
+   * g × (r + a·g) = 1, r the rate at the last slot and a the growth a second.
+   */
+  private nextSlotAt(): number {
+    const rate = this.rateAt(this.lastSlotAt)
+    const growth = RATE.increasePerSecond
+    const gap = (Math.sqrt(rate * rate + 4 * growth) - rate) / (2 * growth)
+    return this.lastSlotAt + gap * 1000
   }
 
   /** Lets the waiters go one at a time, each a full interval of the rate as it is then. */
@@ -81,7 +99,7 @@ export class RequestRate {
     while (this.queue.length > 0) {
       const now = this.clock.now()
       this.releaseOverdue(now)
-      const due = this.lastSlotAt + 1000 / this.limit
+      const due = this.nextSlotAt()
       if (now >= due) {
         const next = this.queue.shift()
         if (!next) break

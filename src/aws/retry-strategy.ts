@@ -1,7 +1,7 @@
 import type { S3ClientConfig } from '@aws-sdk/client-s3'
 import { systemClock, type Clock } from '../clock.js'
 import type { RequestRate } from './request-rate.js'
-import { retryDelayMs, throttledDelayMs } from './backoff.js'
+import { retryDelayMs } from './backoff.js'
 
 // The SDK's retry strategy interface, named through the client's own config type.
 type RetryStrategy = Extract<
@@ -35,10 +35,11 @@ class Attempt implements RetryToken {
 }
 
 /**
- * The SDK's retries, paced by a rate that all the step's requests of one kind share. Throttled
- * requests are retried with jittered exponential back-off until the budget is spent, however
- * many attempts that takes (the shared rate slows the step meanwhile); other transient failures
- * get `maxAttempts`. The caller's idempotency (the signing job's token, S3's versions) makes each
+ * The SDK's retries, paced by a rate that all the step's requests of one kind share. A throttled
+ * request slows that rate and waits its turn at it, until the budget is spent, however many
+ * attempts that takes: a back-off of its own on top would leave the quota idle while the pace
+ * already allows a request. Other transient failures get jittered exponential back-off and
+ * `maxAttempts`. The caller's idempotency (the signing job's token, S3's versions) makes each
  * retry safe.
  */
 export class PacedRetryStrategy implements RetryStrategy {
@@ -55,13 +56,23 @@ export class PacedRetryStrategy implements RetryStrategy {
 
   async refreshRetryTokenForRetry(token: RetryToken, error: RetryErrorInfo): Promise<RetryToken> {
     const previous = token as Attempt
-    const throttled = error.errorType === 'THROTTLING'
-    if (throttled) this.rate.throttled()
     const attempts = previous.retries + 1
-    const delay = (throttled ? throttledDelayMs : retryDelayMs)(attempts, this.clock.random)
+    const deadline = previous.firstAt + this.policy.budgetMs
+    if (error.errorType === 'THROTTLING') {
+      this.rate.throttled()
+      // A turn after the budget is no retry: the SDK throws the throttling error now, before a
+      // deadline of the caller's (a transfer's, the same length) cuts the wait short and hides it.
+      if (this.rate.nextTurnAt() > deadline) throw new Error('no retry')
+      await this.rate.acquire(deadline)
+      // Let go at the deadline without a turn, behind other requests: the same.
+      if (this.clock.now() >= deadline) throw new Error('no retry')
+      return new Attempt(previous.firstAt, attempts)
+    }
+    const delay = retryDelayMs(attempts, this.clock.random)
     const retry =
-      (throttled || (error.errorType === 'TRANSIENT' && attempts < this.policy.maxAttempts)) &&
-      this.clock.now() + delay <= previous.firstAt + this.policy.budgetMs
+      error.errorType === 'TRANSIENT' &&
+      attempts < this.policy.maxAttempts &&
+      this.clock.now() + delay <= deadline
     // The SDK then gives up and throws the request's own error.
     if (!retry) throw new Error('no retry')
     await this.clock.sleep(delay)
@@ -69,7 +80,6 @@ export class PacedRetryStrategy implements RetryStrategy {
     return new Attempt(previous.firstAt, attempts)
   }
 
-  recordSuccess(): void {
-    this.rate.succeeded()
-  }
+  // The shared rate grows with time, not with successes.
+  recordSuccess(): void {}
 }

@@ -60,7 +60,6 @@ export async function waitForSigningJob(
       job = await signer.send(new DescribeSigningJobCommand({ jobId }), {
         abortSignal: AbortSignal.timeout(boundMs)
       })
-      rate.succeeded()
       failedLooks = 0
     } catch (error) {
       if (!isThrottling(error) && !isTransient(error)) {

@@ -220,7 +220,6 @@ export async function retrying<T>(
     await policy.rate.acquire(policy.deadline)
     try {
       const value = await attempt(failures + 1)
-      policy.rate.succeeded()
       return value
     } catch (error) {
       const kind = failureKind(error)

@@ -5,6 +5,7 @@ import { InstantClock } from '../clocks.js'
 import { RequestRate } from '../../../src/aws/request-rate.js'
 import { PacedRetryStrategy } from '../../../src/aws/retry-strategy.js'
 
+type RetryToken = Awaited<ReturnType<PacedRetryStrategy['acquireInitialRetryToken']>>
 type ErrorType = 'THROTTLING' | 'TRANSIENT' | 'SERVER_ERROR' | 'CLIENT_ERROR'
 
 /** Refreshes the token after each error in turn; the number of retries granted. */
@@ -40,11 +41,41 @@ describe('PacedRetryStrategy', () => {
       { maxAttempts: 5, budgetMs: 120_000 },
       clock
     )
-    const retries = await retriesGranted(strategy, Array(50).fill('THROTTLING'))
+    const retries = await retriesGranted(strategy, Array(500).fill('THROTTLING'))
     expect(retries).toBeGreaterThan(4)
+    // Throttled every time, the pace brings a turn about once a second; the next would have
+    // come after the budget.
     expect(clock.time).toBeLessThanOrEqual(120_000)
-    // The next back-off (20 s at most) would have passed the budget.
-    expect(clock.time + 20_000).toBeGreaterThan(120_000)
+    expect(clock.time).toBeGreaterThan(118_000)
+  })
+
+  it('gives a throttled request up at once when its next turn would come after the budget', async () => {
+    const clock = new InstantClock(0, [1])
+    const strategy = new PacedRetryStrategy(
+      new RequestRate(clock),
+      { maxAttempts: 5, budgetMs: 1500 },
+      clock
+    )
+    // One request in the last second: half a request a second, the turn at 1 s (the rate grows
+    // meanwhile). Throttled again there: halved, the next turn at 2 s, past the budget.
+    expect(await retriesGranted(strategy, ['THROTTLING', 'THROTTLING'])).toBe(1)
+    // Refused at once, so the SDK throws the throttling error before a caller's deadline of the
+    // same length (a transfer's) would cut the wait short and name itself instead.
+    expect(clock.time).toBe(1000)
+  })
+
+  it('retries a throttled request at its turn of the shared rate, with no back-off of its own', async () => {
+    const clock = new InstantClock(0, [1])
+    const rate = new RequestRate(clock)
+    const strategy = new PacedRetryStrategy(rate, { maxAttempts: 5, budgetMs: 60_000 }, clock)
+    const tokens = await Promise.all(
+      Array.from({ length: 8 }, () => strategy.acquireInitialRetryToken())
+    )
+    // 8 requests in the last second, one throttled: 4 a second, a turn about 250 ms later. A
+    // back-off of its own would have added up to a second (the draws are all 1 here).
+    await strategy.refreshRetryTokenForRetry(tokens[0] as RetryToken, { errorType: 'THROTTLING' })
+    expect(clock.time).toBeGreaterThan(200)
+    expect(clock.time).toBeLessThanOrEqual(250)
   })
 
   it('slows the shared rate on throttling, so other requests wait too', async () => {

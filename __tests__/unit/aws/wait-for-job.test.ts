@@ -220,11 +220,12 @@ describe('waitForSigningJob', () => {
       clock
     })
     expect(job.status).toBe('Succeeded')
-    // One look in the last second: the pace drops to one every two seconds.
-    expect(calls.map(call => call.at - START)).toEqual([0, 2000])
+    // One look in the last second: the pace drops to one every two seconds, and grows by half a
+    // look a second every second: a full interval later, at 1 s, it is one a second.
+    expect(calls.map(call => call.at - START)).toEqual([0, 1000])
   })
 
-  it('halves the pace with each throttle in a row, down to one look in 5 s', async () => {
+  it('halves the pace with each throttle in a row, and still looks once a second', async () => {
     const clock = new InstantClock(START)
     const throttle = sdkError('ThrottlingException', 400)
     script(clock, { 'job-1': [throttle, throttle, throttle, 'Succeeded'] })
@@ -234,8 +235,9 @@ describe('waitForSigningJob', () => {
       request: REQUEST,
       clock
     })
-    // 0.5, then 0.25, then 0.2 looks a second.
-    expect(calls.map(call => call.at - START)).toEqual([0, 2000, 6000, 11_000])
+    // Each throttle halves the pace to 0.5 looks a second, which grows back to one a second by
+    // the next look: the poller keeps looking, as legs sharing a quota must for it to stay busy.
+    expect(calls.map(call => call.at - START)).toEqual([0, 1000, 2000, 3000])
   })
 
   it("holds back another job's look through the shared rate", async () => {
@@ -253,11 +255,12 @@ describe('waitForSigningJob', () => {
     ])
     expect(results.map(result => result.status)).toEqual(['fulfilled', 'fulfilled'])
     const times = (jobId: string) => calls.filter(c => c.jobId === jobId).map(c => c.at - START)
-    // Two looks at 0, one throttled: 1 look/s. job-a looks at 1000 and is throttled again:
-    // 0.5/s, so its next turn is 3000, and job-b's second look, due at 1500, queues behind it.
-    // job-a's answer at 3000 raises the rate to 1.5/s: job-b goes 667 ms later.
-    expect(times('job-a')).toEqual([0, 1000, 3000])
-    expect(times('job-b').map(Math.round)).toEqual([0, 3667])
+    // Two looks at 0, one throttled: 1 look/s, growing by 0.5/s every second. Each turn comes a
+    // full interval after the last at the rate reached by then: job-a at 732 ms (throttled
+    // again, within a second of the cut: no second cut) and 1332 ms; job-b's second look, due
+    // at 1500 on its own schedule, waits for its turn at 1852.
+    expect(times('job-a').map(Math.round)).toEqual([0, 732, 1332])
+    expect(times('job-b').map(Math.round)).toEqual([0, 1852])
   })
 
   it('without a shared rate, the other job polls on its own schedule', async () => {
@@ -293,9 +296,11 @@ describe('waitForSigningJob', () => {
       clock
     })
     expect(job.status).toBe('Succeeded')
-    // 0.5 then 0.25 looks a second; the answer at 6000 adds 0.5/s for each of the 4 s since the
-    // last cut (2.25/s), so the look due at 6500 goes; its 500 halves that: 444 ms + 444 ms.
-    expect(calls.map(call => Math.round(call.at - START))).toEqual([0, 2000, 6000, 6500, 7389])
+    // Each 500 halves the pace, which grows by 0.5/s every second, and each look comes a full
+    // interval after the last at the pace reached by then: 0.5/s after the first 500 (1/s by
+    // 1000), again after the second (the answered look at 2000). The look due at 2500 waits for
+    // its turn at 2732 (1.37/s); its 500 halves that to 0.68/s: the next look at 3620.
+    expect(calls.map(call => Math.round(call.at - START))).toEqual([0, 1000, 2000, 2732, 3620])
   })
 
   it('after 5xx answers, every job of the step backs off together through the shared rate', async () => {
@@ -318,15 +323,16 @@ describe('waitForSigningJob', () => {
     )
     const times = (jobId: string) =>
       calls.filter(c => c.jobId === jobId).map(c => Math.round(c.at - START))
-    // Three looks at 0, one answered 503: 3 looks/s halve to 1.5/s, one look every 667 ms for
-    // the whole step. job-a's 503 at 667 comes within a second of that cut and leaves the rate;
-    // the one at 1333 halves it again (0.75/s), so job-a's next turn is 2667.
-    expect(times('job-a')).toEqual([0, 667, 1333, 2667])
-    // job-b and job-c, due at 1500 on their own schedule, queue behind it. Each answer adds
-    // 0.5/s for every second since the last cut: 1.42/s after job-a's (job-b 706 ms later),
-    // 1.77/s after job-b's (job-c 565 ms later), and so on.
-    expect(times('job-b')).toEqual([0, 3373, 4425])
-    expect(times('job-c')).toEqual([0, 3938, 4861])
+    // Three looks at 0, one answered 503: 3 looks/s halve to 1.5/s for the whole step, growing by
+    // 0.5/s every second; each turn comes a full interval after the last at the pace reached by
+    // then. job-a's 503 at 562 comes within a second of that cut and leaves the pace; the one at
+    // 1055 halves it again (2.03/s to 1.01/s), so job-a's next turn is 1781.
+    expect(times('job-a')).toEqual([0, 562, 1055, 1781])
+    // job-b and job-c, due at 1500 on their own schedule, queue behind it, and the pace keeps
+    // growing: job-b at 2378 (1.38/s), job-c at 2895 (1.68/s), job-b's third look, due at 2878,
+    // at 3357 (1.93/s), and so on.
+    expect(times('job-b')).toEqual([0, 2378, 3357])
+    expect(times('job-c')).toEqual([0, 2895, 3778])
   })
 
   it('retries a poll the client aborted at its per-request timeout (AbortError)', async () => {
