@@ -26,19 +26,22 @@ export interface CommonInputs {
   ignored: Input[]
 }
 
-/** The inputs files and images share; `unit` names what max-concurrency counts. */
-export function commonInputs(
-  read: InputReader,
-  env: NodeJS.ProcessEnv,
-  unit: string
-): Omit<CommonInputs, 'ignored'> {
+/** What every mode reads besides the profile's name: where, how long, how many at once. */
+export type StepInputs = Omit<CommonInputs, 'profileName' | 'ignored'>
+
+const PROFILE_NAME_ACCEPTED =
+  '2 to 64 characters from A-Z, a-z, 0-9 and _ (the name of a Signer signing profile)'
+
+/** `profile-name`: required to sign; verifying and revoking may do without it. */
+export function profileNameInput(read: InputReader): string | undefined {
+  return optional(read, Input.ProfileName, value =>
+    matching(Input.ProfileName, value, PROFILE_NAME, PROFILE_NAME_ACCEPTED)
+  )
+}
+
+/** The inputs every mode shares; `unit` names what max-concurrency counts. */
+export function stepInputs(read: InputReader, env: NodeJS.ProcessEnv, unit: string): StepInputs {
   return {
-    profileName: matching(
-      Input.ProfileName,
-      required(read, Input.ProfileName),
-      PROFILE_NAME,
-      '2 to 64 characters from A-Z, a-z, 0-9 and _ (the name of a Signer signing profile)'
-    ),
     profileOwner: optional(read, Input.ProfileOwner, value =>
       matching(Input.ProfileOwner, value, ACCOUNT_ID, 'a 12-digit AWS account ID')
     ),
@@ -50,5 +53,22 @@ export function commonInputs(
       integer(read, Input.MaxConcurrency, LIMITS.maxConcurrency, unit) ?? DEFAULTS.maxConcurrency,
     summary: boolean(read, Input.Summary, true),
     workspace: resolveWorkspace(env)
+  }
+}
+
+/** The inputs files and images share; `unit` names what max-concurrency counts. */
+export function commonInputs(
+  read: InputReader,
+  env: NodeJS.ProcessEnv,
+  unit: string
+): Omit<CommonInputs, 'ignored'> {
+  return {
+    profileName: matching(
+      Input.ProfileName,
+      required(read, Input.ProfileName),
+      PROFILE_NAME,
+      PROFILE_NAME_ACCEPTED
+    ),
+    ...stepInputs(read, env, unit)
   }
 }

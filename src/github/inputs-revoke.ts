@@ -1,18 +1,8 @@
 import { InputError } from '../errors.js'
 import { parseSigningJobArn } from '../aws/signer-arns.js'
-import { DEFAULTS, Input, LIMITS, type InputReader } from './input-names.js'
-import {
-  ACCOUNT_ID,
-  PROFILE_NAME,
-  boolean,
-  given,
-  integer,
-  lines,
-  matching,
-  optional,
-  region,
-  resolveWorkspace
-} from './input-values.js'
+import { Input, LIMITS, type InputReader } from './input-names.js'
+import { profileNameInput, stepInputs } from './inputs-common.js'
+import { ACCOUNT_ID, boolean, given, lines, optional } from './input-values.js'
 import { JOB_ID, type RecordedJob } from './signing-record.js'
 
 /** `mode: revoke`: the signatures of signing jobs, and optionally their profile version. */
@@ -119,26 +109,8 @@ export function revokeInputs(
     reason: reason(read(Input.Reason)),
     revokeProfileVersion,
     effectiveTime,
-    profileName: optional(read, Input.ProfileName, value =>
-      matching(
-        Input.ProfileName,
-        value,
-        PROFILE_NAME,
-        '2 to 64 characters from A-Z, a-z, 0-9 and _ (the name of a Signer signing profile)'
-      )
-    ),
-    profileOwner: optional(read, Input.ProfileOwner, value =>
-      matching(Input.ProfileOwner, value, ACCOUNT_ID, 'a 12-digit AWS account ID')
-    ),
-    region: region(read, env),
-    timeoutSeconds:
-      integer(read, Input.TimeoutSeconds, LIMITS.timeoutSeconds, 'seconds') ??
-      DEFAULTS.timeoutSeconds,
-    maxConcurrency:
-      integer(read, Input.MaxConcurrency, LIMITS.maxConcurrency, 'jobs at once') ??
-      DEFAULTS.maxConcurrency,
-    summary: boolean(read, Input.Summary, true),
-    workspace: resolveWorkspace(env),
+    profileName: profileNameInput(read),
+    ...stepInputs(read, env, 'jobs at once'),
     ignored: given(read, IGNORED_WITH_REVOKE)
   }
 }

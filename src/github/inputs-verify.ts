@@ -9,19 +9,9 @@ import {
   type ImageReference
 } from '../registry/image-reference.js'
 import { REVOKE_ONLY } from './inputs-revoke.js'
-import { DEFAULTS, Input, LIMITS, type InputReader } from './input-names.js'
-import {
-  ACCOUNT_ID,
-  PROFILE_NAME,
-  boolean,
-  given,
-  integer,
-  lines,
-  matching,
-  optional,
-  region,
-  resolveWorkspace
-} from './input-values.js'
+import { DEFAULTS, Input, type InputReader } from './input-names.js'
+import { profileNameInput, stepInputs } from './inputs-common.js'
+import { ACCOUNT_ID, given, lines, matching, optional } from './input-values.js'
 
 /** What a verifying step reads, whether it verifies files or container images. */
 interface VerifyCommonInputs {
@@ -116,14 +106,7 @@ function verifyCommon(
   env: NodeJS.ProcessEnv,
   unit: string
 ): Omit<VerifyCommonInputs, 'ignored'> {
-  const profileName = optional(read, Input.ProfileName, value =>
-    matching(
-      Input.ProfileName,
-      value,
-      PROFILE_NAME,
-      '2 to 64 characters from A-Z, a-z, 0-9 and _ (the name of a Signer signing profile)'
-    )
-  )
+  const profileName = profileNameInput(read)
   const trustedProfiles = optional(read, Input.TrustedProfiles, trustedProfileArns)
   if (!profileName && !trustedProfiles) {
     throw new InputError(
@@ -134,17 +117,7 @@ function verifyCommon(
   return {
     mode: 'verify',
     profileName,
-    profileOwner: optional(read, Input.ProfileOwner, value =>
-      matching(Input.ProfileOwner, value, ACCOUNT_ID, 'a 12-digit AWS account ID')
-    ),
-    region: region(read, env),
-    timeoutSeconds:
-      integer(read, Input.TimeoutSeconds, LIMITS.timeoutSeconds, 'seconds') ??
-      DEFAULTS.timeoutSeconds,
-    maxConcurrency:
-      integer(read, Input.MaxConcurrency, LIMITS.maxConcurrency, unit) ?? DEFAULTS.maxConcurrency,
-    summary: boolean(read, Input.Summary, true),
-    workspace: resolveWorkspace(env),
+    ...stepInputs(read, env, unit),
     trustedProfiles
   }
 }
