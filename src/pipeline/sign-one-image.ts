@@ -222,7 +222,8 @@ async function signManifest(
     })
     await Promise.all([
       client.pushBlob(repository, EMPTY_BLOB, MediaType.ociEmpty),
-      client.pushBlob(repository, signed.envelope, MediaType.joseJson)
+      // Made just now by SignPayload: no registry has it yet.
+      client.pushBlob(repository, signed.envelope, MediaType.joseJson, { fresh: true })
     ])
     const pushed = await client.putManifest(
       repository,

@@ -94,6 +94,8 @@ export class RegistryClient {
   private readonly auth: RegistryAuth
   private readonly rate: RequestRate
   private readonly silenceMs: number
+  /** Blobs pushed or found by this client, by repository and digest: asked for once a step. */
+  private readonly blobsPresent = new Map<string, Promise<void>>()
 
   constructor(private readonly options: RegistryClientOptions) {
     this.registry = options.registry
@@ -201,14 +203,40 @@ export class RegistryClient {
   /**
    * Pushes a blob unless the registry has it: HEAD, then POST and a monolithic PUT with
    * `?digest=`. The pair is retried as one, since a failed PUT may have used up its session.
+   * A blob this client pushed or found once (the empty config every signature shares) is not
+   * asked for again, and bytes made just now (`fresh`: an envelope) skip the HEAD.
    */
-  async pushBlob(repository: string, bytes: Uint8Array, mediaType: string): Promise<Descriptor> {
+  async pushBlob(
+    repository: string,
+    bytes: Uint8Array,
+    mediaType: string,
+    options: { fresh?: boolean } = {}
+  ): Promise<Descriptor> {
     const digest = sha256Digest(bytes)
-    const descriptor = { mediaType, digest, size: bytes.length }
+    const key = `${repository}@${digest}`
+    let pushed = this.blobsPresent.get(key)
+    if (!pushed) {
+      pushed = this.pushBlobOnce(repository, bytes, digest, options.fresh ?? false)
+      this.blobsPresent.set(key, pushed)
+      // A failed push is not remembered: the next image's push of the same blob tries again.
+      pushed.catch(() => this.blobsPresent.delete(key))
+    }
+    await pushed
+    return { mediaType, digest, size: bytes.length }
+  }
+
+  private async pushBlobOnce(
+    repository: string,
+    bytes: Uint8Array,
+    digest: string,
+    fresh: boolean
+  ): Promise<void> {
     const context = this.context(repository, `pushing the blob ${digest}`)
-    const blobUrl = new URL(`/v2/${repository}/blobs/${digest}`, this.origin)
-    const present = await this.send(context, 'HEAD', blobUrl, [200, 404])
-    if (present.status === 200) return descriptor
+    if (!fresh) {
+      const blobUrl = new URL(`/v2/${repository}/blobs/${digest}`, this.origin)
+      const present = await this.send(context, 'HEAD', blobUrl, [200, 404])
+      if (present.status === 200) return
+    }
     const deadline = this.deadline({})
     await retrying(this.policy(deadline, MAX_ATTEMPTS), async () => {
       const once = { attempts: 1, deadline }
@@ -235,7 +263,6 @@ export class RegistryClient {
         throw protocolError(context, `the registry stored the blob as ${named}; refused`)
       }
     })
-    return descriptor
   }
 
   /** Puts a manifest under a tag or its own digest; the registry's digest is checked. */

@@ -205,9 +205,46 @@ describe('pushBlob and putManifest', () => {
     const bytes = Buffer.from(`blob ${Date.now()}`)
     const pushed = await registry.pushBlob(REPOSITORY, bytes, 'application/jose+json')
     expect(pushed).toMatchObject({ mediaType: 'application/jose+json', size: bytes.length })
-    await registry.pushBlob(REPOSITORY, bytes, 'application/jose+json')
+    await client().pushBlob(REPOSITORY, bytes, 'application/jose+json')
     expect(standIn.requests.map(r => r.method)).toEqual(['HEAD', 'POST', 'PUT', 'HEAD'])
     expect(standIn.requests[2]!.path).toContain(`?digest=${encodeURIComponent(pushed.digest)}`)
+  })
+
+  it('asks for a blob it pushed or found once no more, even when several images push it at once', async () => {
+    const registry = client()
+    const bytes = Buffer.from(`shared ${Date.now()}`)
+    await Promise.all(
+      Array.from({ length: 4 }, () => registry.pushBlob(REPOSITORY, bytes, 'application/json'))
+    )
+    await registry.pushBlob(REPOSITORY, bytes, 'application/json')
+    expect(standIn.requests.map(r => r.method)).toEqual(['HEAD', 'POST', 'PUT'])
+    // Another repository is another blob.
+    await registry.pushBlob('acme/other', bytes, 'application/json')
+    expect(standIn.requests.map(r => r.method)).toEqual([
+      'HEAD',
+      'POST',
+      'PUT',
+      'HEAD',
+      'POST',
+      'PUT'
+    ])
+  })
+
+  it('pushes fresh bytes (an envelope made just now) without asking whether the registry has them', async () => {
+    const bytes = Buffer.from(`envelope ${Date.now()}`)
+    await client().pushBlob(REPOSITORY, bytes, 'application/jose+json', { fresh: true })
+    expect(standIn.requests.map(r => r.method)).toEqual(['POST', 'PUT'])
+  })
+
+  it('pushes a blob again after a push that failed', async () => {
+    // A budget shorter than the first back-off: the failed POST ends the push.
+    const registry = client(ANONYMOUS, { budgetMs: 200 })
+    const bytes = Buffer.from(`retry ${Date.now()}`)
+    standIn.failNext(1, 'internal-error', { method: 'POST' })
+    await expect(registry.pushBlob(REPOSITORY, bytes, 'application/json')).rejects.toThrow()
+    standIn.requests.length = 0
+    await registry.pushBlob(REPOSITORY, bytes, 'application/json')
+    expect(standIn.requests.map(r => r.method)).toEqual(['HEAD', 'POST', 'PUT'])
   })
 
   it('puts a manifest with a subject and reports the OCI-Subject the registry answered', async () => {
