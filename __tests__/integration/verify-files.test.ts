@@ -2,8 +2,8 @@
  * `mode: verify` for files as the runner runs the action: files signed by the action and uploaded
  * as an artifact with their signing record (a build job), then downloaded and checked by it
  * against the record, Signer's jobs and the signed objects in S3 (a deploy job); a modified file,
- * an unrecorded one, a revoked job and a replaced signed object each fail with the check that
- * caught them.
+ * an unrecorded one, a revoked job or profile version and a replaced signed object each fail with
+ * the check that caught them.
  */
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
@@ -11,7 +11,12 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { PutObjectCommand } from '@aws-sdk/client-s3'
-import { RevokeSignatureCommand, SignerClient } from '@aws-sdk/client-signer'
+import {
+  GetSigningProfileCommand,
+  RevokeSignatureCommand,
+  RevokeSigningProfileCommand,
+  SignerClient
+} from '@aws-sdk/client-signer'
 import { MOTO_ACCOUNT } from '../rig/moto.js'
 import { DESTINATION_BUCKET, PROFILE, runSigning, startRig, type Rig } from '../rig/rig.js'
 import { startResultsService, type ResultsService } from '../rig/results-service.js'
@@ -175,6 +180,49 @@ describe('verifying files the action signed', () => {
     expect(run.errors).toEqual([
       "Input 'signing-results': 'not-a-record.json' is neither a signing record (an object with 'schemaVersion') nor a signing step's results (an array): give the <artifact-name>.signing.json that a signing step wrote, or its results-file."
     ])
+  })
+
+  it("refuses a file whose profile version was revoked from before its job: 'revoked'", async () => {
+    // A profile of its own: a revoked profile stays revoked for every later test.
+    const profile = 'verify_profile_revoked'
+    rig.signer.addProfile({ name: profile, platformId: 'AWSLambda-SHA384-ECDSA' })
+    const own = workspaceWith({ 'build/own.zip': zipBytes(9) })
+    const signing = await runSigning(rig, own, { path: 'build/own.zip', 'profile-name': profile })
+    expect(signing.errors).toEqual([])
+    const signed = JSON.parse(
+      signing.runnerTemp[signing.outputs['results-file']!]!.toString()
+    ) as typeof signingResults
+    writeFileSync(path.join(own, 'results.json'), JSON.stringify(signed))
+    const verify = () =>
+      runVerify(
+        { path: 'signed/own.zip', 'profile-name': profile, 'signing-results': 'results.json' },
+        own
+      )
+    expect((await verify()).exitCode).toBe(0)
+
+    const signer = new SignerClient({
+      endpoint: rig.signer.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' }
+    })
+    const current = await signer.send(new GetSigningProfileCommand({ profileName: profile }))
+    await signer.send(
+      new RevokeSigningProfileCommand({
+        profileName: profile,
+        profileVersion: current.profileVersion!,
+        reason: 'key compromised',
+        effectiveTime: new Date(Date.now() - 60 * 60 * 1000)
+      })
+    )
+    signer.destroy()
+    const run = await verify()
+    expect(run.exitCode).toBe(1)
+    expect(resultsOf(run)[0]).toMatchObject({
+      check: 'revoked',
+      reason: expect.stringContaining(
+        `signing profile version ${current.profileVersion} of '${profile}' is revoked for signatures from`
+      )
+    })
   })
 
   // Last: it revokes every job of the record.
