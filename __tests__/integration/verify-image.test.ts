@@ -157,6 +157,31 @@ describe('verifying an image the action signed', () => {
     )
   })
 
+  it("refuses a signature once it has expired: valid before, 'expired' after", async () => {
+    // Signed with an expiry 8 s after its signing time (whole seconds, as AWS writes it): time
+    // for the signing step and one verification on a loaded runner, then it lapses.
+    let expiry = new Date(0)
+    rig.signer.faults.envelope = draft => {
+      expiry = new Date(Math.floor(Date.now() / 1000) * 1000 + 8000)
+      draft.protectedHeader['io.cncf.notary.expiry'] = expiry.toISOString().replace('.000Z', 'Z')
+      return draft
+    }
+    const image = await pushTestImage(standIn.endpoint, 'acme/expiring', { seed: 'expiring' })
+    const reference = `${standIn.host}/acme/expiring@${image.digest}`
+    try {
+      expect((await runImageSigning(rig, { image: reference })).exitCode).toBe(0)
+    } finally {
+      rig.signer.faults.envelope = null
+    }
+    expect((await runVerify({ image: reference })).exitCode).toBe(0)
+    expect(Date.now()).toBeLessThan(expiry.getTime())
+    await new Promise(resolve => setTimeout(resolve, expiry.getTime() + 500 - Date.now()))
+
+    const run = await runVerify({ image: reference })
+    expect(run.exitCode).toBe(1)
+    expect(resultsOf(run)[0]?.signatures.map(s => s.check)).toEqual(['expired'])
+  }, 60_000)
+
   it('refuses a signature revoked since: valid before, revoked after', async () => {
     const image = await pushTestImage(standIn.endpoint, 'acme/revoked', { seed: 'revoked' })
     const reference = `${standIn.host}/acme/revoked@${image.digest}`
