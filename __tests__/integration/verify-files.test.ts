@@ -182,6 +182,30 @@ describe('verifying files the action signed', () => {
     ])
   })
 
+  it("refuses a file whose signature has expired since: valid before, 'expired' after", async () => {
+    const own = workspaceWith({ 'build/lapsing.zip': zipBytes(11) })
+    const signing = await runSigning(rig, own, { path: 'build/lapsing.zip' })
+    expect(signing.errors).toEqual([])
+    writeFileSync(
+      path.join(own, 'results.json'),
+      signing.runnerTemp[signing.outputs['results-file']!]!.toString()
+    )
+    const verify = () =>
+      runVerify({ path: 'signed/lapsing.zip', 'signing-results': 'results.json' }, own)
+    expect((await verify()).exitCode).toBe(0)
+
+    // Time passes past the signature's validity: the service now reports an expiry gone by.
+    const job = rig.signer.jobs.find(candidate => candidate.jobId === signing.outputs['job-id'])!
+    const lapsed = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000)
+    ;(job as { signatureExpiresAt?: Date }).signatureExpiresAt = lapsed
+    const run = await verify()
+    expect(run.exitCode).toBe(1)
+    expect(resultsOf(run)[0]).toMatchObject({
+      check: 'expired',
+      reason: expect.stringContaining(`expired at ${lapsed.toISOString()}`)
+    })
+  })
+
   it("refuses a file whose profile version was revoked from before its job: 'revoked'", async () => {
     // A profile of its own: a revoked profile stays revoked for every later test.
     const profile = 'verify_profile_revoked'
