@@ -170,6 +170,18 @@ describe('verifying files the action signed', () => {
     })
   })
 
+  it("fails a file signed by a profile that trusted-profiles does not name, naming 'trustedProfile'", async () => {
+    const other = `arn:aws:signer:us-east-1:${MOTO_ACCOUNT}:/signing-profiles/someone_elses_profile`
+    const run = await runVerify({ path: 'signed/function.zip', 'trusted-profiles': other })
+    expect(run.exitCode).toBe(1)
+    expect(resultsOf(run)[0]).toMatchObject({ check: 'trustedProfile' })
+    // The profile that did sign, named by its ARN, is trusted: every version of it.
+    const signer = `arn:aws:signer:us-east-1:${MOTO_ACCOUNT}:/signing-profiles/${PROFILE}`
+    const trusted = await runVerify({ path: 'signed/function.zip', 'trusted-profiles': signer })
+    expect(trusted.errors).toEqual([])
+    expect(trusted.exitCode).toBe(0)
+  })
+
   it('refuses signing-results that is not a record, naming the input', async () => {
     writeFileSync(path.join(workspace, 'not-a-record.json'), '{"results": []}')
     const run = await runVerify({
