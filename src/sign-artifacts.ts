@@ -5,6 +5,7 @@ import { checkSizes, preflight, type PreflightFindings } from './aws/preflight.j
 import { errorMessage } from './errors.js'
 import {
   defaultArtifactName,
+  refuseOverwritingSigned,
   uploadSignedArtifact,
   type UploadedArtifact
 } from './github/artifact.js'
@@ -137,6 +138,7 @@ async function handOver(
           // Written once the files are attached, so that it holds their asset URLs.
           async () => {
             const file = path.join(inputs.outputDir, signingRecordName(name))
+            refuseOverwritingSigned(file, signed, inputs.workspace)
             await writeSigningRecord(file, record())
             return [{ file, name: signingRecordName(name) }]
           }

@@ -4,6 +4,8 @@ import { ActionError, errorMessage } from '../errors.js'
 import { Input } from './inputs.js'
 import type { RunContext } from './run-context.js'
 import type { FileResult } from '../pipeline/sign-one-file.js'
+import { isSameOnDisk } from '../pipeline/paths.js'
+import { singleLine } from '../safe-text.js'
 import { writeNotFollowing } from './checksums.js'
 import { signingRecordName, writeSigningRecord, type SigningRecord } from './signing-record.js'
 
@@ -45,8 +47,10 @@ export async function uploadSignedArtifact(
   const { DefaultArtifactClient } = await import('@actions/artifact')
   try {
     const checksumsFile = path.join(options.outputDir, `${name}.sha256`)
-    await writeNotFollowing(checksumsFile, options.checksums)
     const recordFile = path.join(options.outputDir, signingRecordName(name))
+    refuseOverwritingSigned(checksumsFile, signed, options.workspace)
+    refuseOverwritingSigned(recordFile, signed, options.workspace)
+    await writeNotFollowing(checksumsFile, options.checksums)
     await writeSigningRecord(recordFile, options.signingRecord)
     const { id } = await new DefaultArtifactClient().uploadArtifact(
       name,
@@ -73,5 +77,24 @@ export async function uploadSignedArtifact(
       )
     }
     throw new ActionError(`Uploading the signed files as artifact '${name}' failed: ${message}`)
+  }
+}
+
+/**
+ * A file the step writes beside the signed files in output-dir (the checksums, the signing
+ * record) never replaces one of them: a signed file may bear that name.
+ */
+export function refuseOverwritingSigned(
+  file: string,
+  signed: FileResult[],
+  workspace: string
+): void {
+  const overwritten = signed.find(result =>
+    isSameOnDisk(path.join(workspace, result.signedPath), file)
+  )
+  if (overwritten) {
+    throw new ActionError(
+      `${singleLine(path.relative(workspace, file))} would replace the signed file ${singleLine(overwritten.signedPath)}: give ${Input.ArtifactName} a name that no signed file has.`
+    )
   }
 }

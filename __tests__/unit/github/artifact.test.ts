@@ -128,6 +128,21 @@ describe('uploadSignedArtifact', () => {
     expect(JSON.parse(readFileSync(record, 'utf8'))).toEqual(RECORD)
   })
 
+  it.each(['.sha256', '.signing.json'])(
+    'never replaces a signed file that bears the name of the artifact%s',
+    async suffix => {
+      const named = result(`signed/release${suffix}`, 'c'.repeat(64))
+      writeFileSync(path.join(workspace, named.signedPath), 'signed bytes')
+      await expect(
+        uploadSignedArtifact([A, named], { ...options, name: 'release' })
+      ).rejects.toThrow(
+        `would replace the signed file signed/release${suffix}: give artifact-name a name that no signed file has.`
+      )
+      expect(readFileSync(path.join(workspace, named.signedPath), 'utf8')).toBe('signed bytes')
+      expect(uploadArtifact).not.toHaveBeenCalled()
+    }
+  )
+
   it('never writes the checksums through a symbolic link planted at their path', async () => {
     const target = path.join(workspace, 'elsewhere.txt')
     writeFileSync(target, 'keep')
