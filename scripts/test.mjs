@@ -1,20 +1,27 @@
-// `npm test`: bundles src/ into dist/, then runs jest on the project's Node (.node-version).
-// The integration tests run dist/index.js as the runner does, so the bundle comes first: they
-// then test what src/ says, and dist/ is left ready to commit. A staleness check instead would
-// cost a bundle too (comparing contents) or guess from timestamps, which a clone sets arbitrarily.
+// `npm test`: bundles src/ into dist/ unless dist/ is already its bundle, then runs jest on the
+// project's Node (.node-version). The integration tests run dist/index.js as the runner does, so
+// the bundle comes first: they then test what src/ says, and dist/ is left ready to commit.
+// Whether dist/ is current is read from the digest of the bundle's inputs that `npm run bundle`
+// writes to dist/bundle-inputs.sha256 (scripts/bundle-inputs.mjs), not from timestamps, which a
+// clone sets arbitrarily: a fresh clone, or a second run without changes, skips the ~50 s bundle.
 //
-//   node scripts/test.mjs [--no-bundle] [jest arguments]
+//   node scripts/test.mjs [--bundle | --no-bundle] [jest arguments]
 //
-// --no-bundle runs against dist/ as it is: for the unit tests, and for .ci/run, which has just
-// checked that dist/ is the bundle of src/.
+// --bundle bundles whatever the digest says (after changing node_modules by hand, say);
+// --no-bundle runs against dist/ as it is (for the unit tests).
 import { spawnSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 import path from 'node:path'
+import { distIsBundleOfSources } from './bundle-inputs.mjs'
 import { projectNode } from './project-node.mjs'
 
 const args = process.argv.slice(2)
-const bundle = !args.includes('--no-bundle')
-const jestArgs = args.filter(arg => arg !== '--no-bundle')
+const jestArgs = args.filter(arg => arg !== '--no-bundle' && arg !== '--bundle')
+const bundle =
+  args.includes('--bundle') || (!args.includes('--no-bundle') && !distIsBundleOfSources())
+if (!bundle && !args.includes('--no-bundle')) {
+  console.log('dist/ is the bundle of src/ as it is (dist/bundle-inputs.sha256): not rebuilt.')
+}
 
 let node
 try {

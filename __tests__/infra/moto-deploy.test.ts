@@ -30,7 +30,7 @@ import {
   rolePolicyDocument,
   type StackValues
 } from '../../scripts/iam-policy.js'
-import { MOTO_ACCOUNT, motoClient, startMoto, type MotoServer } from '../rig/moto.js'
+import { MOTO_ACCOUNT, motoClient, motoServer, type MotoServer } from '../rig/moto.js'
 import {
   MOTO_RESOURCE_TYPES,
   awsCli,
@@ -85,7 +85,7 @@ describe(`${TEMPLATE_FILE} in moto's CloudFormation`, () => {
   const aws = (...args: string[]) => awsCli(moto.endpoint, args)
 
   beforeAll(async () => {
-    moto = await startMoto()
+    moto = await motoServer()
     s3 = motoClient(moto.endpoint)
     directory = mkdtempSync(path.join(tmpdir(), 'signer-setup-'))
     templateFile = path.join(directory, 'signer-setup.json')

@@ -1,53 +1,15 @@
+import { execFile } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { describe, expect, it } from '@jest/globals'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 
-// What `npm run bundle` wrote (npm test bundles first). BUNDLE_DIR and BUNDLE_STATS check a
-// bundle built elsewhere.
-const DIST = path.resolve(process.env.BUNDLE_DIR ?? 'dist')
-const STATS = path.resolve(process.env.BUNDLE_STATS ?? 'build/ncc-stats.json')
+const DIST = path.resolve('dist')
+const CHECK_BUNDLE = path.resolve('scripts/check-bundle.mjs')
 
-interface StatsModule {
-  name?: string
-  chunks?: (number | string)[]
-  /** The modules webpack concatenated into this one. */
-  modules?: StatsModule[]
-}
-interface Stats {
-  chunks: { id: number | string; files: string[] }[]
-  modules: StatsModule[]
-}
-
-const stats = JSON.parse(readFileSync(STATS, 'utf8')) as Stats
-const mainChunk = stats.chunks.find(chunk => chunk.files.includes('index.js'))?.id
-
-/** Every module of the bundle (concatenated ones too) and the chunks it is in. */
-function modules(): { name: string; chunks: (number | string)[] }[] {
-  const all: { name: string; chunks: (number | string)[] }[] = []
-  const collect = (list: StatsModule[] | undefined, chunks: (number | string)[]) => {
-    for (const module of list ?? []) {
-      const own = module.chunks?.length ? module.chunks : chunks
-      all.push({ name: module.name ?? '', chunks: own })
-      collect(module.modules, own)
-    }
-  }
-  collect(stats.modules, [])
-  return all.filter(module => module.chunks.length > 0)
-}
-
-describe('the bundle keeps what the action never runs off its start', () => {
-  it('has a main chunk', () => {
-    expect(mainChunk).toBeDefined()
-  })
-
-  it("leaves @actions/core's OIDC client and its HTTP client out of the main chunk", () => {
-    const started = modules().filter(module => module.chunks.includes(mainChunk as number))
-    const unwanted =
-      /node_modules\/(@actions\/core\/lib\/oidc-utils|@actions\/http-client|undici|tunnel)\//
-    expect(started.filter(module => unwanted.test(module.name)).map(m => m.name)).toEqual([])
-    expect(started.some(module => /@actions\/core\/lib\/core\.js/.test(module.name))).toBe(true)
-  })
-
+describe('dist/ starts without the OIDC client', () => {
   it('imports the stand-in, dist/oidc-utils.js, which refuses to get a token', async () => {
     expect(readFileSync(path.join(DIST, 'index.js'), 'utf8')).toMatch(/from\s*"\.\/oidc-utils\.js"/)
     const file = path.join(DIST, 'oidc-utils.js')
@@ -55,10 +17,77 @@ describe('the bundle keeps what the action never runs off its start', () => {
     const { OidcClient } = (await import(file)) as typeof import('../../src/shims/oidc-utils.js')
     await expect(OidcClient.getIDToken()).rejects.toThrow('not available')
   })
+})
 
-  it('takes the AWS SDK from its ES modules, so that webpack drops what is unused', () => {
-    const sdk = modules().filter(module => /node_modules\/@(aws-sdk|smithy)\//.test(module.name))
-    expect(sdk.length).toBeGreaterThan(100)
-    expect(sdk.filter(module => module.name.includes('/dist-cjs/')).map(m => m.name)).toEqual([])
+// `npm run bundle` runs scripts/check-bundle.mjs on ncc's stats of the bundle it made: these
+// feed it stats of good and bad shapes.
+describe("the bundle's shape check", () => {
+  let dir: string
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'check-bundle-'))
+  })
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  const sdkModules = (build: string) =>
+    Array.from({ length: 120 }, (_, i) => ({
+      name: `./node_modules/@aws-sdk/client-s3/${build}/commands/Command${i}.js`
+    }))
+  /** A main chunk (0) and a lazily loaded one (1), as ncc's stats list them. */
+  const stats = (main: { name: string }[], lazy: { name: string }[] = []) => ({
+    chunks: [
+      { id: 0, files: ['index.js'] },
+      { id: 1, files: ['1.index.js'] }
+    ],
+    modules: [
+      { name: './src/index.ts + 300 modules', chunks: [0], modules: main },
+      { name: './node_modules/@actions/core/lib/oidc-utils.js', chunks: [1], modules: lazy }
+    ]
+  })
+  const core = { name: './node_modules/@actions/core/lib/core.js' }
+
+  async function check(statsJson: unknown): Promise<{ code: number; stderr: string }> {
+    const file = path.join(dir, `stats-${Math.random().toString(36).slice(2)}.json`)
+    await writeFile(file, JSON.stringify(statsJson))
+    try {
+      await promisify(execFile)(process.execPath, [CHECK_BUNDLE, file])
+      return { code: 0, stderr: '' }
+    } catch (error) {
+      const { code, stderr } = error as { code: number; stderr: string }
+      return { code, stderr }
+    }
+  }
+
+  it('passes the shape the bundle has: the OIDC client lazily, the SDK from dist-es', async () => {
+    const undici = { name: './node_modules/undici/lib/fetch/index.js' }
+    expect(await check(stats([core, ...sdkModules('dist-es')], [undici]))).toEqual({
+      code: 0,
+      stderr: ''
+    })
+  })
+
+  it.each([
+    ['undici', './node_modules/undici/lib/fetch/index.js'],
+    ['@actions/http-client', './node_modules/@actions/http-client/lib/index.js'],
+    ['tunnel', './node_modules/tunnel/lib/tunnel.js'],
+    ['the OIDC client', './node_modules/@actions/core/lib/oidc-utils.js']
+  ])('fails when %s is in the main chunk', async (_, name) => {
+    const result = await check(stats([core, { name }, ...sdkModules('dist-es')]))
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain(`the main chunk holds ${name}`)
+  })
+
+  it("fails when the AWS SDK's CommonJS build is bundled", async () => {
+    const result = await check(stats([core, ...sdkModules('dist-cjs')]))
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain("the AWS SDK's CommonJS build is bundled")
+  })
+
+  it('fails when the main chunk lacks @actions/core or no chunk holds index.js', async () => {
+    expect((await check(stats(sdkModules('dist-es')))).stderr).toContain(
+      'the main chunk does not hold @actions/core'
+    )
+    expect((await check({ chunks: [], modules: [] })).stderr).toContain('no chunk holds index.js')
   })
 })

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
-import { startMoto, type MotoServer } from './moto.js'
+import { motoServer, type MotoServer } from './moto.js'
 import { startRegistryStandIn, type RegistryStandIn } from './registry-stand-in.js'
 import { rejectionOf } from '../unit/helpers.js'
 
@@ -23,7 +23,7 @@ let standIn: RegistryStandIn
 const saved: Partial<Record<(typeof SAVED)[number], string>> = {}
 
 beforeAll(async () => {
-  moto = await startMoto()
+  moto = await motoServer()
   standIn = await startRegistryStandIn({ auth: 'ecr', motoEndpoint: moto.endpoint })
   for (const name of SAVED) saved[name] = process.env[name]
   process.env.AWS_ENDPOINT_URL_ECR = moto.endpoint

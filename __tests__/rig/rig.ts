@@ -5,7 +5,7 @@ import {
   PutBucketVersioningCommand,
   type S3Client
 } from '@aws-sdk/client-s3'
-import { motoClient, startMoto, type MotoServer } from './moto.js'
+import { motoClient, motoServer, type MotoServer } from './moto.js'
 import { runAction, type ActionRun, type RunActionOptions } from './run-action.js'
 import { startS3FaultProxy, type S3FaultProxy } from './s3-fault-proxy.js'
 import {
@@ -38,7 +38,7 @@ export async function startRig(
 ): Promise<Rig> {
   // The rig's own SDK clients run on this machine's Node 20; the action runs on node24.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
-  const moto = await startMoto()
+  const moto = await motoServer()
   const s3 = motoClient(moto.endpoint, { region: REGION })
   let signer: SignerService | undefined
   let proxy: S3FaultProxy | undefined

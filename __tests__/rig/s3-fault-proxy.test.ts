@@ -9,7 +9,7 @@ import {
 import { randomBytes } from 'node:crypto'
 import { createServer, request, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { motoClient, startMoto, type MotoServer } from './moto.js'
+import { motoClient, motoServer, type MotoServer } from './moto.js'
 import { startS3FaultProxy, type S3FaultProxy } from './s3-fault-proxy.js'
 
 const BUCKET = 'fault-proxy-test'
@@ -30,7 +30,7 @@ describe('S3 fault proxy in front of moto', () => {
   const statusesAfter = (mark: number) => proxy.requests.slice(mark).map(r => r.status)
 
   beforeAll(async () => {
-    moto = await startMoto()
+    moto = await motoServer()
     proxy = await startS3FaultProxy(moto.endpoint)
     await s3().send(new CreateBucketCommand({ Bucket: BUCKET }))
   })
@@ -177,7 +177,7 @@ describe('S3 fault proxy: faults after the headers', () => {
   }
 
   beforeAll(async () => {
-    moto = await startMoto()
+    moto = await motoServer()
     proxy = await startS3FaultProxy(moto.endpoint)
     await motoClient(proxy.endpoint).send(new CreateBucketCommand({ Bucket: BUCKET }))
     await motoClient(proxy.endpoint).send(

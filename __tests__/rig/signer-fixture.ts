@@ -14,7 +14,7 @@ import {
   StartSigningJobCommand,
   type StartSigningJobCommandInput
 } from '@aws-sdk/client-signer'
-import { motoClient, startMoto, type MotoServer } from './moto.js'
+import { motoClient, motoServer, type MotoServer } from './moto.js'
 import { startSignerService, type SignerService } from './signer-service.js'
 
 /**
@@ -41,7 +41,7 @@ export let signer: SignerClient
 /** Starts the servers before the file's tests, resets the service after each, stops all after. */
 export function useLocalSigner(): void {
   beforeAll(async () => {
-    moto = await startMoto()
+    moto = await motoServer()
     s3 = motoClient(moto.endpoint)
     for (const bucket of [SOURCE, UNVERSIONED, DESTINATION]) {
       await s3.send(new CreateBucketCommand({ Bucket: bucket }))

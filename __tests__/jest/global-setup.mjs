@@ -1,5 +1,5 @@
 // Jest's globalSetup: every test's temporary files go into one directory that the run removes at
-// its end (temp-dir-teardown.mjs), so the system's temp directory is left as it was found, even by
+// its end (global-teardown.mjs), so the system's temp directory is left as it was found, even by
 // a test that fails halfway. os.tmpdir() reads TMPDIR (TEMP, then TMP, on Windows); the test
 // workers, started after this, and the servers they spawn inherit it.
 import { mkdtempSync } from 'node:fs'
