@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { existsSync, readFileSync } from 'node:fs'
+import { createServer } from 'node:http'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { closeServer, listenOnLoopback } from './net.js'
 import {
   REPO_ROOT,
   WINDOWS_ESSENTIALS,
@@ -120,6 +122,30 @@ describe('runAction', () => {
     const env = JSON.parse(run.outputs.env ?? '{}') as Record<string, string>
     expect(env).toMatchObject({ INPUT_WAIT: 'true', INPUT_TIMEOUT: '1.50', INPUT_MODE: '' })
     expect(env).not.toHaveProperty('INPUT_PROFILE-NAME')
+  })
+
+  it('sends connections to a name in `hosts` to its loopback port, the name kept in the request', async () => {
+    const server = createServer((req, res) => res.end(`${req.method} ${req.headers.host}`))
+    const endpoint = await listenOnLoopback(server)
+    const fetcher = join(dir, 'fetch.mjs')
+    await writeFile(
+      fetcher,
+      `const answer = await fetch('http://registry.example.test:8080/v2/')\n` +
+        `process.stdout.write(await answer.text())\n`
+    )
+    try {
+      const run = await runAction({
+        entry: fetcher,
+        workspace,
+        inputs: {},
+        hosts: { 'Registry.Example.Test': new URL(endpoint).host }
+      })
+
+      expect(run.stderr).toBe('')
+      expect(run.stdout).toBe('GET registry.example.test:8080')
+    } finally {
+      await closeServer(server)
+    }
   })
 
   it('kills a child that outlives its timeout', async () => {

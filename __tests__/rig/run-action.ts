@@ -52,6 +52,14 @@ export interface RunActionOptions {
   actionYml?: string
   /** Called with the child once it is started: to signal it as the runner does on cancellation. */
   onSpawn?: (child: ChildProcess) => void
+  /**
+   * Host names the child reaches on this machine instead, e.g.
+   * `{ '111122223333.dkr.ecr.us-east-1.amazonaws.com': '127.0.0.1:41234' }`: every connection
+   * the child opens to such a name goes to that loopback address and port, as an /etc/hosts line
+   * plus a port forward would send it. The name stays what TLS checks the certificate against
+   * and what the Host header says.
+   */
+  hosts?: Record<string, string>
 }
 
 export interface ActionRun {
@@ -89,7 +97,7 @@ export interface ActionRun {
 export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   const dir = await mkdtemp(join(tmpdir(), 'run-action-'))
   try {
-    const files = await prepareRunDir(dir)
+    const files = await prepareRunDir(dir, options.hosts ?? {})
     const env = await buildEnv(options, files)
     const child = await runChild(options, env, files.preload)
     return {
@@ -114,12 +122,12 @@ interface RunFiles {
   rss: string
 }
 
-async function prepareRunDir(dir: string): Promise<RunFiles> {
+async function prepareRunDir(dir: string, hosts: Record<string, string>): Promise<RunFiles> {
   const files: RunFiles = {
     output: join(dir, 'github_output'),
     summary: join(dir, 'step_summary'),
     runnerTemp: join(dir, 'runner_temp'),
-    preload: join(dir, 'peak-rss.cjs'),
+    preload: join(dir, 'preload.cjs'),
     rss: join(dir, 'peak-rss')
   }
   // Like the runner, the command files exist (empty) before the step starts.
@@ -130,9 +138,43 @@ async function prepareRunDir(dir: string): Promise<RunFiles> {
   await writeFile(
     files.preload,
     `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(files.rss)}, ` +
-      `String(process.resourceUsage().maxRSS)))\n`
+      `String(process.resourceUsage().maxRSS)))\n` +
+      hostsPreload(hosts)
   )
   return files
+}
+
+/**
+ * Sends the child's connections to `hosts`' names to their loopback addresses and ports. An
+ * /etc/hosts line (a patched dns.lookup) could not do it alone: an ECR registry is reached on
+ * port 443, which a test server cannot take, and a name with a port is no longer an ECR name. So
+ * the destination is rewritten where every socket connects (fetch's and the AWS SDK's, plain
+ * or TLS), as a NAT rule would; TLS keeps the name for SNI and the certificate check.
+ */
+function hostsPreload(hosts: Record<string, string>): string {
+  const targets = Object.fromEntries(
+    Object.entries(hosts).map(([name, address]) => {
+      const match = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}):(\d{1,5})$/.exec(address)
+      if (!match) throw new Error(`hosts: '${address}' for ${name} is not 127.x.x.x:PORT`)
+      return [name.toLowerCase(), { host: match[1], port: Number(match[2]) }]
+    })
+  )
+  if (Object.keys(targets).length === 0) return ''
+  // net.connect hands Socket#connect its normalized [options, callback]; tls.connect an object.
+  return `{
+  const targets = ${JSON.stringify(targets)}
+  const net = require('node:net')
+  const connect = net.Socket.prototype.connect
+  net.Socket.prototype.connect = function (...args) {
+    const options = Array.isArray(args[0]) ? args[0][0] : args[0]
+    const target = options !== null && typeof options === 'object' && typeof options.host === 'string'
+      ? targets[options.host.toLowerCase()]
+      : undefined
+    if (target) Object.assign(options, target)
+    return connect.apply(this, args)
+  }
+}
+`
 }
 
 async function buildEnv(options: RunActionOptions, files: RunFiles): Promise<NodeJS.ProcessEnv> {
