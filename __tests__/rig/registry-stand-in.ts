@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer as createTlsServer } from 'node:https'
 import { error, json, type Answer } from './registry-answers.js'
 import {
   motoEcrPassword,
@@ -63,6 +64,12 @@ export interface StandInOptions {
   motoEndpoint?: string
   referrers?: ReferrersMode
   ignoreIfMatch?: boolean
+  /**
+   * Also serve the same registry over HTTPS with this certificate (PEM), on a port of its own:
+   * the step reaches it as a registry elsewhere is reached, while the test sets it up and reads
+   * it back over plain HTTP at `endpoint`.
+   */
+  tls?: { certPem: string; keyPem: string }
 }
 
 export interface RegistryStandIn {
@@ -70,6 +77,8 @@ export interface RegistryStandIn {
   readonly endpoint: string
   /** 127.0.0.1:PORT, as an image reference names the registry. */
   readonly host: string
+  /** The HTTPS port, with the `tls` option; its requests are logged in `requests` too. */
+  readonly tlsPort: number | undefined
   readonly requests: RegistryRequest[]
   /** Knobs, set at any time. */
   auth: StandInAuth
@@ -149,17 +158,23 @@ export async function startRegistryStandIn(options: StandInOptions = {}): Promis
     return found
   }
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     req.on('error', () => {})
     res.on('error', () => {})
     void handle(req, res)
-  })
+  }
+  const server = createServer(onRequest)
   const endpoint = await listenOnLoopback(server)
   const host = new URL(endpoint).host
+  const tlsServer = options.tls
+    ? createTlsServer({ cert: options.tls.certPem, key: options.tls.keyPem }, onRequest)
+    : undefined
+  const tlsPort = tlsServer ? Number(new URL(await listenOnLoopback(tlsServer)).port) : undefined
 
   const standIn: RegistryStandIn = {
     endpoint,
     host,
+    tlsPort,
     requests,
     auth: options.auth ?? 'none',
     referrers: options.referrers ?? 'api',
@@ -189,7 +204,7 @@ export async function startRegistryStandIn(options: StandInOptions = {}): Promis
     manifest: (repository, digest) => repositories.get(repository)?.manifests.get(digest)?.bytes,
     async stop() {
       for (const res of hung) res.destroy()
-      await closeServer(server)
+      await Promise.all([closeServer(server), tlsServer && closeServer(tlsServer)])
     }
   }
   return standIn
