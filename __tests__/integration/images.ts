@@ -49,14 +49,15 @@ export function startRealRegistry(file: string): Promise<TestRegistry> {
 export function runImageSigning(
   rig: Rig,
   inputs: Record<string, string>,
-  options: Pick<RunActionOptions, 'env' | 'timeoutMs' | 'onSpawn'> = {}
+  options: Pick<RunActionOptions, 'env' | 'timeoutMs' | 'onSpawn' | 'hosts'> = {}
 ): Promise<ActionRun> {
   return runAction({
     workspace: workspaceWith({}),
     inputs: { 'profile-name': CONTAINER_PROFILE, ...inputs },
     env: { ...rig.env, ...options.env },
     timeoutMs: options.timeoutMs,
-    onSpawn: options.onSpawn
+    onSpawn: options.onSpawn,
+    hosts: options.hosts
   })
 }
 
