@@ -5,17 +5,22 @@ import {
   type OutgoingHttpHeaders,
   type ServerResponse
 } from 'node:http'
+import { createServer as createTlsServer } from 'node:https'
 import { closeServer, listenOnLoopback, readBody } from './net.js'
 
 /**
- * A loopback front for moto's ECR API (AWS_ENDPOINT_URL_ECR points at it): it passes each call to
- * moto and logs who made it, read from the SigV4 Authorization header (moto checks no signature);
- * `denyNext` answers calls as ECR does a caller without ecr:GetAuthorizationToken instead.
+ * A loopback front for moto's ECR API: it passes each call to moto and logs who made it, read
+ * from the SigV4 Authorization header (moto checks no signature), and where it was sent; `denyNext`
+ * answers calls as ECR does a caller without ecr:GetAuthorizationToken instead. The step reaches
+ * it at `endpoint` through AWS_ENDPOINT_URL_ECR or, with `tls`, at `tlsPort` under the name of
+ * the ECR endpoint the SDK picks itself (runAction's `hosts`).
  */
 
 export interface EcrCall {
   /** From X-Amz-Target: `GetAuthorizationToken`. */
   operation: string
+  /** The Host header: the endpoint the SDK called, e.g. `api.ecr.eu-west-1.amazonaws.com`. */
+  host: string | undefined
   /** The credential scope the SDK signed with: the caller's access key, and the Region and service it signed for. */
   accessKeyId: string | undefined
   region: string | undefined
@@ -28,6 +33,8 @@ export interface EcrCall {
 export interface EcrApiProxy {
   /** http://127.0.0.1:PORT */
   readonly endpoint: string
+  /** The HTTPS port, with `tls`. */
+  readonly tlsPort: number | undefined
   readonly calls: EcrCall[]
   /** The next `count` calls get 400 AccessDeniedException, as IAM refuses them at ECR. */
   denyNext(count: number): void
@@ -37,7 +44,10 @@ export interface EcrApiProxy {
 // `AWS4-HMAC-SHA256 Credential=AKID/20250101/us-east-1/ecr/aws4_request, SignedHeaders=…`
 const CREDENTIAL = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/
 
-export async function startEcrApiProxy(motoEndpoint: string): Promise<EcrApiProxy> {
+export async function startEcrApiProxy(
+  motoEndpoint: string,
+  tls?: { certPem: string; keyPem: string }
+): Promise<EcrApiProxy> {
   const target = new URL(motoEndpoint)
   const calls: EcrCall[] = []
   let denials = 0
@@ -60,19 +70,27 @@ export async function startEcrApiProxy(motoEndpoint: string): Promise<EcrApiProx
       send(res, 502, { 'content-type': 'text/plain' }, Buffer.from(`proxy: ${String(error)}`))
     }
   }
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     req.on('error', () => {})
     res.on('error', () => {})
     void handle(req, res).catch(() => res.destroy())
-  })
+  }
+  const server = createServer(onRequest)
   const endpoint = await listenOnLoopback(server)
+  const tlsServer = tls
+    ? createTlsServer({ cert: tls.certPem, key: tls.keyPem }, onRequest)
+    : undefined
+  const tlsPort = tlsServer ? Number(new URL(await listenOnLoopback(tlsServer)).port) : undefined
   return {
     endpoint,
+    tlsPort,
     calls,
     denyNext(count) {
       denials += count
     },
-    stop: () => closeServer(server)
+    stop: async () => {
+      await Promise.all([closeServer(server), tlsServer && closeServer(tlsServer)])
+    }
   }
 }
 
@@ -81,6 +99,7 @@ function caller(req: IncomingMessage): Omit<EcrCall, 'status'> {
   const sessionToken = req.headers['x-amz-security-token']
   return {
     operation: String(req.headers['x-amz-target'] ?? '').replace(/^.*\./, ''),
+    host: req.headers.host,
     accessKeyId,
     region,
     service,
