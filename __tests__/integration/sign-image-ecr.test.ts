@@ -4,11 +4,11 @@
  * credentials, with no registry-username, no Docker config and no docker login. Nothing here
  * reaches AWS, and the step gets nothing a user could not give it:
  * - the ECR API is moto, behind a front that logs who called, named by AWS_ENDPOINT_URL_ECR (the
- *   SDK's own variable);
- * - the registry is the stand-in, serving over TLS a certificate for the ECR name from a private
+ *   SDK's own variable), or reached under the name of the ECR endpoint the SDK picks;
+ * - the registry is the stand-in, serving over TLS a certificate for the ECR names from a private
  *   CA, which the step trusts through NODE_EXTRA_CA_CERTS;
- * - the ECR name leads to the stand-in's port through runAction's `hosts` (/etc/hosts plus a
- *   port forward).
+ * - the ECR names lead to the stand-in's and the front's ports through runAction's `hosts`
+ *   (/etc/hosts plus a port forward).
  */
 import { createHash } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
@@ -27,6 +27,27 @@ import { CONTAINER_PROFILE, NOTATION_PLATFORM, runImageSigning } from './images.
 // Another Region than the step's (us-east-1, where its Signer profile is): the token is asked
 // for in the registry's Region.
 const ECR_HOST = '111122223333.dkr.ecr.eu-west-1.amazonaws.com'
+/** The registry's other name forms, with the ECR API endpoint the SDK picks and its Region. */
+const FORMS = [
+  {
+    form: 'fips',
+    registryHost: '111122223333.dkr.ecr-fips.us-east-1.amazonaws.com',
+    apiHost: 'api.ecr-fips.us-east-1.amazonaws.com',
+    region: 'us-east-1'
+  },
+  {
+    form: 'dual-stack',
+    registryHost: '111122223333.dkr-ecr.eu-west-1.on.aws',
+    apiHost: 'api.ecr.eu-west-1.amazonaws.com',
+    region: 'eu-west-1'
+  },
+  {
+    form: 'china',
+    registryHost: '111122223333.dkr.ecr.cn-north-1.amazonaws.com.cn',
+    apiHost: 'api.ecr.cn-north-1.amazonaws.com.cn',
+    region: 'cn-north-1'
+  }
+]
 const SESSION_TOKEN = 'step-role-session-token'
 const NOTARY_SIGNATURE = 'application/vnd.cncf.notary.signature'
 
@@ -42,8 +63,11 @@ const dockerConfig = mkdtempSync(path.join(tmpdir(), 'docker-config-'))
 beforeAll(async () => {
   rig = await startRig()
   rig.signer.addProfile({ name: CONTAINER_PROFILE, platformId: NOTATION_PLATFORM })
-  ecrApi = await startEcrApiProxy(rig.moto.endpoint)
-  const certificate = await createServerCertificate([ECR_HOST])
+  const certificate = await createServerCertificate([
+    ECR_HOST,
+    ...FORMS.flatMap(({ registryHost, apiHost }) => [registryHost, apiHost])
+  ])
+  ecrApi = await startEcrApiProxy(rig.moto.endpoint, certificate)
   caFile = path.join(mkdtempSync(path.join(tmpdir(), 'registry-ca-')), 'ca.pem')
   writeFileSync(caFile, certificate.caPem)
   registry = await startRegistryStandIn({
@@ -72,19 +96,27 @@ async function pushImage(repository: string, seed: string) {
   return image
 }
 
-/** The step, with its own AWS credentials (a role session's) and nothing for the registry. */
-function signInEcr(reference: string) {
+/**
+ * The step, with its own AWS credentials (a role session's) and nothing for the registries. The
+ * ECR API is the front at AWS_ENDPOINT_URL_ECR or, given `apiHosts`, the front under those names.
+ */
+function signInEcr(references: string[], apiHosts: string[] = []) {
+  const toRegistry = `127.0.0.1:${registry.tlsPort}`
+  const toApi = `127.0.0.1:${ecrApi.tlsPort}`
   return runImageSigning(
     rig,
-    { image: reference },
+    { image: references.join('\n') },
     {
       env: {
-        AWS_ENDPOINT_URL_ECR: ecrApi.endpoint,
+        ...(apiHosts.length > 0 ? {} : { AWS_ENDPOINT_URL_ECR: ecrApi.endpoint }),
         AWS_SESSION_TOKEN: SESSION_TOKEN,
         NODE_EXTRA_CA_CERTS: caFile,
         DOCKER_CONFIG: dockerConfig
       },
-      hosts: { [ECR_HOST]: `127.0.0.1:${registry.tlsPort}` }
+      hosts: Object.fromEntries([
+        ...references.map(reference => [reference.slice(0, reference.indexOf('/')), toRegistry]),
+        ...apiHosts.map(host => [host, toApi])
+      ])
     }
   )
 }
@@ -104,7 +136,7 @@ describe('signing an image in an ECR registry', () => {
     const image = await pushImage('team/app', 'ecr')
     const reference = `${ECR_HOST}/team/app@${image.digest}`
 
-    const run = await signInEcr(reference)
+    const run = await signInEcr([reference])
 
     expect(run.errors).toEqual([])
     expect(run.exitCode).toBe(0)
@@ -112,6 +144,7 @@ describe('signing an image in an ECR registry', () => {
     expect(ecrApi.calls).toEqual([
       {
         operation: 'GetAuthorizationToken',
+        host: new URL(ecrApi.endpoint).host,
         accessKeyId: rig.env.AWS_ACCESS_KEY_ID,
         region: 'eu-west-1',
         service: 'ecr',
@@ -183,18 +216,48 @@ describe('signing an image in an ECR registry', () => {
     const image = await pushImage('team/denied', 'denied')
     ecrApi.denyNext(1)
 
-    const run = await signInEcr(`${ECR_HOST}/team/denied@${image.digest}`)
+    const reference = `${ECR_HOST}/team/denied@${image.digest}`
+
+    const run = await signInEcr([reference])
 
     expect(run.exitCode).toBe(1)
     expect(ecrApi.calls.map(call => [call.operation, call.status])).toEqual([
       ['GetAuthorizationToken', 400]
     ])
     expect(run.errors).toHaveLength(1)
+    expect(run.errors[0]).toContain(reference)
     expect(run.errors[0]).toContain(
       'Getting a registry token for the ECR registry of account 111122223333 in eu-west-1 (ecr:GetAuthorizationToken) failed: AccessDeniedException: User: '
     )
     expect(run.errors[0]).toContain('(the role needs ecr:GetAuthorizationToken, on resource "*")')
     expect(registry.requests).toEqual([])
     expect(rig.signer.notary.jobs).toEqual([])
+  })
+
+  it('signs in registries named in the FIPS, dual-stack and China forms in one step, each token asked of its own ECR endpoint', async () => {
+    const references = []
+    for (const { form, registryHost } of FORMS) {
+      const image = await pushImage(`team/${form}`, form)
+      references.push(`${registryHost}/team/${form}@${image.digest}`)
+    }
+
+    const run = await signInEcr(
+      references,
+      FORMS.map(({ apiHost }) => apiHost)
+    )
+
+    expect(run.errors).toEqual([])
+    expect(run.exitCode).toBe(0)
+    const asked = ecrApi.calls.map(call => [call.host, call.region, call.operation, call.status])
+    expect(asked.sort()).toEqual(
+      FORMS.map(({ apiHost, region }) => [apiHost, region, 'GetAuthorizationToken', 200]).sort()
+    )
+    const results = JSON.parse(run.outputs.results!) as Array<{ image: string; status: string }>
+    expect(results.map(result => [result.image, result.status]).sort()).toEqual(
+      references.map(reference => [reference, 'signed']).sort()
+    )
+    expect(registry.requests.filter(r => r.method === 'PUT').every(r => r.auth === 'Basic')).toBe(
+      true
+    )
   })
 })
