@@ -1,7 +1,8 @@
-import { createHash, X509Certificate, type KeyObject } from 'node:crypto'
+import { createHash, type KeyObject, type X509Certificate } from 'node:crypto'
 import { EnvelopeError, sha256Hex } from './envelope.js'
 import { quotedName } from './untrusted.js'
-import { readCertificateParts, type CertificateParts, type KeyUsage } from './x509-der.js'
+import { parsedCertificate } from './parsed-certificates.js'
+import type { CertificateParts, KeyUsage } from './x509-der.js'
 
 /**
  * The checks on an envelope's certificate chain (x5c, signing certificate first), each refusing
@@ -21,7 +22,8 @@ export interface ChainCertificate {
 export function readChain(certificates: readonly Buffer[]): ChainCertificate[] {
   return certificates.map((der, index) => {
     try {
-      return { der, x509: new X509Certificate(der), parts: readCertificateParts(der) }
+      const { x509, parts } = parsedCertificate(der)
+      return { der, x509, parts: parts() }
     } catch (error) {
       throw new EnvelopeError(
         'x5c',

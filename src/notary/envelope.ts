@@ -1,4 +1,4 @@
-import { createHash, X509Certificate } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import { ActionError } from '../errors.js'
 import {
   describeKey,
@@ -8,6 +8,7 @@ import {
   requiredKey,
   type JwsAlgorithm
 } from './jws-algorithm.js'
+import { parsedCertificate } from './parsed-certificates.js'
 import { PAYLOAD_FORMAT, readPayload, targetDifferences, type TargetArtifact } from './payload.js'
 import { quoted, quotedName } from './untrusted.js'
 
@@ -168,8 +169,7 @@ export function verifyEnvelopeSignature(
   }
   const [first] = envelope.certificates
   if (!first) throw new EnvelopeError('x5c', 'header.x5c holds no certificate')
-  const certificate = new X509Certificate(first)
-  const key = certificate.publicKey
+  const { x509: certificate, publicKey: key } = parsedCertificate(first)
   if (!keyFits(alg, key)) {
     throw new EnvelopeError(
       'alg',
@@ -503,7 +503,7 @@ function readCertificates(header: unknown): Buffer[] {
     if (!canonical) throw new EnvelopeError('x5c', `certificate ${index} is not base64`)
     const der = Buffer.from(entry, 'base64')
     try {
-      new X509Certificate(der)
+      parsedCertificate(der)
     } catch {
       throw new EnvelopeError('x5c', `certificate ${index} is not a DER X.509 certificate`)
     }

@@ -14,7 +14,7 @@ import { notaryPayload } from '../../../src/notary/payload.js'
 import { createCertificateChain, type CertificateChain } from '../../rig/certificate-chain.js'
 import { draftEnvelope, writeEnvelope, type EnvelopeDraft } from '../../rig/signer-payload.js'
 import { thrownBy } from '../helpers.js'
-import { afterSigning, withHeader } from './envelope-changes.js'
+import { afterSigning, withHeader, type JwsJson } from './envelope-changes.js'
 
 const IMAGE = {
   mediaType: 'application/vnd.oci.image.manifest.v1+json',
@@ -449,6 +449,46 @@ describe('checkEnvelope refuses a tampered envelope, naming the check', () => {
     const error = refusal(envelope(withHeader({ alg: 'ES384\n::error::forged' })))
     expect(error.message).toContain("alg is 'ES384\\n::error::forged'")
     expect(error.message).not.toContain('\n')
+  })
+})
+
+describe('checkEnvelope on many envelopes of one chain (each certificate parsed once a step)', () => {
+  function flippedSignature(jws: JwsJson): void {
+    const signature = Buffer.from(jws.signature as string, 'base64url')
+    signature[30] = (signature[30] ?? 0) ^ 0x04
+    jws.signature = signature.toString('base64url')
+  }
+
+  it('still verifies each signature: a later envelope with the same chain and a bad signature fails', () => {
+    expect(checkEnvelope(envelope(), SENT).thumbprints).toHaveLength(4)
+    expectRefused(envelope(afterSigning(flippedSignature)), 'signature', 'does not verify')
+    expect(checkEnvelope(envelope(), SENT).jobArn).toBe(JOB_ARN)
+  })
+
+  it('still checks each payload: a later envelope with the same chain for another image fails', () => {
+    checkEnvelope(envelope(), SENT)
+    expectRefused(
+      envelope(d => ({ ...d, payload: notaryPayload(OTHER_IMAGE) })),
+      'payload',
+      'it signs another descriptor'
+    )
+  })
+
+  it('checks a second, distinct chain as its own', () => {
+    checkEnvelope(envelope(), SENT)
+    const other = (d: EnvelopeDraft): EnvelopeDraft => ({
+      ...d,
+      certificates: otherChain.certificates,
+      signingKey: otherChain.signingKey
+    })
+    expect(checkEnvelope(envelope(other), SENT).thumbprints[0]).toBe(otherChain.leaf.sha256)
+    // The other chain's certificates with the first chain's signature: not its key.
+    expectRefused(
+      envelope(d => ({ ...d, certificates: otherChain.certificates })),
+      'signature',
+      'does not verify'
+    )
+    expectRefused(envelope(afterSigning(flippedSignature)), 'signature', 'does not verify')
   })
 })
 

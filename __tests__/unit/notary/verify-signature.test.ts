@@ -267,6 +267,18 @@ describe('verifySignature refuses a tampered envelope, naming the check', () => 
     )
   })
 
+  it('chain with another chain’s intermediate, after the whole chain passed', () => {
+    // Certificates are parsed once a step; the chain they form is checked for each envelope.
+    expect(verifySignature(envelope(), options()).verdict).toBe('valid')
+    const bytes = envelope(d => {
+      const certificates = [...d.certificates]
+      certificates[2] = otherChain.intermediate.der
+      return { ...d, certificates }
+    })
+    expectInvalid(verifySignature(bytes, options()), 'chain', 'is not issued and signed by')
+    expect(verifySignature(envelope(), options()).verdict).toBe('valid')
+  })
+
   it('chain without its root', () => {
     const bytes = envelope(d => ({ ...d, certificates: d.certificates.slice(0, 3) }))
     expectInvalid(
