@@ -5,7 +5,7 @@
 import { ActionError } from '../errors.js'
 import { singleLine } from '../safe-text.js'
 
-/** The host as fetch will connect to it: WHATWG URL normalization (lower case, `127.1` → `127.0.0.1`). */
+/** The host a request will connect to: WHATWG URL normalization (lower case, `127.1` → `127.0.0.1`). */
 function hostnameOf(host: string): string {
   return new URL(`http://${host}`).hostname
 }
