@@ -55,8 +55,9 @@ const MAX_FAILURES = 5
  * makes it) among the referrers of `subject`.
  *
  * A registry that answered the PUT with OCI-Subject indexes the signature itself; the referrers
- * API is still asked once before believing it, as sigstore-js does since ECR once sent the header
- * without serving the API, and the spec has the client check the API before relying on it.
+ * API is still asked once (a step, for the repository) before believing it, as sigstore-js does
+ * since ECR once sent the header without serving the API, and the spec has the client check the
+ * API before relying on it.
  */
 export async function addReferrer(
   client: RegistryClient,
@@ -65,11 +66,11 @@ export async function addReferrer(
   signature: Descriptor,
   options: AddReferrerOptions
 ): Promise<ReferrerListing> {
-  if (options.ociSubject === subject.digest) {
-    const listed = await client.listReferrers(repository, subject.digest, {
-      signal: options.signal
-    })
-    if (listed !== undefined) return 'api'
+  if (
+    options.ociSubject === subject.digest &&
+    (await client.servesReferrers(repository, subject.digest, { signal: options.signal }))
+  ) {
+    return 'api'
   }
   await new ReferrersTagUpdate(client, repository, subject, signature, options).run()
   return 'tag'

@@ -96,6 +96,8 @@ export class RegistryClient {
   private readonly silenceMs: number
   /** Blobs pushed or found by this client, by repository and digest: asked for once a step. */
   private readonly blobsPresent = new Map<string, Promise<void>>()
+  /** Whether each repository serves the referrers API: asked once a step. */
+  private readonly referrersServed = new Map<string, Promise<boolean>>()
 
   constructor(private readonly options: RegistryClientOptions) {
     this.registry = options.registry
@@ -373,6 +375,21 @@ export class RegistryClient {
     } catch {
       return undefined
     }
+  }
+
+  /**
+   * Whether the registry serves the referrers API in `repository`, asked once a client with the
+   * referrers of `digest` (the first image's): the answer is the registry's, the same for every
+   * image, and oras-go keeps it per repository too. A failure is not kept.
+   */
+  servesReferrers(repository: string, digest: string, call: CallOptions = {}): Promise<boolean> {
+    let served = this.referrersServed.get(repository)
+    if (!served) {
+      served = this.listReferrers(repository, digest, call).then(listed => listed !== undefined)
+      this.referrersServed.set(repository, served)
+      served.catch(() => this.referrersServed.delete(repository))
+    }
+    return served
   }
 
   private context(repository: string, operation: string): OperationContext {

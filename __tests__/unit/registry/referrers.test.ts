@@ -106,6 +106,66 @@ describe('addReferrer', () => {
     expect(listed(image)).toEqual([leg.entry.digest])
   })
 
+  it('asks the referrers API once a client and repository, for every image it signs', async () => {
+    standIn.referrers = 'api'
+    const client = newClient()
+    const images = [await newImage(), await newImage(), await newImage()]
+    const listings = await Promise.all(
+      images.map(async (image, index) => {
+        const signature = signatureManifest(image, Buffer.from(`envelope ${index}`))
+        for (const blob of signature.blobs) {
+          await client.pushBlob(REPOSITORY, blob.bytes, blob.mediaType)
+        }
+        const pushed = await client.putManifest(
+          REPOSITORY,
+          signature.descriptor.digest,
+          signature.descriptor.mediaType,
+          signature.bytes
+        )
+        const entry = referrerDescriptor(signature.descriptor, signature.bytes)
+        return addReferrer(client, REPOSITORY, image, entry, {
+          ociSubject: pushed.ociSubject,
+          timing: TIMING
+        })
+      })
+    )
+    expect(listings).toEqual(['api', 'api', 'api'])
+    const asked = standIn.requests.filter(request => request.path.includes('/referrers/'))
+    expect(asked).toHaveLength(1)
+    // Another client (another step) asks again.
+    const leg = await pushSignature(images[0]!, 'another step')
+    await addReferrer(leg.client, REPOSITORY, images[0]!, leg.entry, {
+      ociSubject: leg.ociSubject,
+      timing: TIMING
+    })
+    expect(standIn.requests.filter(request => request.path.includes('/referrers/'))).toHaveLength(2)
+  })
+
+  it('writes the tag for every image of a registry that sends OCI-Subject without the API', async () => {
+    standIn.referrers = 'header-only'
+    const leg = await pushSignature(await newImage(), 'first')
+    const second = await newImage()
+    const signature = signatureManifest(second, Buffer.from('envelope second'))
+    for (const blob of signature.blobs) {
+      await leg.client.pushBlob(REPOSITORY, blob.bytes, blob.mediaType)
+    }
+    const pushed = await leg.client.putManifest(
+      REPOSITORY,
+      signature.descriptor.digest,
+      signature.descriptor.mediaType,
+      signature.bytes
+    )
+    const entry = referrerDescriptor(signature.descriptor, signature.bytes)
+    expect(pushed.ociSubject).toBe(second.digest)
+    expect(
+      await addReferrer(leg.client, REPOSITORY, second, entry, {
+        ociSubject: pushed.ociSubject,
+        timing: TIMING
+      })
+    ).toBe('tag')
+    expect(listed(second)).toEqual([entry.digest])
+  })
+
   it('keeps the referrers tag: the entry as the spec has it, appended, no duplicate, the replaced index deleted', async () => {
     const image = await newImage()
     const first = await pushSignature(image, 'first')
