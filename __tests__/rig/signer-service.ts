@@ -502,7 +502,7 @@ class LocalSignerService implements SignerService {
   private async signPayload(call: Call): Promise<object> {
     const input = parseSignPayloadInput(call.body)
     const profile = this.findProfile(input.profileOwner ?? this.accountId, input.profileName)
-    const job = this.notary.sign(
+    const job = await this.notary.sign(
       input,
       {
         ...profile,
