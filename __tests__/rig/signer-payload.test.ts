@@ -83,7 +83,7 @@ async function serviceError(
 describe('SignPayload through the SDK', () => {
   it('answers an envelope that the action’s envelope check accepts', async () => {
     const signed = await signPayload(signer, request)
-    const checked = checkEnvelope(signed.envelope, {
+    const checked = await checkEnvelope(signed.envelope, {
       target: IMAGE,
       profileName: PROFILE,
       jobId: signed.jobId
@@ -218,7 +218,7 @@ describe('SignPayload and the fault knobs', () => {
   it('answers the envelope a tamper knob makes, signed as changed', async () => {
     service.faults.envelope = draft => ({ ...draft, payload: notaryPayload({ ...IMAGE, size: 1 }) })
     const signed = await signPayload(signer, request)
-    const error = thrown(() =>
+    const error = await rejection(
       checkEnvelope(signed.envelope, { target: IMAGE, profileName: PROFILE, jobId: signed.jobId })
     )
     expect(error.check).toBe('payload')
@@ -231,7 +231,7 @@ describe('SignPayload and the fault knobs', () => {
       return Buffer.from(JSON.stringify(envelope))
     }
     const signed = await signPayload(signer, request)
-    const error = thrown(() =>
+    const error = await rejection(
       checkEnvelope(signed.envelope, { target: IMAGE, profileName: PROFILE, jobId: signed.jobId })
     )
     expect(error.check).toBe('signature')
@@ -296,9 +296,9 @@ it('GetSigningPlatform describes the Notation platform', async () => {
   })
 })
 
-function thrown(run: () => unknown): EnvelopeError {
+async function rejection(promise: Promise<unknown>): Promise<EnvelopeError> {
   try {
-    run()
+    await promise
   } catch (error) {
     if (error instanceof EnvelopeError) return error
     throw error

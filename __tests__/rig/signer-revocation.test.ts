@@ -89,7 +89,7 @@ async function signImage(profileName: string) {
       payloadFormat: PAYLOAD_FORMAT
     })
   )
-  const checked = checkEnvelope(signed.signature ?? new Uint8Array(), {
+  const checked = await checkEnvelope(signed.signature ?? new Uint8Array(), {
     target: IMAGE,
     profileName,
     jobId: signed.jobId ?? ''

@@ -64,18 +64,37 @@ export function jwsSignatureVerifies(
   signingInput: Buffer,
   signature: Buffer
 ): boolean {
-  const spec = SPECS[alg]
-  const options =
-    spec.keyType === 'rsa'
-      ? {
-          key,
-          padding: constants.RSA_PKCS1_PSS_PADDING,
-          saltLength: constants.RSA_PSS_SALTLEN_DIGEST
-        }
-      : { key, dsaEncoding: 'ieee-p1363' as const }
   try {
-    return verify(spec.hash, signingInput, options, signature)
+    return verify(SPECS[alg].hash, signingInput, verifyOptions(alg, key), signature)
   } catch {
     return false
   }
+}
+
+/** jwsSignatureVerifies on libuv's thread pool, off the event loop. */
+export function jwsSignatureVerifiesConcurrently(
+  alg: JwsAlgorithm,
+  key: KeyObject,
+  signingInput: Buffer,
+  signature: Buffer
+): Promise<boolean> {
+  return new Promise(resolve => {
+    try {
+      verify(SPECS[alg].hash, signingInput, verifyOptions(alg, key), signature, (error, valid) =>
+        resolve(!error && valid)
+      )
+    } catch {
+      resolve(false)
+    }
+  })
+}
+
+function verifyOptions(alg: JwsAlgorithm, key: KeyObject) {
+  return SPECS[alg].keyType === 'rsa'
+    ? {
+        key,
+        padding: constants.RSA_PKCS1_PSS_PADDING,
+        saltLength: constants.RSA_PSS_SALTLEN_DIGEST
+      }
+    : { key, dsaEncoding: 'ieee-p1363' as const }
 }

@@ -197,7 +197,7 @@ async function signManifest(
     })
     result.jobId = signed.jobId
     // Nothing is pushed unless the envelope signs exactly this descriptor, for this profile and job.
-    const envelope = checkEnvelope(signed.envelope, {
+    const envelope = await checkEnvelope(signed.envelope, {
       target: descriptor,
       profileName: inputs.profileName,
       ...(inputs.profileOwner ? { profileOwner: inputs.profileOwner } : {}),

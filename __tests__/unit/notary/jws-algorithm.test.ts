@@ -5,6 +5,7 @@ import {
   isJwsAlgorithm,
   JWS_ALGORITHMS,
   jwsSignatureVerifies,
+  jwsSignatureVerifiesConcurrently,
   keyFits,
   requiredKey,
   type JwsAlgorithm
@@ -70,6 +71,21 @@ describe('the Notary Project’s JWS algorithms', () => {
   it('ECDSA in DER form, not IEEE P1363, does not verify', () => {
     const der = sign('sha384', INPUT, KEYS.ES384.privateKey)
     expect(jwsSignatureVerifies('ES384', KEYS.ES384.publicKey, INPUT, der)).toBe(false)
+  })
+
+  it('verifies the same on the thread pool: each case above, with the same answer', async () => {
+    type Case = [JwsAlgorithm, KeyObject, Buffer, Buffer]
+    const cases: Case[] = [
+      ...JWS_ALGORITHMS.map((alg): Case => [alg, KEYS[alg].publicKey, INPUT, signed(alg)]),
+      ['ES384', KEYS.ES256.publicKey, INPUT, signed('ES256')],
+      ['ES384', KEYS.ES384.publicKey, Buffer.from('x'), signed('ES384')],
+      ['ES384', KEYS.ES384.publicKey, INPUT, sign('sha384', INPUT, KEYS.ES384.privateKey)],
+      ['ES384', KEYS.ES384.publicKey, INPUT, Buffer.alloc(0)],
+      ['PS256', KEYS.PS256.publicKey, INPUT, signed('PS256', 20)]
+    ]
+    const answers = await Promise.all(cases.map(args => jwsSignatureVerifiesConcurrently(...args)))
+    expect(answers).toEqual(cases.map(args => jwsSignatureVerifies(...args)))
+    expect(answers).toEqual([true, true, true, true, true, true, false, false, false, false, false])
   })
 
   it('names keys for messages', () => {
