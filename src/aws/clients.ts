@@ -91,7 +91,13 @@ export function createClients({
   const signerCommon = { ...common, disableHostPrefix: !keepsHostPrefix(env) }
   const clients = {
     s3: new S3Client({ ...common, ...retried(MAX_ATTEMPTS, budgetMs) }),
-    signer: new SignerClient({ ...signerCommon, ...retried(MAX_ATTEMPTS, budgetMs) }),
+    signer: new SignerClient({
+      ...signerCommon,
+      ...retried(MAX_ATTEMPTS, budgetMs),
+      // Its middleware is resolved once a command type, not at every call: about 1 ms of CPU less
+      // for each image's SignPayload. Nothing changes the stack after the clients are built.
+      cacheMiddleware: true
+    }),
     signerPoller: new SignerClient({ ...signerCommon, maxAttempts: 1 })
   }
   for (const client of Object.values(clients)) nameUnansweredRequests(client, silenceMs)

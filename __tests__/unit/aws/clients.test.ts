@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { AbortMultipartUploadCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3'
-import { DescribeSigningJobCommand } from '@aws-sdk/client-signer'
+import { DescribeSigningJobCommand, SignPayloadCommand } from '@aws-sdk/client-signer'
 import { createClients, keepsHostPrefix, type AwsClients } from '../../../src/aws/clients.js'
 import { isTransient } from '../../../src/errors.js'
 
@@ -62,6 +62,49 @@ describe('the poller client, against an endpoint that never answers', () => {
     const error = await look(controller.signal)
     expect(error.name).toBe('AbortError')
     expect(error.message).not.toContain('got no answer')
+  })
+})
+
+describe('the signer client, its middleware resolved once a command type', () => {
+  it('answers SignPayload calls sent together each with its own answer', async () => {
+    // A Signer that answers each call with a job named after the profile it was asked for.
+    const echo = createServer((req, res) => {
+      const chunks: Buffer[] = []
+      req.on('data', (chunk: Buffer) => chunks.push(chunk))
+      req.once('end', () => {
+        const { profileName } = JSON.parse(Buffer.concat(chunks).toString()) as {
+          profileName: string
+        }
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ jobId: `job-${profileName}`, jobOwner: '111122223333' }))
+      })
+    })
+    await new Promise<void>(resolve => echo.listen(0, '127.0.0.1', resolve))
+    const { port } = echo.address() as AddressInfo
+    process.env.AWS_ENDPOINT_URL_SIGNER = `http://127.0.0.1:${port}`
+    const { signer, signerPoller, s3 } = createClients({ region: 'us-east-1', budgetMs: 5000 })
+    try {
+      expect(signer.config.cacheMiddleware).toBe(true)
+      const profiles = Array.from({ length: 8 }, (_, index) => `profile_${index}`)
+      const answers = await Promise.all(
+        profiles.map(profileName =>
+          signer.send(
+            new SignPayloadCommand({
+              profileName,
+              payload: Buffer.from('{}'),
+              payloadFormat: 'application/vnd.cncf.notary.payload.v1+json'
+            })
+          )
+        )
+      )
+      expect(answers.map(answer => answer.jobId)).toEqual(profiles.map(name => `job-${name}`))
+    } finally {
+      process.env.AWS_ENDPOINT_URL_SIGNER = `http://${host}`
+      for (const client of [signer, signerPoller, s3]) client.destroy()
+      echo.closeAllConnections()
+      await new Promise(resolve => echo.close(resolve))
+    }
   })
 })
 
