@@ -199,7 +199,8 @@ function send(
       signal
     })
     outgoing.once('response', resolve)
-    outgoing.once('error', reject)
+    // Not once: an error after the answer came (the body's, read elsewhere) must not go unheard.
+    outgoing.on('error', reject)
     outgoing.once('socket', socket => {
       // A kept-alive connection is open already.
       if (!socket.connecting) return
