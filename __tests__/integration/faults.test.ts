@@ -34,9 +34,10 @@ const FILES = { 'dist/a.zip': zipBytes(1), 'dist/b.zip': zipBytes(2), 'dist/c.zi
 
 async function sign(
   inputs: Record<string, string> = {},
-  env: Record<string, string> = {}
+  env: Record<string, string> = {},
+  files: Record<string, Buffer> = FILES
 ): Promise<ActionRun & { workspace: string }> {
-  const workspace = workspaceWith(FILES)
+  const workspace = workspaceWith(files)
   const run = await runSigning(rig, workspace, { path: 'dist/*.zip', ...inputs }, { env })
   return { ...run, workspace }
 }
@@ -104,7 +105,15 @@ describe('faults that end the run, saying why and leaving nothing partial', () =
   it('names S3 SlowDown when it outlasts timeout-seconds of retries', async () => {
     proxy.failNext(1000, 'slow-down', { method: 'PUT' })
 
-    const run = await sign({ path: 'dist/a.zip', 'timeout-seconds': '8' })
+    // 3 MB: the upload's deadline (timeout-seconds plus 3 s at 1 MB/s) then comes well after the
+    // paced retries have given up, so the step names SlowDown even on a busy machine.
+    const run = await sign(
+      { path: 'dist/a.zip', 'timeout-seconds': '8' },
+      {},
+      {
+        'dist/a.zip': zipBytes(1, 3_000_000)
+      }
+    )
 
     expect(run.exitCode).toBe(1)
     // Throttling is retried, ever more slowly, until timeout-seconds have passed.

@@ -27,9 +27,10 @@ describe('an endpoint that stops answering fails the step in bounded time, namin
   const fiveSeconds = { 'timeout-seconds': '5' }
 
   async function signOne(
-    inputs: Record<string, string> = fiveSeconds
+    inputs: Record<string, string> = fiveSeconds,
+    bytes = 4096
   ): Promise<ActionRun & { workspace: string }> {
-    const workspace = workspaceWith({ 'dist/app.zip': zipBytes(6) })
+    const workspace = workspaceWith({ 'dist/app.zip': zipBytes(6, bytes) })
     const run = await runSigning(rig, workspace, { path: 'dist/app.zip', ...inputs })
     return { ...run, workspace }
   }
@@ -67,7 +68,10 @@ describe('an endpoint that stops answering fails the step in bounded time, namin
 
   it('PutObject', async () => {
     rig.proxy!.failNext(100, 'hang', { method: 'PUT' })
-    const run = await signOne()
+    // 2 MB: the upload's deadline (timeout-seconds plus 2 s at 1 MB/s) then comes well after the
+    // retries have given up (about 4.5 s), even on a busy machine; with a small file only half a
+    // second separated them, and a slow runner met the deadline first.
+    const run = await signOne(fiveSeconds, 2_000_000)
     expectFailedWithin(
       run,
       /^dist\/app\.zip: Uploading to s3:\/\/release-unsigned\/.+ failed: TimeoutError: PutObject got no answer from 127\.0\.0\.1:\d+ in 2 s/
