@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { runSigning, startRig, type Rig } from '../rig/rig.js'
-import type { ActionRun } from '../rig/run-action.js'
+import { sameRunAttempt, type ActionRun } from '../rig/run-action.js'
 import { workspaceWith, zipBytes } from './workspace.js'
 
 let rig: Rig
@@ -22,15 +22,6 @@ beforeEach(() => {
 const startRequests = () =>
   rig.signer.requests.filter(request => request.operation === 'StartSigningJob')
 
-/** The same run attempt of the same job, as the legs of one matrix run share. */
-function sameAttempt(): Record<string, string> {
-  return {
-    GITHUB_RUN_ID: String(2_000_000_000 + Math.floor(Math.random() * 1_000_000)),
-    GITHUB_RUN_ATTEMPT: '1',
-    GITHUB_JOB: 'sign'
-  }
-}
-
 describe('legs of a matrix that share one account’s quota', () => {
   /** Legs started at once, as one run of a matrix; its time against what the quota allows. */
   async function legsUnderQuota(cell: {
@@ -44,7 +35,7 @@ describe('legs of a matrix that share one account’s quota', () => {
       StartSigningJob: { perSecond: cell.startPerSecond },
       DescribeSigningJob: { perSecond: 10 }
     }
-    const env = sameAttempt()
+    const env = sameRunAttempt()
     const workspaces = Array.from({ length: cell.legs }, (_, leg) =>
       workspaceWith(
         Object.fromEntries(

@@ -15,7 +15,7 @@ import {
   startRig,
   type Rig
 } from '../rig/rig.js'
-import type { ActionRun } from '../rig/run-action.js'
+import { sameRunAttempt, type ActionRun } from '../rig/run-action.js'
 import type { TokenReuse } from '../rig/signer-faults.js'
 import { signedBytesOf } from '../rig/signer-service.js'
 import { filesUnder, workspaceWith, zipBytes } from './workspace.js'
@@ -38,15 +38,6 @@ type Result = { path: string; signedPath: string; jobId: string; status: string;
 const resultsOf = (run: ActionRun) => JSON.parse(run.outputs.results ?? '[]') as Result[]
 const startRequests = () =>
   rig.signer.requests.filter(request => request.operation === 'StartSigningJob')
-
-/** The same run attempt of the same job, as two steps of one job (or a retried step) share. */
-function sameAttempt(): Record<string, string> {
-  return {
-    GITHUB_RUN_ID: String(2_000_000_000 + Math.floor(Math.random() * 1_000_000)),
-    GITHUB_RUN_ATTEMPT: '1',
-    GITHUB_JOB: 'sign'
-  }
-}
 
 /** Workflow commands the runner would act on: every line it sees that starts with '::'. */
 function commandsIn(stdout: string): string[] {
@@ -92,7 +83,7 @@ describe.each<TokenReuse>(['first-response', 'reject-different'])(
 
     it('signs the same file again for a second step of the same run attempt, into its own destination', async () => {
       const workspace = workspaceWith({ 'build/app.zip': zipBytes(8) })
-      const env = sameAttempt()
+      const env = sameRunAttempt()
 
       const first = await runSigning(
         rig,

@@ -89,6 +89,17 @@ export interface ActionRun {
 }
 
 /**
+ * The variables of one run attempt of one job, new each call: steps given the same ones are two
+ * steps of one job, or the legs of one matrix run, or a step run again in that attempt.
+ */
+export function sameRunAttempt(): Record<string, string> {
+  return {
+    GITHUB_RUN_ID: String(2_000_000_000 + Math.floor(Math.random() * 1_000_000)),
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_JOB: 'sign'
+  }
+}
+/**
  * Runs the action like the GitHub Actions runner does: `node <entry>` in a clean environment
  * holding only PATH, HOME, the runner's variables, INPUT_* and `env`. Never throws for a
  * non-zero exit; throws only if the rig itself cannot do its job (e.g. a malformed GITHUB_OUTPUT,
