@@ -234,6 +234,20 @@ describe('signing an image in an ECR registry', () => {
     expect(rig.signer.notary.jobs).toEqual([])
   })
 
+  it("takes a FIPS registry's token from the ECR endpoint the step names (AWS_ENDPOINT_URL_ECR), as the SDK refuses FIPS with it", async () => {
+    const fips = FORMS.find(({ form }) => form === 'fips')!
+    const image = await pushImage('team/fips-vpc', 'fips-vpc')
+    const reference = `${fips.registryHost}/team/fips-vpc@${image.digest}`
+
+    const run = await signInEcr([reference])
+
+    expect(run.errors).toEqual([])
+    expect(run.exitCode).toBe(0)
+    expect(ecrApi.calls.map(call => [call.host, call.region, call.status])).toEqual([
+      [new URL(ecrApi.endpoint).host, fips.region, 200]
+    ])
+  })
+
   it('signs in registries named in the FIPS, dual-stack and China forms in one step, each token asked of its own ECR endpoint', async () => {
     const references = []
     for (const { form, registryHost } of FORMS) {

@@ -35,6 +35,16 @@ export interface EcrToken {
 }
 
 /**
+ * Whether the step names its own ECR API endpoint (a VPC endpoint, say), which the SDK then takes
+ * as it is: it refuses a custom endpoint together with useFipsEndpoint, so a FIPS registry's
+ * token comes from ECR's FIPS endpoint only when no endpoint is named.
+ */
+export function namesOwnEcrEndpoint(env: NodeJS.ProcessEnv): boolean {
+  if (env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS?.toLowerCase() === 'true') return false
+  return Boolean(env.AWS_ENDPOINT_URL_ECR || env.AWS_ENDPOINT_URL)
+}
+
+/**
  * Asks ECR for a registry token in the registry's Region. The token is base64 of
  * `AWS:<password>`, valid for 12 hours: longer than any step. AWS_ENDPOINT_URL_ECR is honoured
  * by the SDK itself.
@@ -43,7 +53,7 @@ export async function ecrToken(registry: EcrRegistry, budgetMs: number): Promise
   const { ECRClient, GetAuthorizationTokenCommand } = await import('@aws-sdk/client-ecr')
   const client = new ECRClient({
     region: registry.region,
-    useFipsEndpoint: registry.fips,
+    useFipsEndpoint: registry.fips && !namesOwnEcrEndpoint(process.env),
     customUserAgent: [USER_AGENT],
     requestHandler: {
       connectionTimeout: CONNECT_TIMEOUT_MS,

@@ -11,7 +11,7 @@ jest.unstable_mockModule('@actions/core', () => ({ setSecret }))
 
 const { registryCredentials, checkExplicitCredentialsScope } =
   await import('../../../src/registry/credentials.js')
-const { parseEcrRegistry } = await import('../../../src/registry/ecr-token.js')
+const { namesOwnEcrEndpoint, parseEcrRegistry } = await import('../../../src/registry/ecr-token.js')
 const { parseImageReference } = await import('../../../src/registry/image-reference.js')
 const { ActionError, InputError } = await import('../../../src/errors.js')
 
@@ -67,6 +67,21 @@ describe('parseEcrRegistry', () => {
     'x123456789012.dkr.ecr.us-east-1.amazonaws.com'
   ])('%s is not', host => {
     expect(parseEcrRegistry(host)).toBeUndefined()
+  })
+})
+
+describe('namesOwnEcrEndpoint', () => {
+  it.each([
+    [{}, false],
+    [{ AWS_ENDPOINT_URL_ECR: 'https://vpce-1.api.ecr.us-east-1.vpce.amazonaws.com' }, true],
+    [{ AWS_ENDPOINT_URL: 'https://proxy.example' }, true],
+    [{ AWS_ENDPOINT_URL_ECR: '' }, false],
+    [
+      { AWS_ENDPOINT_URL_ECR: 'https://x.example', AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' },
+      false
+    ]
+  ])('%j: %s', (env, expected) => {
+    expect(namesOwnEcrEndpoint(env)).toBe(expected)
   })
 })
 
