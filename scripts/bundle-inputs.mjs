@@ -1,18 +1,27 @@
 // The digest of everything `npm run bundle` reads from the repository: src/, the TypeScript and
-// npm configuration (package-lock.json pins node_modules) and the licence script. The bundle
+// npm configuration (package-lock.json pins node_modules), the licence script and the shape check. The bundle
 // writes it to dist/bundle-inputs.sha256, so that `npm test` can tell, without bundling, that
 // dist/ was built from these sources (a fresh clone's dist/ is; .ci/run rebuilds dist/ anyway
 // and fails if it differs from the committed one).
 //
-//   node scripts/bundle-inputs.mjs --write   writes the digest into dist/
-//   node scripts/bundle-inputs.mjs --check   exit 0 when dist/'s digest is the sources' digest
+//   node scripts/bundle-inputs.mjs --write FILE   writes the digest to FILE (the bundle takes it
+//                                                 before ncc runs, and copies it into dist/ last:
+//                                                 a source saved meanwhile then bundles again)
+//   node scripts/bundle-inputs.mjs --check        exit 0 when dist/'s digest is the sources'
 import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const INPUTS = ['src', 'package.json', 'package-lock.json', 'tsconfig.json', 'scripts/licenses.mjs']
+const INPUTS = [
+  'src',
+  'package.json',
+  'package-lock.json',
+  'tsconfig.json',
+  'scripts/licenses.mjs',
+  'scripts/check-bundle.mjs'
+]
 export const DIGEST_FILE = path.join(ROOT, 'dist', 'bundle-inputs.sha256')
 
 /** SHA-256 over each input file's repository path and content, in path order. */
@@ -45,10 +54,12 @@ function filesUnder(relative) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  if (process.argv.includes('--write')) writeFileSync(DIGEST_FILE, `${bundleInputsDigest()}\n`)
-  else if (process.argv.includes('--check')) process.exit(distIsBundleOfSources() ? 0 : 1)
+  const write = process.argv.indexOf('--write')
+  if (write > 0 && process.argv[write + 1]) {
+    writeFileSync(process.argv[write + 1], `${bundleInputsDigest()}\n`)
+  } else if (process.argv.includes('--check')) process.exit(distIsBundleOfSources() ? 0 : 1)
   else {
-    console.error('usage: node scripts/bundle-inputs.mjs --write | --check')
+    console.error('usage: node scripts/bundle-inputs.mjs --write FILE | --check')
     process.exit(2)
   }
 }

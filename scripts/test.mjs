@@ -21,6 +21,10 @@ const bundle =
   args.includes('--bundle') || (!args.includes('--no-bundle') && !distIsBundleOfSources())
 if (!bundle && !args.includes('--no-bundle')) {
   console.log('dist/ is the bundle of src/ as it is (dist/bundle-inputs.sha256): not rebuilt.')
+} else if (args.includes('--no-bundle') && !distIsBundleOfSources()) {
+  console.log(
+    '--no-bundle: dist/ is not the bundle of src/ as it is; the tests run the older dist/.'
+  )
 }
 
 let node

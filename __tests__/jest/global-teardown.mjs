@@ -8,14 +8,17 @@ import { setTimeout as sleep } from 'node:timers/promises'
 export default async function globalTeardown() {
   const directory = process.env.TEST_RUN_TEMP_DIR
   if (!directory) return
-  const records = readdirSync(directory).filter(name => /^moto-worker-\d+\.json$/.test(name))
-  await Promise.all(
-    records.map(name =>
-      stopProcess(JSON.parse(readFileSync(path.join(directory, name), 'utf8')).pid)
+  try {
+    const records = readdirSync(directory).filter(name => /^moto-worker-\d+\.json$/.test(name))
+    await Promise.allSettled(
+      records.map(name =>
+        stopProcess(JSON.parse(readFileSync(path.join(directory, name), 'utf8')).pid)
+      )
     )
-  )
-  // Retries: on Windows a just-stopped server may still hold a file for a moment.
-  rmSync(directory, { recursive: true, force: true, maxRetries: 5 })
+  } finally {
+    // Retries: on Windows a just-stopped server may still hold a file for a moment.
+    rmSync(directory, { recursive: true, force: true, maxRetries: 5 })
+  }
 }
 
 /** SIGTERM, then SIGKILL if it is still there after 3 s; resolves once it has gone (or 5 s). */
@@ -28,10 +31,18 @@ async function stopProcess(pid) {
       return false
     }
   }
+  // Each signal may find it gone already.
+  const signal = name => {
+    try {
+      process.kill(pid, name)
+    } catch {
+      // Exited meanwhile.
+    }
+  }
   if (!alive()) return
-  process.kill(pid, 'SIGTERM')
+  signal('SIGTERM')
   for (let waited = 0; alive() && waited < 5000; waited += 50) {
-    if (waited === 3000) process.kill(pid, 'SIGKILL')
+    if (waited === 3000) signal('SIGKILL')
     await sleep(50)
   }
 }

@@ -37,6 +37,8 @@ export async function motoServer(): Promise<MotoServer> {
   try {
     const kept = await resetKeptServer(record)
     if (kept) return { endpoint: kept, stop: handBack }
+    // One that did not answer the reset in time is stopped, not left behind unrecorded.
+    await stopRecordedServer(record)
     const server = await startMoto(process.env, { keep: true })
     await writeFile(record, JSON.stringify({ pid: server.pid, endpoint: server.endpoint }))
     return { endpoint: server.endpoint, stop: handBack }
@@ -50,6 +52,20 @@ function keptServerRecord(): string | undefined {
   const directory = process.env.TEST_RUN_TEMP_DIR
   const worker = process.env.JEST_WORKER_ID
   return directory && worker ? join(directory, `moto-worker-${worker}.json`) : undefined
+}
+
+async function stopRecordedServer(record: string): Promise<void> {
+  let pid: number
+  try {
+    pid = (JSON.parse(await readFile(record, 'utf8')) as { pid: number }).pid
+  } catch {
+    return
+  }
+  try {
+    process.kill(pid, 'SIGKILL')
+  } catch {
+    // Gone already.
+  }
 }
 
 /** The kept server's endpoint once reset; undefined when there is none or it does not answer. */
