@@ -3,9 +3,7 @@ import { errorMessage } from './errors.js'
 import { readInputs, type Inputs } from './github/inputs.js'
 import * as log from './github/log.js'
 import { readRunContext, type RunContext } from './github/run-context.js'
-import { revokeSignatures } from './revoke-signatures.js'
 import { signArtifacts } from './sign-artifacts.js'
-import { verifyArtifacts } from './verify-artifacts.js'
 
 /** The action's entry: any error becomes the step's failure message. */
 export async function run(): Promise<void> {
@@ -24,9 +22,10 @@ async function runMode(inputs: Inputs, context: RunContext): Promise<void> {
   switch (inputs.mode) {
     case 'sign':
       return signArtifacts(inputs, context)
+    // Loaded only in their modes: a signing step does not compile the notary and revocation code.
     case 'verify':
-      return verifyArtifacts(inputs)
+      return (await import('./verify-artifacts.js')).verifyArtifacts(inputs)
     case 'revoke':
-      return revokeSignatures(inputs)
+      return (await import('./revoke-signatures.js')).revokeSignatures(inputs)
   }
 }

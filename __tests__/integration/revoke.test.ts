@@ -211,6 +211,28 @@ describe('revoking jobs by ID', () => {
     expect(revocationOf(results[0]!.jobArn!)).toBeDefined()
   })
 
+  it("does not take another job's DescribeSigningJob answer, revoked already, for this job's", async () => {
+    const { workspace, results } = await signFiles(2)
+    const [a, b] = [results[0]!, results[1]!]
+    expect((await revoke(workspace, { 'job-ids': a.jobId! })).exitCode).toBe(0)
+    // b is described with a's answer, which carries a's revocation record.
+    rig.signer.faults.describeAnswer = (answer, job, describe) => {
+      const jobA = rig.signer.jobs.find(other => other.jobId === a.jobId)!
+      return job.jobId === b.jobId ? describe(jobA) : answer
+    }
+
+    const run = await revoke(workspace, { 'job-ids': b.jobId! })
+
+    expect(run.exitCode).toBe(1)
+    expect(resultsOf(run).map(result => [result.jobId, result.status])).toEqual([
+      [b.jobId, 'failed']
+    ])
+    expect(resultsOf(run)[0]?.error).toContain(
+      `DescribeSigningJob of job ${b.jobId} answered about another job ('${a.jobId}')`
+    )
+    expect(revocationOf(b.jobArn!)).toBeUndefined()
+  })
+
   it('says which permission is missing when RevokeSignature is denied', async () => {
     const { workspace, results } = await signFiles(1)
     rig.signer.faults.deny.add('RevokeSignature')
@@ -311,6 +333,41 @@ describe('revoking a release from its signing record', () => {
       )
     )
     for (const signed of results) expect(revocationOf(signed.jobArn!)).toBeDefined()
+  })
+
+  it('revokes the profile version Signer names, not one a record claims, warning of the difference', async () => {
+    const profile = newProfile()
+    const decoy = newProfile()
+    const { workspace, results } = await signFiles(1, { 'profile-name': profile })
+    const read = (name: string) => signer.send(new GetSigningProfileCommand({ profileName: name }))
+    const decoyVersion = (await read(decoy)).profileVersion
+    const claimed = results.map(result => ({
+      ...result,
+      profileName: decoy,
+      profileVersion: decoyVersion
+    }))
+    writeFileSync(path.join(workspace, 'results.json'), JSON.stringify(claimed))
+
+    const run = await revoke(workspace, {
+      'signing-results': 'results.json',
+      'revoke-profile-version': 'true'
+    })
+
+    expect(run.errors).toEqual([])
+    const signedBy = results[0]!.profileVersion!
+    expect(resultsOf(run)[0]).toMatchObject({
+      profileName: profile,
+      profileVersion: signedBy,
+      status: 'revoked'
+    })
+    expect(run.warnings).toEqual([
+      expect.stringContaining(
+        `/${decoyVersion}', DescribeSigningJob '${profile}/${signedBy}': Signer's answer is taken`
+      )
+    ])
+    // The version that signed is revoked; the one the record claimed (another profile's) is not.
+    expect((await read(profile)).revocationRecord).toBeDefined()
+    expect((await read(decoy)).status).toBe('Active')
   })
 
   it("revokes the jobs of a step's results-file, with job-ids' too, each once", async () => {

@@ -29,10 +29,19 @@ export async function describeSigningJob(
         : ''
     throw new ActionError(`${context} failed: ${errorMessage(error)}${hint}`)
   }
-  if (job.jobId !== jobId) {
+  checkAnswerIsAbout(jobId, job.jobId, context)
+  return job
+}
+
+/** A DescribeSigningJob answer about another job than the one asked for is not trusted. */
+export function checkAnswerIsAbout(
+  jobId: string,
+  answered: string | undefined,
+  context: string
+): void {
+  if (answered !== jobId) {
     throw new ActionError(
-      `${context} answered about another job (${quoted(job.jobId)}); the answer is not trusted: check what answers for Signer (AWS_ENDPOINT_URL_SIGNER, a proxy).`
+      `${context} answered about another job (${quoted(answered)}); the answer is not trusted: check what answers for Signer (AWS_ENDPOINT_URL_SIGNER, a proxy).`
     )
   }
-  return job
 }

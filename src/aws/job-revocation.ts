@@ -1,5 +1,6 @@
 import { DescribeSigningJobCommand, type SignerClient } from '@aws-sdk/client-signer'
 import { ActionError, errorMessage, isAccessDenied, isNotFound } from '../errors.js'
+import { checkAnswerIsAbout } from './describe-signing-job.js'
 
 /** A job's revocation record, as DescribeSigningJob carries it once the job is revoked. */
 export interface JobRevocationRecord {
@@ -26,25 +27,28 @@ export async function describeForRevocation(
   signer: SignerClient,
   jobId: string
 ): Promise<{ job: JobBeforeRevocation } | { unreadable: string }> {
+  let answer
   try {
-    const answer = await signer.send(new DescribeSigningJobCommand({ jobId }))
-    const record = answer.revocationRecord
-    return {
-      job: {
-        jobOwner: answer.jobOwner,
-        profileName: answer.profileName,
-        profileVersion: answer.profileVersion,
-        status: answer.status,
-        // Any record at all means revoked: its members are all optional in the model.
-        revocation: record && {
-          reason: record.reason ?? '',
-          revokedAt: record.revokedAt,
-          revokedBy: record.revokedBy ?? ''
-        }
-      }
-    }
+    answer = await signer.send(new DescribeSigningJobCommand({ jobId }))
   } catch (error) {
     if (isNotFound(error) || isAccessDenied(error)) return { unreadable: errorMessage(error) }
     throw new ActionError(`DescribeSigningJob of job ${jobId} failed: ${errorMessage(error)}`)
+  }
+  // An answer about another job could say this one is revoked already, and so spare it.
+  checkAnswerIsAbout(jobId, answer.jobId, `DescribeSigningJob of job ${jobId}`)
+  const record = answer.revocationRecord
+  return {
+    job: {
+      jobOwner: answer.jobOwner,
+      profileName: answer.profileName,
+      profileVersion: answer.profileVersion,
+      status: answer.status,
+      // Any record at all means revoked: its members are all optional in the model.
+      revocation: record && {
+        reason: record.reason ?? '',
+        revokedAt: record.revokedAt,
+        revokedBy: record.revokedBy ?? ''
+      }
+    }
   }
 }

@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import * as glob from '@actions/glob'
 import { InputError } from '../errors.js'
+import { anchor } from '../pipeline/find-files.js'
 import { singleLine } from '../safe-text.js'
 import { Input } from './input-names.js'
 import { jobsOfSigningResults, type RecordedJob } from './signing-record.js'
@@ -42,8 +43,7 @@ export async function readSigningResultsFiles<T>(
 }
 
 async function matching(pattern: string, workspace: string): Promise<string[]> {
-  const anchored = path.resolve(workspace, pattern)
-  const globber = await glob.create(anchored, {
+  const globber = await glob.create(anchor(pattern, workspace), {
     matchDirectories: false,
     implicitDescendants: false
   })

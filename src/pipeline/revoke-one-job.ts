@@ -3,7 +3,9 @@ import { describeForRevocation, type JobRevocationRecord } from '../aws/job-revo
 import { revokeSignature } from '../aws/revoke-signature.js'
 import { signingJobArn } from '../aws/signer-arns.js'
 import { errorMessage } from '../errors.js'
+import { warning } from '../github/log.js'
 import type { RecordedJob } from '../github/signing-record.js'
+import { quoted } from '../notary/untrusted.js'
 
 /** One job's outcome, as `results` lists it. */
 export interface RevocationResult {
@@ -64,9 +66,22 @@ export async function revokeJob(
   try {
     const before = await describeForRevocation(setup.signer, job.jobId)
     if ('job' in before) {
-      result.jobOwner ||= before.job.jobOwner ?? ''
-      result.profileName ||= before.job.profileName ?? ''
-      result.profileVersion ||= before.job.profileVersion ?? ''
+      // Signer's answer wins over a record's (the user's file): the profile version it names may
+      // be revoked for good by revoke-profile-version.
+      const said = before.job
+      if (
+        (said.profileName && result.profileName && said.profileName !== result.profileName) ||
+        (said.profileVersion &&
+          result.profileVersion &&
+          said.profileVersion !== result.profileVersion)
+      ) {
+        warning(
+          `Job ${job.jobId}: the record says profile ${quoted(`${result.profileName}/${result.profileVersion}`)}, DescribeSigningJob ${quoted(`${said.profileName}/${said.profileVersion}`)}: Signer's answer is taken`
+        )
+      }
+      result.jobOwner = said.jobOwner ?? result.jobOwner
+      result.profileName = said.profileName ?? result.profileName
+      result.profileVersion = said.profileVersion ?? result.profileVersion
     } else {
       log(`DescribeSigningJob could not read the job (${before.unreadable}); revoking it still`)
     }

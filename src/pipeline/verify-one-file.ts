@@ -121,7 +121,8 @@ export async function verifyFile(
     log(`SHA-256 ${result.sha256}: recorded as '${record.name}', signed by job ${record.jobId}`)
 
     const job = await askForJob(record, setup)
-    const owner = job.jobOwner ?? record.jobOwner ?? ''
+    // Signer's word only: the record is the user's file, and the owner decides the trusted ARN.
+    const owner = job.jobOwner ?? ''
     result.jobArn = owner ? signingJobArn({ region: setup.region, owner, jobId: record.jobId }) : ''
     result.signatureExpiresAt = job.signatureExpiresAt?.toISOString() ?? ''
     checkStatus(job)

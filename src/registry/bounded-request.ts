@@ -75,16 +75,7 @@ export class ExchangeCancelled extends ExchangeError {
 const ERROR_BODY_LIMIT = 16 * 1024
 const MAX_REDIRECTS = 5
 const USER_AGENT_HEADER = USER_AGENT.join('/')
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EAI_AGAIN',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_CLOSED'
-])
+const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN'])
 
 function seconds(ms: number): string {
   return `${Math.round(ms / 100) / 10} s`
