@@ -322,14 +322,21 @@ var transfer_deadline = __webpack_require__(28209);
 
 
 /**
- * The SHA-256 of a signed object as S3 holds it. Its size is compared first (HeadObject): a
- * different size settles it without a download. A full-object SHA-256 checksum (S3 computed or
+ * How far an object's Last-Modified may lie outside its job's run and still be the job's:
+ * Last-Modified counts whole seconds, and S3's and Signer's clocks may differ by a little.
+ */
+const WRITE_TIME_SLACK_MS = 5000;
+/**
+ * The SHA-256 of a signed object as S3 holds it. Its write time and size are compared first
+ * (HeadObject): a version written outside the job's run (within WRITE_TIME_SLACK_MS) was put
+ * there by someone else, before the job or since, and a different size settles it; neither
+ * needs a download. A full-object SHA-256 checksum (S3 computed or
  * checked it when the object was written, and keeps it with the version) is taken as is; a
  * composite checksum of a multipart upload is a hash of part hashes, not of the file, and is
  * passed over, as is an object without one (Signer's own writes carry none): the version is
  * then read, exactly the one HeadObject saw, and hashed as it streams, at most its size.
  */
-async function signedObjectSha256(s3, object, { expectedSize, budgetMs }) {
+async function signedObjectSha256(s3, object, { expectedSize, budgetMs, writtenBy }) {
     const where = `s3://${object.bucket}/${object.key}${object.versionId ? ` (version ${object.versionId})` : ''}`;
     try {
         const head = await s3.send(new HeadObjectCommand({
@@ -340,11 +347,21 @@ async function signedObjectSha256(s3, object, { expectedSize, budgetMs }) {
         }));
         const size = head.ContentLength ?? -1;
         const versionId = head.VersionId ?? object.versionId;
+        const writtenAt = head.LastModified;
+        const ruledOut = (from) => ({
+            sha256: '',
+            size,
+            versionId,
+            writtenAt,
+            from
+        });
+        if (!writtenDuring(writtenAt, writtenBy))
+            return ruledOut('writtenAt');
         if (size !== expectedSize)
-            return { sha256: '', size, versionId, from: 'size' };
+            return ruledOut('size');
         const checksum = fullObjectSha256(head.ChecksumSHA256, head.ChecksumType);
         if (checksum)
-            return { sha256: checksum, size, versionId, from: 'checksum' };
+            return { sha256: checksum, size, versionId, writtenAt, from: 'checksum' };
         const deadline = new transfer_deadline/* TransferDeadline */.m5(budgetMs, size);
         const answer = await s3.send(new GetObjectCommand/* GetObjectCommand */.j({
             Bucket: object.bucket,
@@ -363,7 +380,7 @@ async function signedObjectSha256(s3, object, { expectedSize, budgetMs }) {
         }
         if (read !== size)
             throw new Error(`S3 sent ${read} of the ${size} bytes it announced`);
-        return { sha256: hash.digest('hex'), size, versionId, from: 'content' };
+        return { sha256: hash.digest('hex'), size, versionId, writtenAt, from: 'content' };
     }
     catch (error) {
         const hint = (0,errors/* isAccessDenied */.w7)(error)
@@ -371,6 +388,14 @@ async function signedObjectSha256(s3, object, { expectedSize, budgetMs }) {
             : '';
         throw new errors/* ActionError */.lZ(`Reading the signed object ${where} failed: ${(0,errors/* errorMessage */.gJ)(error)}${hint}`);
     }
+}
+/** Whether Last-Modified falls within the job's run, give or take WRITE_TIME_SLACK_MS. */
+function writtenDuring(writtenAt, job) {
+    if (!writtenAt)
+        return false;
+    const at = writtenAt.getTime();
+    return (at >= job.createdAt.getTime() - WRITE_TIME_SLACK_MS &&
+        at <= job.completedAt.getTime() + WRITE_TIME_SLACK_MS);
 }
 /** A full-object SHA-256 checksum in hex; undefined for a composite one or none. */
 function fullObjectSha256(checksum, type) {
@@ -464,17 +489,22 @@ async function verifyFile(file, setup, log) {
                 bucket: signed.bucketName,
                 key: signed.key,
                 versionId: sameObject ? recorded.versionId : undefined
-            }, { expectedSize: file.size, budgetMs: setup.budgetMs });
+            }, { expectedSize: file.size, budgetMs: setup.budgetMs, writtenBy: writingJob(job) });
         }
         catch (error) {
             throw new CheckFailed('signedObject', (0,errors/* errorMessage */.gJ)(error));
+        }
+        const version = held.versionId ? ` (version ${held.versionId})` : '';
+        if (held.from === 'writtenAt') {
+            // The record names the version, and anyone who may write the bucket may add one.
+            throw new CheckFailed('signedObject', `the signed object ${result.signedObject}${version} was written ${held.writtenAt ? `at ${held.writtenAt.toISOString()}` : 'at a time S3 does not say'}, not while job ${record.jobId} ran (${job.createdAt?.toISOString() ?? '?'} to ${job.completedAt?.toISOString() ?? '?'}): it was put there before the job or replaced since, so it is not what the job signed`);
         }
         if (held.from === 'size') {
             throw new CheckFailed('signedObject', `the signed object ${result.signedObject} holds ${held.size} bytes; this file has ${file.size}`);
         }
         result.signedObjectHashedFrom = held.from;
         if (held.sha256 !== result.sha256) {
-            throw new CheckFailed('signedObject', `the signed object ${result.signedObject}${held.versionId ? ` (version ${held.versionId})` : ''} has the SHA-256 ${held.sha256}; this file has ${result.sha256}`);
+            throw new CheckFailed('signedObject', `the signed object ${result.signedObject}${version} has the SHA-256 ${held.sha256}; this file has ${result.sha256}`);
         }
         log(`${result.signedObject} has the same SHA-256 (${held.from === 'checksum' ? "S3's checksum" : 'read and hashed'})`);
         result.status = 'verified';
@@ -567,6 +597,11 @@ function checkNotExpired(job, now) {
     if (expiry && now >= expiry) {
         throw new CheckFailed('expired', `the signature of job ${job.jobId} expired at ${expiry.toISOString()}; it is now ${now.toISOString()}`);
     }
+}
+/** When the job ran, as Signer says; a succeeded job without times has nothing to match. */
+function writingJob(job) {
+    const invalid = new Date(NaN);
+    return { createdAt: job.createdAt ?? invalid, completedAt: job.completedAt ?? invalid };
 }
 function baseName(name) {
     return name.slice(name.lastIndexOf('/') + 1);

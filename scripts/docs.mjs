@@ -142,6 +142,8 @@ const FIGURES = {
   'summary-limit': () => mebibytes(constant('src/github/step-summary.ts', 'SUMMARY_LIMIT_BYTES')),
   'signature-allowance': () =>
     mebibytes(constant('src/aws/download.ts', 'SIGNATURE_ALLOWANCE_BYTES')),
+  'write-time-slack': () =>
+    seconds(constant('src/aws/signed-object-hash.ts', 'WRITE_TIME_SLACK_MS')),
   'transfer-rate': () => megabytes(constant('src/transfer-deadline.ts', 'MIN_BYTES_PER_SECOND')),
   'max-signatures': () => decimal(constant('src/registry/find-signatures.ts', 'MAX_SIGNATURES')),
   'max-envelope': () => kibibytes(constant('src/notary/envelope.ts', 'MAX_ENVELOPE_BYTES')),

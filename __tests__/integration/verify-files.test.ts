@@ -6,6 +6,7 @@
  * the check that caught them.
  */
 import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -20,6 +21,7 @@ import {
 import { MOTO_ACCOUNT } from '../rig/moto.js'
 import { DESTINATION_BUCKET, PROFILE, runSigning, startRig, type Rig } from '../rig/rig.js'
 import { startResultsService, type ResultsService } from '../rig/results-service.js'
+import type { JobDescription } from '../rig/signer-service.js'
 import { runAction } from '../rig/run-action.js'
 import type { FileVerification } from '../../src/pipeline/verify-one-file.js'
 import { workspaceWith, zipBytes } from './workspace.js'
@@ -46,7 +48,8 @@ beforeAll(async () => {
   const build = workspaceWith({
     'build/function.zip': zipBytes(1),
     'build/layer.zip': zipBytes(2),
-    'build/revoked.zip': zipBytes(3)
+    'build/revoked.zip': zipBytes(3),
+    'build/replaced.zip': zipBytes(4)
   })
   const signing = await runSigning(
     rig,
@@ -101,9 +104,10 @@ describe('verifying files the action signed', () => {
         signedObjectHashedFrom: 'content'
       }),
       expect.objectContaining({ path: 'signed/layer.zip', status: 'verified' }),
+      expect.objectContaining({ path: 'signed/replaced.zip', status: 'verified' }),
       expect.objectContaining({ path: 'signed/revoked.zip', status: 'verified' })
     ])
-    expect(run.summary).toContain('3 of 3 files verified.')
+    expect(run.summary).toContain('4 of 4 files verified.')
   })
 
   it("passes against a signing step's results-file as well", async () => {
@@ -140,11 +144,52 @@ describe('verifying files the action signed', () => {
     const forged = Buffer.from(readFileSync(path.join(workspace, 'signed/layer.zip')))
     forged.writeUInt8(forged.readUInt8(forged.length - 1) ^ 1, forged.length - 1)
     await rig.s3.send(new PutObjectCommand({ Bucket: DESTINATION_BUCKET, Key: key, Body: forged }))
-    const run = await runVerify({ path: 'signed/layer.zip' }, replaced)
+    // As if the job had completed just now: its time passes the object, so its hash is what fails.
+    const run = await withJobTimes(
+      resultOf('signed/layer.zip').jobId,
+      job => ({ createdAt: job.createdAt, completedAt: Date.now() / 1000 }),
+      () => runVerify({ path: 'signed/layer.zip' }, replaced)
+    )
     expect(run.exitCode).toBe(1)
     expect(resultsOf(run)[0]).toMatchObject({
       check: 'signedObject',
       reason: expect.stringContaining(`the signed object ${signedObject} has the SHA-256`)
+    })
+  })
+
+  it("fails a file whose signed object was replaced with it after the job, naming 'signedObject'", async () => {
+    // An hour after signing, someone who may write the bucket puts their own file at the signed
+    // object's key, and hands it out with a record that names its SHA-256: the file, the record
+    // and S3 agree, but S3 says the object was written after the job completed.
+    const forged = zipBytes(8)
+    const { signedObject, jobId } = resultOf('signed/replaced.zip')
+    const key = signedObject.slice(`s3://${DESTINATION_BUCKET}/`.length)
+    const recordPath = `signed/${ARTIFACT}.signing.json`
+    const record = JSON.parse(readFileSync(path.join(workspace, recordPath), 'utf8')) as {
+      results: Array<{ name: string; sha256: string }>
+    }
+    const entry = record.results.find(result => result.name === 'replaced.zip')!
+    entry.sha256 = createHash('sha256').update(forged).digest('hex')
+    const handedOut = workspaceWithCopies({
+      'signed/replaced.zip': forged,
+      [recordPath]: Buffer.from(JSON.stringify(record))
+    })
+    await rig.s3.send(new PutObjectCommand({ Bucket: DESTINATION_BUCKET, Key: key, Body: forged }))
+    const hour = 3600
+    const run = await withJobTimes(
+      jobId,
+      job => ({ createdAt: job.createdAt - hour, completedAt: (job.completedAt ?? 0) - hour }),
+      () => runVerify({ path: 'signed/replaced.zip' }, handedOut)
+    )
+    expect(run.exitCode).toBe(1)
+    expect(resultsOf(run)[0]).toMatchObject({
+      status: 'failed',
+      check: 'signedObject',
+      reason: expect.stringMatching(
+        new RegExp(
+          `^the signed object ${escapeRegExp(signedObject)} was written at \\S+, not while job ${jobId} ran \\(\\S+ to \\S+\\): it was put there before the job or replaced since`
+        )
+      )
     })
   })
 
@@ -280,9 +325,27 @@ describe('verifying files the action signed', () => {
 })
 
 /** Another workspace with the signed files and the record, to change without touching the first. */
+/** Runs `body` while DescribeSigningJob tells other times for job `jobId` (epoch seconds). */
+async function withJobTimes<T>(
+  jobId: string,
+  times: (job: JobDescription) => Pick<JobDescription, 'createdAt' | 'completedAt'>,
+  body: () => Promise<T>
+): Promise<T> {
+  rig.signer.faults.describeAnswer = answer =>
+    answer.jobId === jobId ? { ...answer, ...times(answer) } : answer
+  try {
+    return await body()
+  } finally {
+    rig.signer.faults.describeAnswer = null
+  }
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
 function workspaceWithCopies(extra: Record<string, Buffer> = {}): string {
   const files: Record<string, Buffer> = {}
-  for (const name of ['function.zip', 'layer.zip', 'revoked.zip', `${ARTIFACT}.signing.json`]) {
+  const names = ['function.zip', 'layer.zip', 'replaced.zip', 'revoked.zip']
+  for (const name of [...names, `${ARTIFACT}.signing.json`]) {
     files[`signed/${name}`] = readFileSync(path.join(workspace, 'signed', name))
   }
   return workspaceWith({ ...files, ...extra })

@@ -11,18 +11,37 @@ export interface SignedObjectRef {
   versionId: string | undefined
 }
 
-export interface SignedObjectHash {
-  /** Lowercase hex; empty when the size already differs from the one expected. */
-  sha256: string
-  size: number
-  versionId: string | undefined
-  /** S3's own full-object SHA-256 checksum, or the bytes read and hashed. */
-  from: 'checksum' | 'content' | 'size'
+/** When the signing job that wrote the object was created and completed. */
+export interface WritingJob {
+  createdAt: Date
+  completedAt: Date
 }
 
 /**
- * The SHA-256 of a signed object as S3 holds it. Its size is compared first (HeadObject): a
- * different size settles it without a download. A full-object SHA-256 checksum (S3 computed or
+ * How far an object's Last-Modified may lie outside its job's run and still be the job's:
+ * Last-Modified counts whole seconds, and S3's and Signer's clocks may differ by a little.
+ */
+export const WRITE_TIME_SLACK_MS = 5000
+
+export interface SignedObjectHash {
+  /** Lowercase hex; empty when the size or the write time already rules the object out. */
+  sha256: string
+  size: number
+  versionId: string | undefined
+  /** The object's Last-Modified. */
+  writtenAt: Date | undefined
+  /**
+   * S3's own full-object SHA-256 checksum, or the bytes read and hashed; 'size' or 'writtenAt'
+   * when that alone shows that it is not the file expected, or not what the job wrote.
+   */
+  from: 'checksum' | 'content' | 'size' | 'writtenAt'
+}
+
+/**
+ * The SHA-256 of a signed object as S3 holds it. Its write time and size are compared first
+ * (HeadObject): a version written outside the job's run (within WRITE_TIME_SLACK_MS) was put
+ * there by someone else, before the job or since, and a different size settles it; neither
+ * needs a download. A full-object SHA-256 checksum (S3 computed or
  * checked it when the object was written, and keeps it with the version) is taken as is; a
  * composite checksum of a multipart upload is a hash of part hashes, not of the file, and is
  * passed over, as is an object without one (Signer's own writes carry none): the version is
@@ -31,7 +50,11 @@ export interface SignedObjectHash {
 export async function signedObjectSha256(
   s3: S3Client,
   object: SignedObjectRef,
-  { expectedSize, budgetMs }: { expectedSize: number; budgetMs: number }
+  {
+    expectedSize,
+    budgetMs,
+    writtenBy
+  }: { expectedSize: number; budgetMs: number; writtenBy: WritingJob }
 ): Promise<SignedObjectHash> {
   const where = `s3://${object.bucket}/${object.key}${object.versionId ? ` (version ${object.versionId})` : ''}`
   try {
@@ -45,9 +68,18 @@ export async function signedObjectSha256(
     )
     const size = head.ContentLength ?? -1
     const versionId = head.VersionId ?? object.versionId
-    if (size !== expectedSize) return { sha256: '', size, versionId, from: 'size' }
+    const writtenAt = head.LastModified
+    const ruledOut = (from: 'size' | 'writtenAt') => ({
+      sha256: '',
+      size,
+      versionId,
+      writtenAt,
+      from
+    })
+    if (!writtenDuring(writtenAt, writtenBy)) return ruledOut('writtenAt')
+    if (size !== expectedSize) return ruledOut('size')
     const checksum = fullObjectSha256(head.ChecksumSHA256, head.ChecksumType)
-    if (checksum) return { sha256: checksum, size, versionId, from: 'checksum' }
+    if (checksum) return { sha256: checksum, size, versionId, writtenAt, from: 'checksum' }
     const deadline = new TransferDeadline(budgetMs, size)
     const answer = await s3.send(
       new GetObjectCommand({
@@ -67,7 +99,7 @@ export async function signedObjectSha256(
       hash.update(chunk as Buffer)
     }
     if (read !== size) throw new Error(`S3 sent ${read} of the ${size} bytes it announced`)
-    return { sha256: hash.digest('hex'), size, versionId, from: 'content' }
+    return { sha256: hash.digest('hex'), size, versionId, writtenAt, from: 'content' }
   } catch (error) {
     const hint = isAccessDenied(error)
       ? ` — the role needs s3:GetObject${object.versionId ? ' and s3:GetObjectVersion' : ''} on the signed objects`
@@ -76,6 +108,16 @@ export async function signedObjectSha256(
       `Reading the signed object ${where} failed: ${errorMessage(error)}${hint}`
     )
   }
+}
+
+/** Whether Last-Modified falls within the job's run, give or take WRITE_TIME_SLACK_MS. */
+export function writtenDuring(writtenAt: Date | undefined, job: WritingJob): boolean {
+  if (!writtenAt) return false
+  const at = writtenAt.getTime()
+  return (
+    at >= job.createdAt.getTime() - WRITE_TIME_SLACK_MS &&
+    at <= job.completedAt.getTime() + WRITE_TIME_SLACK_MS
+  )
 }
 
 /** A full-object SHA-256 checksum in hex; undefined for a composite one or none. */

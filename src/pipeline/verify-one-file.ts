@@ -149,10 +149,18 @@ export async function verifyFile(
           key: signed.key,
           versionId: sameObject ? recorded.versionId : undefined
         },
-        { expectedSize: file.size, budgetMs: setup.budgetMs }
+        { expectedSize: file.size, budgetMs: setup.budgetMs, writtenBy: writingJob(job) }
       )
     } catch (error) {
       throw new CheckFailed('signedObject', errorMessage(error))
+    }
+    const version = held.versionId ? ` (version ${held.versionId})` : ''
+    if (held.from === 'writtenAt') {
+      // The record names the version, and anyone who may write the bucket may add one.
+      throw new CheckFailed(
+        'signedObject',
+        `the signed object ${result.signedObject}${version} was written ${held.writtenAt ? `at ${held.writtenAt.toISOString()}` : 'at a time S3 does not say'}, not while job ${record.jobId} ran (${job.createdAt?.toISOString() ?? '?'} to ${job.completedAt?.toISOString() ?? '?'}): it was put there before the job or replaced since, so it is not what the job signed`
+      )
     }
     if (held.from === 'size') {
       throw new CheckFailed(
@@ -164,7 +172,7 @@ export async function verifyFile(
     if (held.sha256 !== result.sha256) {
       throw new CheckFailed(
         'signedObject',
-        `the signed object ${result.signedObject}${held.versionId ? ` (version ${held.versionId})` : ''} has the SHA-256 ${held.sha256}; this file has ${result.sha256}`
+        `the signed object ${result.signedObject}${version} has the SHA-256 ${held.sha256}; this file has ${result.sha256}`
       )
     }
     log(
@@ -298,6 +306,12 @@ function checkNotExpired(job: DescribedJob, now: Date): void {
       `the signature of job ${job.jobId} expired at ${expiry.toISOString()}; it is now ${now.toISOString()}`
     )
   }
+}
+
+/** When the job ran, as Signer says; a succeeded job without times has nothing to match. */
+function writingJob(job: DescribedJob): { createdAt: Date; completedAt: Date } {
+  const invalid = new Date(NaN)
+  return { createdAt: job.createdAt ?? invalid, completedAt: job.completedAt ?? invalid }
 }
 
 function baseName(name: string): string {

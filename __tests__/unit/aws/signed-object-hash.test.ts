@@ -8,7 +8,12 @@ import {
   type GetObjectCommandOutput
 } from '@aws-sdk/client-s3'
 import { mockClient } from 'aws-sdk-client-mock'
-import { fullObjectSha256, signedObjectSha256 } from '../../../src/aws/signed-object-hash.js'
+import {
+  fullObjectSha256,
+  signedObjectSha256,
+  WRITE_TIME_SLACK_MS,
+  writtenDuring
+} from '../../../src/aws/signed-object-hash.js'
 import { ActionError } from '../../../src/errors.js'
 import { rejectionOf, sdkError } from '../helpers.js'
 
@@ -19,7 +24,13 @@ const CONTENT = Buffer.from('signed bytes')
 const HEX = createHash('sha256').update(CONTENT).digest('hex')
 const BASE64 = Buffer.from(HEX, 'hex').toString('base64')
 const OBJECT = { bucket: 'release-signed', key: 'signed/a.zip', versionId: 'v2' }
-const LIMITS = { expectedSize: CONTENT.length, budgetMs: 10_000 }
+// The job that wrote the object ran for ten seconds; S3 says it was written in the middle.
+const JOB = {
+  createdAt: new Date('2026-12-07T06:00:00Z'),
+  completedAt: new Date('2026-12-07T06:00:10Z')
+}
+const WRITTEN_AT = new Date('2026-12-07T06:00:05Z')
+const LIMITS = { expectedSize: CONTENT.length, budgetMs: 10_000, writtenBy: JOB }
 
 const body = (chunks: Buffer[]) =>
   Readable.from(chunks) as unknown as GetObjectCommandOutput['Body']
@@ -36,12 +47,14 @@ describe('signedObjectSha256', () => {
       ContentLength: CONTENT.length,
       ChecksumSHA256: BASE64,
       ChecksumType: 'FULL_OBJECT',
-      VersionId: 'v2'
+      VersionId: 'v2',
+      LastModified: WRITTEN_AT
     })
     expect(await signedObjectSha256(s3, OBJECT, LIMITS)).toEqual({
       sha256: HEX,
       size: CONTENT.length,
       versionId: 'v2',
+      writtenAt: WRITTEN_AT,
       from: 'checksum'
     })
     expect(s3Mock.commandCalls(HeadObjectCommand)[0]?.args[0].input).toEqual({
@@ -58,13 +71,20 @@ describe('signedObjectSha256', () => {
       ContentLength: CONTENT.length,
       ChecksumSHA256: `${BASE64}-3`,
       VersionId: 'v9',
-      ETag: '"etag"'
+      ETag: '"etag"',
+      LastModified: WRITTEN_AT
     })
     s3Mock
       .on(GetObjectCommand)
       .resolves({ Body: body([CONTENT.subarray(0, 4), CONTENT.subarray(4)]) })
     const held = await signedObjectSha256(s3, { ...OBJECT, versionId: undefined }, LIMITS)
-    expect(held).toEqual({ sha256: HEX, size: CONTENT.length, versionId: 'v9', from: 'content' })
+    expect(held).toEqual({
+      sha256: HEX,
+      size: CONTENT.length,
+      versionId: 'v9',
+      writtenAt: WRITTEN_AT,
+      from: 'content'
+    })
     expect(s3Mock.commandCalls(GetObjectCommand)[0]?.args[0].input).toEqual({
       Bucket: 'release-signed',
       Key: 'signed/a.zip',
@@ -74,13 +94,34 @@ describe('signedObjectSha256', () => {
   })
 
   it('settles a different size with HeadObject alone', async () => {
-    s3Mock.on(HeadObjectCommand).resolves({ ContentLength: 99 })
+    s3Mock.on(HeadObjectCommand).resolves({ ContentLength: 99, LastModified: WRITTEN_AT })
     expect(await signedObjectSha256(s3, OBJECT, LIMITS)).toMatchObject({ size: 99, from: 'size' })
     expect(s3Mock.commandCalls(GetObjectCommand)).toHaveLength(0)
   })
 
+  it('rules out, without reading it, a version written after the job completed', async () => {
+    const replacedAt = new Date(JOB.completedAt.getTime() + 60_000)
+    s3Mock.on(HeadObjectCommand).resolves({
+      ContentLength: CONTENT.length,
+      ChecksumSHA256: BASE64,
+      ChecksumType: 'FULL_OBJECT',
+      VersionId: 'v3',
+      LastModified: replacedAt
+    })
+    expect(await signedObjectSha256(s3, OBJECT, LIMITS)).toEqual({
+      sha256: '',
+      size: CONTENT.length,
+      versionId: 'v3',
+      writtenAt: replacedAt,
+      from: 'writtenAt'
+    })
+    expect(s3Mock.commandCalls(GetObjectCommand)).toHaveLength(0)
+  })
+
   it('refuses more bytes than announced', async () => {
-    s3Mock.on(HeadObjectCommand).resolves({ ContentLength: CONTENT.length })
+    s3Mock
+      .on(HeadObjectCommand)
+      .resolves({ ContentLength: CONTENT.length, LastModified: WRITTEN_AT })
     s3Mock.on(GetObjectCommand).resolves({ Body: body([CONTENT, Buffer.from('more')]) })
     const error = await rejectionOf(signedObjectSha256(s3, OBJECT, LIMITS), ActionError)
     expect(error.message).toContain('S3 sent more than the 12 bytes it announced')
@@ -92,6 +133,24 @@ describe('signedObjectSha256', () => {
     expect(error.message).toBe(
       'Reading the signed object s3://release-signed/signed/a.zip (version v2) failed: AccessDenied: AccessDenied message — the role needs s3:GetObject and s3:GetObjectVersion on the signed objects'
     )
+  })
+})
+
+describe('writtenDuring', () => {
+  const at = (ms: number) => new Date(ms)
+  const created = JOB.createdAt.getTime()
+  const completed = JOB.completedAt.getTime()
+
+  it.each<[string, Date | undefined, boolean]>([
+    ['while the job ran', WRITTEN_AT, true],
+    ['at the slack before its creation', at(created - WRITE_TIME_SLACK_MS), true],
+    ['at the slack after its completion', at(completed + WRITE_TIME_SLACK_MS), true],
+    ['just before that', at(created - WRITE_TIME_SLACK_MS - 1), false],
+    ['just after that', at(completed + WRITE_TIME_SLACK_MS + 1), false],
+    ['a day later', at(completed + 86_400_000), false],
+    ['at no time S3 says', undefined, false]
+  ])('an object written %s: %s', (_when, writtenAt, expected) => {
+    expect(writtenDuring(writtenAt, JOB)).toBe(expected)
   })
 })
 

@@ -52,6 +52,8 @@ const JOB_ANSWER: DescribeSigningJobCommandOutput = {
   signatureExpiresAt: new Date('2031-06-01T00:00:00Z'),
   signedObject: { s3: { bucketName: 'release-signed', key: 'signed/abc.zip' } }
 }
+/** S3's Last-Modified of the signed object: while the job ran. */
+const WRITTEN_AT = new Date('2026-06-01T00:00:04Z')
 const RECORD: RecordedFile = {
   name: 'function.zip',
   jobId: JOB,
@@ -81,7 +83,11 @@ beforeEach(() => {
   signer = new SignerClient({ region: 'us-east-1' })
   s3 = new S3Client({ region: 'us-east-1' })
   signerMock.on(DescribeSigningJobCommand).resolves(JOB_ANSWER)
-  s3Mock.on(HeadObjectCommand).resolves({ ContentLength: CONTENT.length, VersionId: 'v2' })
+  s3Mock.on(HeadObjectCommand).resolves({
+    ContentLength: CONTENT.length,
+    VersionId: 'v2',
+    LastModified: WRITTEN_AT
+  })
   s3Mock.on(GetObjectCommand).callsFake(() => ({
     Body: Readable.from([CONTENT]) as unknown as GetObjectCommandOutput['Body']
   }))
@@ -245,9 +251,21 @@ describe('verifyFile', () => {
     [
       'a signed object of another size',
       {},
-      () => s3Mock.on(HeadObjectCommand).resolves({ ContentLength: 3 }),
+      () => s3Mock.on(HeadObjectCommand).resolves({ ContentLength: 3, LastModified: WRITTEN_AT }),
       'signedObject',
       /holds 3 bytes; this file has 19/
+    ],
+    [
+      'a signed object written after the job completed',
+      {},
+      () =>
+        s3Mock.on(HeadObjectCommand).resolves({
+          ContentLength: CONTENT.length,
+          VersionId: 'v3',
+          LastModified: new Date('2026-06-01T00:01:00Z')
+        }),
+      'signedObject',
+      /^the signed object s3:\/\/release-signed\/signed\/abc\.zip \(version v3\) was written at 2026-06-01T00:01:00\.000Z, not while job \S+ ran \(2026-06-01T00:00:00\.000Z to 2026-06-01T00:00:05\.000Z\)/
     ],
     [
       'a signed object with other bytes',
