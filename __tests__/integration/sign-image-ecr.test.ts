@@ -38,8 +38,14 @@ const FORMS = [
   {
     form: 'dual-stack',
     registryHost: '111122223333.dkr-ecr.eu-west-1.on.aws',
-    apiHost: 'api.ecr.eu-west-1.amazonaws.com',
+    apiHost: 'ecr.eu-west-1.api.aws',
     region: 'eu-west-1'
+  },
+  {
+    form: 'dual-stack-fips',
+    registryHost: '111122223333.dkr-ecr-fips.us-east-2.on.aws',
+    apiHost: 'ecr-fips.us-east-2.api.aws',
+    region: 'us-east-2'
   },
   {
     form: 'china',
@@ -248,7 +254,7 @@ describe('signing an image in an ECR registry', () => {
     ])
   })
 
-  it('signs in registries named in the FIPS, dual-stack and China forms in one step, each token asked of its own ECR endpoint', async () => {
+  it('signs in registries named in the FIPS, dual-stack (with FIPS) and China forms in one step, each token asked of its own ECR endpoint', async () => {
     const references = []
     for (const { form, registryHost } of FORMS) {
       const image = await pushImage(`team/${form}`, form)

@@ -11,6 +11,8 @@ export interface EcrRegistry {
   account: string
   region: string
   fips: boolean
+  /** Named in the dual-stack form: its token comes from ECR's dual-stack API endpoint too. */
+  dualStack: boolean
 }
 
 // `<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]`, and the dual-stack
@@ -25,7 +27,8 @@ export function parseEcrRegistry(host: string): EcrRegistry | undefined {
   return {
     account: match[1]!,
     region: (match[3] ?? match[5])!,
-    fips: Boolean(match[2] ?? match[4])
+    fips: Boolean(match[2] ?? match[4]),
+    dualStack: match[5] !== undefined
   }
 }
 
@@ -36,8 +39,9 @@ export interface EcrToken {
 
 /**
  * Whether the step names its own ECR API endpoint (a VPC endpoint, say), which the SDK then takes
- * as it is: it refuses a custom endpoint together with useFipsEndpoint, so a FIPS registry's
- * token comes from ECR's FIPS endpoint only when no endpoint is named.
+ * as it is: it refuses a custom endpoint together with useFipsEndpoint or useDualstackEndpoint,
+ * so a FIPS or dual-stack registry's token comes from ECR's FIPS or dual-stack endpoint only when
+ * no endpoint is named.
  */
 export function namesOwnEcrEndpoint(env: NodeJS.ProcessEnv): boolean {
   if (env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS?.toLowerCase() === 'true') return false
@@ -45,15 +49,19 @@ export function namesOwnEcrEndpoint(env: NodeJS.ProcessEnv): boolean {
 }
 
 /**
- * Asks ECR for a registry token in the registry's Region. The token is base64 of
+ * Asks ECR for a registry token in the registry's Region, at the API endpoint of the registry's
+ * form: a runner that reaches `dkr-ecr.<region>.on.aws` over IPv6 only reaches ECR's dual-stack
+ * API (`ecr.<region>.api.aws`), not `api.ecr.<region>.amazonaws.com`. The token is base64 of
  * `AWS:<password>`, valid for 12 hours: longer than any step. AWS_ENDPOINT_URL_ECR is honoured
  * by the SDK itself.
  */
 export async function ecrToken(registry: EcrRegistry, budgetMs: number): Promise<EcrToken> {
   const { ECRClient, GetAuthorizationTokenCommand } = await import('@aws-sdk/client-ecr')
+  const ownEndpoint = namesOwnEcrEndpoint(process.env)
   const client = new ECRClient({
     region: registry.region,
-    useFipsEndpoint: registry.fips && !namesOwnEcrEndpoint(process.env),
+    useFipsEndpoint: registry.fips && !ownEndpoint,
+    useDualstackEndpoint: registry.dualStack && !ownEndpoint,
     customUserAgent: [USER_AGENT],
     requestHandler: {
       connectionTimeout: CONNECT_TIMEOUT_MS,

@@ -41,18 +41,27 @@ describe('parseEcrRegistry', () => {
   it.each([
     [
       '123456789012.dkr.ecr.eu-west-1.amazonaws.com',
-      { account: '123456789012', region: 'eu-west-1', fips: false }
+      { account: '123456789012', region: 'eu-west-1', fips: false, dualStack: false }
     ],
     [
       '123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com',
       { region: 'us-gov-west-1', fips: true }
     ],
-    ['123456789012.dkr-ecr.us-east-1.on.aws', { region: 'us-east-1', fips: false }],
-    ['123456789012.dkr-ecr-fips.us-east-1.on.aws', { region: 'us-east-1', fips: true }],
-    ['123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn', { region: 'cn-north-1' }],
+    [
+      '123456789012.dkr-ecr.us-east-1.on.aws',
+      { region: 'us-east-1', fips: false, dualStack: true }
+    ],
+    [
+      '123456789012.dkr-ecr-fips.us-east-1.on.aws',
+      { region: 'us-east-1', fips: true, dualStack: true }
+    ],
+    [
+      '123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn',
+      { region: 'cn-north-1', dualStack: false }
+    ],
     [
       '123456789012.dkr-ecr.cn-northwest-1.on.amazonwebservices.com.cn',
-      { region: 'cn-northwest-1' }
+      { region: 'cn-northwest-1', dualStack: true }
     ]
   ])('%s is ECR', (host, expected) => {
     expect(parseEcrRegistry(host)).toMatchObject(expected)
@@ -104,9 +113,32 @@ describe('registryCredentials', () => {
     const client = ecr.send.getCall(0).thisValue as ECRClient
     expect(await client.config.region()).toBe('ap-south-1')
     expect(await client.config.useFipsEndpoint()).toBe(false)
+    expect(await client.config.useDualstackEndpoint()).toBe(false)
     expect(setSecret).toHaveBeenCalledWith('ecr-password')
     expect(setSecret).toHaveBeenCalledWith(base64('AWS:ecr-password'))
   })
+
+  it.each([
+    ['no endpoint of its own', undefined, true],
+    ['AWS_ENDPOINT_URL_ECR', 'https://vpce-1.api.ecr.us-east-1.vpce.amazonaws.com', false]
+  ])(
+    "asks for a dual-stack registry's token at ECR's dual-stack endpoint, unless the step names one (%s)",
+    async (_case, endpoint, dualStack) => {
+      ecr.on(GetAuthorizationTokenCommand).resolves({
+        authorizationData: [{ authorizationToken: base64('AWS:ecr-password') }]
+      })
+      const saved = process.env.AWS_ENDPOINT_URL_ECR
+      if (endpoint) process.env.AWS_ENDPOINT_URL_ECR = endpoint
+      try {
+        await registryCredentials('123456789012.dkr-ecr.us-east-1.on.aws', NO_INPUTS)
+      } finally {
+        if (saved === undefined) delete process.env.AWS_ENDPOINT_URL_ECR
+        else process.env.AWS_ENDPOINT_URL_ECR = saved
+      }
+      const client = ecr.send.getCall(0).thisValue as ECRClient
+      expect(await client.config.useDualstackEndpoint()).toBe(dualStack)
+    }
+  )
 
   it('says which permission a refused GetAuthorizationToken needs', async () => {
     ecr
