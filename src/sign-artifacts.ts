@@ -39,7 +39,10 @@ export async function signArtifacts(inputs: SignInputs, context: RunContext): Pr
 /** inputs → files → preflight → sign every file → release, outputs, artifact, summary. */
 async function signFiles(inputs: FileInputs, context: RunContext): Promise<void> {
   const files = await findArtifactFiles(inputs.patterns, inputs.workspace, inputs.outputDir)
-  if (inputs.releaseTag) refuseAssetNameClashes(files, inputs.outputDir)
+  if (inputs.releaseTag) {
+    const recordAsset = inputs.artifactName && signingRecordName(inputs.artifactName)
+    refuseAssetNameClashes(files, inputs.outputDir, recordAsset)
+  }
   log.info(
     `Signing ${files.length} file${files.length === 1 ? '' : 's'} with profile '${inputs.profileName}' in ${inputs.region}`
   )
@@ -124,6 +127,15 @@ async function handOver(
     })
   if (releaseTag && githubToken && signed.length > 0) {
     try {
+      // The default name is known only now: it is made from the signed files.
+      refuseAssetNameClashes(
+        signed.map(result => ({
+          outputPath: path.join(inputs.workspace, result.signedPath),
+          signedPath: result.signedPath
+        })),
+        inputs.outputDir,
+        signingRecordName(name)
+      )
       await log.group(`Attaching ${signed.length} signed file(s) to release ${releaseTag}`, () =>
         attachToRelease(
           signed,

@@ -251,6 +251,28 @@ describe('attaching to a release: dist/index.js as the runner runs it', () => {
     expect(run.stdout).not.toContain(writer)
   })
 
+  it("refuses, before any request, a file that would get the signing record's asset name", async () => {
+    github.addRelease(REPOSITORY, 'v3.1.0')
+    const workspace = workspaceWith({
+      'build/app.zip': zipBytes(32),
+      'build/release/files.signing.json': zipBytes(33)
+    })
+
+    const run = await sign(workspace, {
+      path: 'build/**',
+      'artifact-name': 'release-files',
+      'release-tag': 'v3.1.0',
+      'github-token': writer
+    })
+
+    expect(run.exitCode).toBe(1)
+    expect(run.errors).toEqual([
+      "Input 'artifact-name': 'signed/release/files.signing.json' would become the release asset 'release-files.signing.json', which is the name of the signing record attached beside the files; choose another name."
+    ])
+    expect(rig.signer.requests).toEqual([])
+    expect(github.requests).toEqual([])
+  })
+
   it('lets three matrix legs attach their own files to one draft release at once', async () => {
     const draft = github.addRelease(REPOSITORY, 'v4.0.0', { draft: true })
     // A re-run of the linux leg: its earlier upload is replaced, the others' are left alone.

@@ -16,19 +16,32 @@ export function releaseAssetName(outputPath: string, outputDir: string): string 
   return toPosix(path.relative(outputDir, outputPath)).replace(/\//g, '-')
 }
 
-/** Two files that would get one asset name are refused before any request. */
-export function refuseAssetNameClashes(files: ArtifactFile[], outputDir: string): void {
-  const seen = new Map<string, ArtifactFile>()
+/**
+ * Two files that would get one asset name are refused before any request, as is a file that
+ * would get the signing record's (`recordAsset`): the record's upload would fail after the files'.
+ */
+export function refuseAssetNameClashes(
+  files: Array<Pick<ArtifactFile, 'outputPath' | 'signedPath'>>,
+  outputDir: string,
+  recordAsset?: string
+): void {
+  const seen = new Map<string, string>()
   for (const file of files) {
     const name = releaseAssetName(file.outputPath, outputDir)
-    const other = seen.get(name)
-    if (other) {
+    if (name === recordAsset) {
       throw new InputError(
-        Input.ReleaseTag,
-        `'${other.signedPath}' and '${file.signedPath}' would both become the release asset '${name}'; rename one, or attach them in separate steps.`
+        Input.ArtifactName,
+        `'${file.signedPath}' would become the release asset '${name}', which is the name of the signing record attached beside the files; choose another name.`
       )
     }
-    seen.set(name, file)
+    const other = seen.get(name)
+    if (other !== undefined) {
+      throw new InputError(
+        Input.ReleaseTag,
+        `'${other}' and '${file.signedPath}' would both become the release asset '${name}'; rename one, or attach them in separate steps.`
+      )
+    }
+    seen.set(name, file.signedPath)
   }
 }
 

@@ -69,6 +69,27 @@ describe('refuseAssetNameClashes', () => {
   })
 })
 
+describe('refuseAssetNameClashes with the signing record', () => {
+  it("refuses a file that would get the signing record's asset name, as an error of 'artifact-name'", () => {
+    const files = ['app.zip', 'release/files.signing.json'].map(artifactFile)
+
+    const error = thrownBy(
+      () => refuseAssetNameClashes(files, OUTPUT_DIR, 'release-files.signing.json'),
+      InputError
+    )
+
+    expect(error.input).toBe('artifact-name')
+    expect(error.message).toBe(
+      "Input 'artifact-name': 'signed/release/files.signing.json' would become the release asset 'release-files.signing.json', which is the name of the signing record attached beside the files; choose another name."
+    )
+  })
+
+  it('lets a file through whose asset name only resembles the record', () => {
+    const files = ['release/files.signing.json'].map(artifactFile)
+    expect(() => refuseAssetNameClashes(files, OUTPUT_DIR, 'files.signing.json')).not.toThrow()
+  })
+})
+
 describe('attachToRelease against the GitHub API stand-in', () => {
   const REPOSITORY = 'octo-org/octo-repo'
   const CONTEXT: RunContext = {
