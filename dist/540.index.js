@@ -303,6 +303,8 @@ function addProfileVersion(profile) {
         .addRaw(`Signatures it made before ${from} stay valid unless their job is revoked. A revocation cannot be undone, and its effective time can only move earlier.`, true);
 }
 
+// EXTERNAL MODULE: ./src/notary/untrusted.ts
+var untrusted = __webpack_require__(70211);
 // EXTERNAL MODULE: ./src/pipeline/sign-all.ts
 var sign_all = __webpack_require__(87235);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-signer/dist-es/commands/DescribeSigningJobCommand.js
@@ -386,8 +388,6 @@ function hintFor(error, request) {
 
 // EXTERNAL MODULE: ./src/aws/signer-arns.ts
 var signer_arns = __webpack_require__(77536);
-// EXTERNAL MODULE: ./src/notary/untrusted.ts
-var untrusted = __webpack_require__(70211);
 ;// CONCATENATED MODULE: ./src/pipeline/revoke-one-job.ts
 
 
@@ -415,6 +415,7 @@ async function revokeJob(job, setup, log) {
         revokedBy: '',
         profileName: job.profileName ?? '',
         profileVersion: job.profileVersion ?? '',
+        profileFrom: job.profileName && job.profileVersion ? 'record' : '',
         seconds: 0
     };
     try {
@@ -430,8 +431,11 @@ async function revokeJob(job, setup, log) {
                 (0,github_log/* warning */.$e)(`Job ${job.jobId}: the record says profile ${(0,untrusted/* quoted */.T)(`${result.profileName}/${result.profileVersion}`)}, DescribeSigningJob ${(0,untrusted/* quoted */.T)(`${said.profileName}/${said.profileVersion}`)}: Signer's answer is taken`);
             }
             result.jobOwner = said.jobOwner ?? result.jobOwner;
-            result.profileName = said.profileName ?? result.profileName;
-            result.profileVersion = said.profileVersion ?? result.profileVersion;
+            if (said.profileName && said.profileVersion) {
+                result.profileName = said.profileName;
+                result.profileVersion = said.profileVersion;
+                result.profileFrom = 'signer';
+            }
         }
         else {
             log(`DescribeSigningJob could not read the job (${before.unreadable}); revoking it still`);
@@ -498,6 +502,7 @@ function alreadyRevoked(result, record, log) {
 // EXTERNAL MODULE: ./src/step-failure.ts
 var step_failure = __webpack_require__(9718);
 ;// CONCATENATED MODULE: ./src/revoke-signatures.ts
+
 
 
 
@@ -651,15 +656,25 @@ async function revokeProfileVersions(results, inputs, signer) {
 }
 async function profileVersionsOf(results, inputs, signer) {
     const versions = new Map();
-    for (const { profileName, profileVersion } of results) {
-        if (profileName && profileVersion) {
-            versions.set(`${profileName}/${profileVersion}`, { profileName, profileVersion });
-        }
+    // A record is a file anyone may have written, and a revoked version stays revoked: only
+    // DescribeSigningJob's word is acted on.
+    const recordedOnly = new Map();
+    for (const { jobId, profileName, profileVersion, profileFrom } of results) {
+        const key = `${profileName}/${profileVersion}`;
+        if (profileFrom === 'signer')
+            versions.set(key, { profileName, profileVersion });
+        if (profileFrom === 'record')
+            recordedOnly.set(key, [...(recordedOnly.get(key) ?? []), jobId]);
+    }
+    for (const [key, jobs] of recordedOnly) {
+        if (versions.has(key))
+            continue;
+        github_log/* warning */.$e(`Only a record says that profile version ${(0,untrusted/* quoted */.T)(key)} signed job ${jobs.join(', job ')} (DescribeSigningJob could not read ${jobs.length === 1 ? 'it' : 'them'}): revoke-profile-version leaves that version alone. Once checked, revoke it with 'aws signer revoke-signing-profile'.`);
     }
     if (versions.size > 0)
         return [...versions.values()];
     if (!inputs.profileName) {
-        throw new errors/* InputError */.dz(github_inputs/* Input */.pd.RevokeProfileVersion, "is true, and neither the records nor DescribeSigningJob say which profile version signed the jobs: give 'profile-name', whose current version is then revoked.");
+        throw new errors/* InputError */.dz(github_inputs/* Input */.pd.RevokeProfileVersion, "is true, and DescribeSigningJob says of no job which profile version signed it: give 'profile-name', whose current version is then revoked.");
     }
     const profileVersion = await currentProfileVersion(signer, inputs.profileName, inputs.profileOwner);
     github_log/* warning */.$e(`No job says which profile version signed it: revoking the current version of '${inputs.profileName}', ${profileVersion}.`);

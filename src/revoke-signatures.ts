@@ -11,6 +11,7 @@ import { setRevocationOutputs } from './github/outputs.js'
 import { readSigningResults } from './github/read-signing-results.js'
 import { writeRevocationSummary, type ProfileVersionResult } from './github/revocation-summary.js'
 import type { RecordedJob } from './github/signing-record.js'
+import { quoted } from './notary/untrusted.js'
 import { signAll } from './pipeline/sign-all.js'
 import { revokeJob, type RevocationResult } from './pipeline/revoke-one-job.js'
 import { failIfAny } from './step-failure.js'
@@ -183,16 +184,25 @@ async function profileVersionsOf(
   signer: Parameters<typeof currentProfileVersion>[0]
 ): Promise<{ profileName: string; profileVersion: string }[]> {
   const versions = new Map<string, { profileName: string; profileVersion: string }>()
-  for (const { profileName, profileVersion } of results) {
-    if (profileName && profileVersion) {
-      versions.set(`${profileName}/${profileVersion}`, { profileName, profileVersion })
-    }
+  // A record is a file anyone may have written, and a revoked version stays revoked: only
+  // DescribeSigningJob's word is acted on.
+  const recordedOnly = new Map<string, string[]>()
+  for (const { jobId, profileName, profileVersion, profileFrom } of results) {
+    const key = `${profileName}/${profileVersion}`
+    if (profileFrom === 'signer') versions.set(key, { profileName, profileVersion })
+    if (profileFrom === 'record') recordedOnly.set(key, [...(recordedOnly.get(key) ?? []), jobId])
+  }
+  for (const [key, jobs] of recordedOnly) {
+    if (versions.has(key)) continue
+    log.warning(
+      `Only a record says that profile version ${quoted(key)} signed job ${jobs.join(', job ')} (DescribeSigningJob could not read ${jobs.length === 1 ? 'it' : 'them'}): revoke-profile-version leaves that version alone. Once checked, revoke it with 'aws signer revoke-signing-profile'.`
+    )
   }
   if (versions.size > 0) return [...versions.values()]
   if (!inputs.profileName) {
     throw new InputError(
       Input.RevokeProfileVersion,
-      "is true, and neither the records nor DescribeSigningJob say which profile version signed the jobs: give 'profile-name', whose current version is then revoked."
+      "is true, and DescribeSigningJob says of no job which profile version signed it: give 'profile-name', whose current version is then revoked."
     )
   }
   const profileVersion = await currentProfileVersion(

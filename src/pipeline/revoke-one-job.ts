@@ -24,6 +24,11 @@ export interface RevocationResult {
   revokedBy: string
   profileName: string
   profileVersion: string
+  /**
+   * Who says which profile version signed the job: DescribeSigningJob ('signer'), or only a record
+   * ('record'), which revoke-profile-version does not act on.
+   */
+  profileFrom: 'signer' | 'record' | ''
   seconds: number
   error?: string
 }
@@ -61,6 +66,7 @@ export async function revokeJob(
     revokedBy: '',
     profileName: job.profileName ?? '',
     profileVersion: job.profileVersion ?? '',
+    profileFrom: job.profileName && job.profileVersion ? 'record' : '',
     seconds: 0
   }
   try {
@@ -80,8 +86,11 @@ export async function revokeJob(
         )
       }
       result.jobOwner = said.jobOwner ?? result.jobOwner
-      result.profileName = said.profileName ?? result.profileName
-      result.profileVersion = said.profileVersion ?? result.profileVersion
+      if (said.profileName && said.profileVersion) {
+        result.profileName = said.profileName
+        result.profileVersion = said.profileVersion
+        result.profileFrom = 'signer'
+      }
     } else {
       log(`DescribeSigningJob could not read the job (${before.unreadable}); revoking it still`)
     }
