@@ -929,6 +929,7 @@ function verifySignature(bytes, options) {
         else {
             checkValidity(chain, options.now, 'now: under notary.x509 the signing time is not trusted');
         }
+        read.authentic = true;
         const target = checkSubject(envelope.payload, options.subject);
         read.target = target;
         verify_signature_checkNotExpired(attributes.expiry, options.now);
@@ -946,7 +947,8 @@ function verifySignature(bytes, options) {
                 profileVersionArn: aws.profileVersionArn,
                 jobArn: aws.jobArn,
                 trustedBy,
-                target
+                target,
+                authentic: true
             }
         };
     }
@@ -1239,11 +1241,14 @@ async function verifyListedSignature(client, reference, image, { descriptor, lis
     return { ...verification, verdict: 'valid' };
 }
 function readingFields(read) {
+    // An envelope that did not verify to a pinned root claims its ARNs and times: they are not
+    // reported as facts (its check's reason quotes what failed).
+    const said = read.authentic ? read : {};
     return {
-        jobArn: read.jobArn ?? '',
-        profileVersionArn: read.profileVersionArn ?? '',
-        signedAt: read.signingTime?.toISOString() ?? '',
-        expiresAt: read.expiry?.toISOString() ?? '',
+        jobArn: said.jobArn ?? '',
+        profileVersionArn: said.profileVersionArn ?? '',
+        signedAt: said.signingTime?.toISOString() ?? '',
+        expiresAt: said.expiry?.toISOString() ?? '',
         trustedBy: read.trustedBy ?? ''
     };
 }

@@ -114,7 +114,13 @@ describe('verifying an image the action signed', () => {
   it("fails with AWS's root pinned (the default): the rig's chain is not AWS's", async () => {
     const run = await runImageSigning(rig, { mode: 'verify', image: signed.reference })
     expect(run.exitCode).toBe(1)
-    expect(resultsOf(run)[0]?.signatures[0]).toMatchObject({ check: 'trustedRoot' })
+    // What a chain to no pinned root says is only claimed: not reported as the signature's.
+    expect(resultsOf(run)[0]?.signatures[0]).toMatchObject({
+      check: 'trustedRoot',
+      jobArn: '',
+      profileVersionArn: '',
+      signedAt: ''
+    })
     expect(run.errors[0]).toContain("failed 'trustedRoot'")
   })
 
@@ -149,9 +155,17 @@ describe('verifying an image the action signed', () => {
     // The image keeps its good signature; the bad one is reported beside it.
     expect(first?.status).toBe('verified')
     expect(first?.signatures.map(s => s.check ?? s.verdict).sort()).toEqual(['signature', 'valid'])
-    // An envelope that signs another image fails its 'payload' check.
+    // The ARNs and times of an envelope whose signature fails are claims: left out.
+    expect(first?.signatures.find(s => s.check === 'signature')).toMatchObject({
+      jobArn: '',
+      profileVersionArn: '',
+      signedAt: '',
+      expiresAt: ''
+    })
+    // An envelope that signs another image fails its 'payload' check; Signer did sign it.
     expect(second?.status).toBe('failed')
     expect(second?.signatures.map(s => s.check)).toEqual(['payload'])
+    expect(second?.signatures[0]?.jobArn).toMatch(/:\/signing-jobs\//)
     expect(run.errors.at(-1)).toBe(
       "1 of 2 images failed to verify; the 1 verified image(s) are listed in 'results'."
     )

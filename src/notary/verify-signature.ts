@@ -98,6 +98,11 @@ export interface SignatureReading {
   trustedBy: string | undefined
   /** The descriptor the payload signs. */
   target: TargetArtifact
+  /**
+   * The signature verified with a valid chain to a pinned root: what the envelope says is the
+   * signer's word. Until then its ARNs and times are only claims, for messages.
+   */
+  authentic: boolean
 }
 
 export type SignatureVerdict =
@@ -153,6 +158,7 @@ export function verifySignature(bytes: Uint8Array, options: VerifyOptions): Sign
     } else {
       checkValidity(chain, options.now, 'now: under notary.x509 the signing time is not trusted')
     }
+    read.authentic = true
     const target = checkSubject(envelope.payload, options.subject)
     read.target = target
     checkNotExpired(attributes.expiry, options.now)
@@ -170,7 +176,8 @@ export function verifySignature(bytes: Uint8Array, options: VerifyOptions): Sign
         profileVersionArn: aws.profileVersionArn,
         jobArn: aws.jobArn,
         trustedBy,
-        target
+        target,
+        authentic: true
       }
     }
   } catch (error) {

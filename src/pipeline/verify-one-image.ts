@@ -38,7 +38,7 @@ export interface SignatureVerification {
   check?: SignatureCheck
   /** What failed, every value from outside escaped. */
   reason?: string
-  /** From the envelope, as far as it was read (empty otherwise). */
+  /** From the envelope once its signature verified to a pinned root (empty otherwise). */
   jobArn: string
   profileVersionArn: string
   /** `io.cncf.notary.authenticSigningTime` (or `signingTime`), ISO-8601 UTC. */
@@ -245,11 +245,14 @@ function readingFields(
   SignatureVerification,
   'jobArn' | 'profileVersionArn' | 'signedAt' | 'expiresAt' | 'trustedBy'
 > {
+  // An envelope that did not verify to a pinned root claims its ARNs and times: they are not
+  // reported as facts (its check's reason quotes what failed).
+  const said = read.authentic ? read : {}
   return {
-    jobArn: read.jobArn ?? '',
-    profileVersionArn: read.profileVersionArn ?? '',
-    signedAt: read.signingTime?.toISOString() ?? '',
-    expiresAt: read.expiry?.toISOString() ?? '',
+    jobArn: said.jobArn ?? '',
+    profileVersionArn: said.profileVersionArn ?? '',
+    signedAt: said.signingTime?.toISOString() ?? '',
+    expiresAt: said.expiry?.toISOString() ?? '',
     trustedBy: read.trustedBy ?? ''
   }
 }

@@ -84,7 +84,8 @@ describe('sa_valid_sig_env.json: the signing-authority scheme, PS384, a leaf and
         profileVersionArn: undefined,
         jobArn: undefined,
         trustedBy: undefined,
-        target: SUBJECT
+        target: SUBJECT,
+        authentic: true
       }
     })
   })

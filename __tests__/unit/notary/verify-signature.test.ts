@@ -112,7 +112,8 @@ describe('verifySignature accepts AWS’s envelope', () => {
         profileVersionArn: PROFILE_VERSION_ARN,
         jobArn: JOB_ARN,
         trustedBy: PROFILE_ARN,
-        target: IMAGE
+        target: IMAGE,
+        authentic: true
       }
     })
   })
@@ -176,6 +177,21 @@ describe('verifySignature refuses a tampered envelope, naming the check', () => 
       'signature',
       "the ES384 signature does not verify with the key of the first certificate ('CN=AWS Signer"
     )
+  })
+
+  it('is read as claims only until the signature verifies to a pinned root', () => {
+    const forged = verifySignature(
+      envelope(d => ({ ...d, signingKey: otherChain.signingKey })),
+      options()
+    )
+    expect(forged).toMatchObject({ verdict: 'invalid', check: 'signature' })
+    expect(forged.read).toMatchObject({ jobArn: JOB_ARN })
+    expect(forged.read.authentic).toBeUndefined()
+    const otherImage = verifySignature(
+      envelope(d => ({ ...d, payload: notaryPayload(OTHER_IMAGE) })),
+      options()
+    )
+    expect(otherImage.read.authentic).toBe(true)
   })
 
   it('payload signed for another image', () => {
