@@ -533,7 +533,20 @@ function matchingRecord(file, sha256, recorded) {
     if (named) {
         throw new CheckFailed('sha256', `it is not the file that was signed as '${named.name}' (job ${named.jobId}): that one's SHA-256 is ${named.sha256}, this file's ${sha256}`);
     }
-    throw new CheckFailed('record', `no signed file in signing-results has its SHA-256 ${sha256} (nor its name): it was not signed, or was signed by another step`);
+    throw new CheckFailed('record', `no signed file in signing-results has its SHA-256 ${sha256} (nor its name): it was not signed, or was signed by another step${stepFileHint(file.path)}`);
+}
+/**
+ * A signing step puts its record and checksums beside the signed files (artifact and release):
+ * `path: signed/*` matches them too. They are not signed, so they fail; the hint says why.
+ */
+function stepFileHint(filePath) {
+    if (filePath.endsWith('.signing.json')) {
+        return ". It looks like a signing record, which is not signed itself: leave it out of 'path' with a line such as '!**/*.signing.json'";
+    }
+    if (filePath.endsWith('.sha256')) {
+        return ". If it is the checksums file a signing step wrote beside its record, which is not signed itself, leave it out of 'path' with a line such as '!**/*.sha256'";
+    }
+    return '';
 }
 async function askForJob(record, setup) {
     try {

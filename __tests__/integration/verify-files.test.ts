@@ -116,6 +116,31 @@ describe('verifying files the action signed', () => {
     expect(resultsOf(run)[0]).toMatchObject({ recordedAs: 'signed/layer.zip' })
   })
 
+  it("says how to leave out the record and checksums that 'signed/*' matches too, and passes without them", async () => {
+    const all = await runVerify({ path: 'signed/*' })
+    expect(all.exitCode).toBe(1)
+    expect(resultsOf(all).filter(result => result.status === 'failed')).toEqual([
+      expect.objectContaining({
+        path: `signed/${ARTIFACT}.sha256`,
+        check: 'record',
+        reason: expect.stringContaining(
+          "If it is the checksums file a signing step wrote beside its record, which is not signed itself, leave it out of 'path' with a line such as '!**/*.sha256'"
+        )
+      }),
+      expect.objectContaining({
+        path: RECORD,
+        check: 'record',
+        reason: expect.stringContaining(
+          "It looks like a signing record, which is not signed itself: leave it out of 'path' with a line such as '!**/*.signing.json'"
+        )
+      })
+    ])
+
+    const signedOnly = await runVerify({ path: 'signed/*\n!**/*.signing.json\n!**/*.sha256' })
+    expect(signedOnly.errors).toEqual([])
+    expect(resultsOf(signedOnly)).toHaveLength(4)
+  })
+
   it("fails a file changed after signing, naming 'sha256'", async () => {
     const changed = workspaceWithCopies()
     writeFileSync(path.join(changed, 'signed/function.zip'), zipBytes(9))

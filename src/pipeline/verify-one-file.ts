@@ -213,8 +213,22 @@ export function matchingRecord(
   }
   throw new CheckFailed(
     'record',
-    `no signed file in signing-results has its SHA-256 ${sha256} (nor its name): it was not signed, or was signed by another step`
+    `no signed file in signing-results has its SHA-256 ${sha256} (nor its name): it was not signed, or was signed by another step${stepFileHint(file.path)}`
   )
+}
+
+/**
+ * A signing step puts its record and checksums beside the signed files (artifact and release):
+ * `path: signed/*` matches them too. They are not signed, so they fail; the hint says why.
+ */
+function stepFileHint(filePath: string): string {
+  if (filePath.endsWith('.signing.json')) {
+    return ". It looks like a signing record, which is not signed itself: leave it out of 'path' with a line such as '!**/*.signing.json'"
+  }
+  if (filePath.endsWith('.sha256')) {
+    return ". If it is the checksums file a signing step wrote beside its record, which is not signed itself, leave it out of 'path' with a line such as '!**/*.sha256'"
+  }
+  return ''
 }
 
 async function askForJob(record: RecordedFile, setup: FileVerifySetup): Promise<DescribedJob> {

@@ -303,4 +303,12 @@ describe('matchingRecord', () => {
   it('takes a record of the same hash under another name (a renamed file)', () => {
     expect(matchingRecord({ path: 'x/y.zip', relativePath: 'y.zip' }, SHA, [other])).toBe(other)
   })
+  it.each([
+    ['signed/release.signing.json', /It looks like a signing record.*'!\*\*\/\*\.signing\.json'$/],
+    ['signed/release.sha256', /If it is the checksums file .*'!\*\*\/\*\.sha256'$/],
+    ['signed/notes.txt', /or was signed by another step$/]
+  ])("says how to leave out a signing step's own file, %s, that matched 'path'", (name, reason) => {
+    const unsigned = { path: name, relativePath: name.slice('signed/'.length) }
+    expect(() => matchingRecord(unsigned, 'cd'.repeat(32), [RECORD])).toThrow(reason)
+  })
 })
