@@ -1045,12 +1045,13 @@ function checkProfile(profileVersionArn, trustedProfiles) {
 var descriptor = __webpack_require__(70206);
 // EXTERNAL MODULE: ./src/registry/referrers-index.ts
 var referrers_index = __webpack_require__(48358);
-// EXTERNAL MODULE: ./src/registry/registry-client.ts + 2 modules
-var registry_client = __webpack_require__(11191);
+// EXTERNAL MODULE: ./src/registry/registry-client.ts + 3 modules
+var registry_client = __webpack_require__(73386);
 ;// CONCATENATED MODULE: ./src/registry/find-signatures.ts
 /**
  * The Notary signatures that name an image as their subject, as a verifier finds them: the
- * registry's referrers API, else (or when the API lists none) the referrers tag `sha256-<hex>`.
+ * registry's referrers API (asked for Notary signatures only, page by page), else (or when the API
+ * lists none) the referrers tag `sha256-<hex>`.
  * Everything listed is untrusted: each entry is only a place to look, bounded in number and size,
  * and what it points to is checked by digest on reading and verified by its signature.
  */
@@ -1061,13 +1062,25 @@ var registry_client = __webpack_require__(11191);
 
 /** As many as `notation verify` tries by default (--max-signatures). */
 const MAX_SIGNATURES = 100;
+/**
+ * Pages of the referrers API read at most. A registry may chain next pages without end, so the
+ * listing is bounded like every answer (each page by MANIFEST_LIMIT). Where the registry applies
+ * the artifactType filter its pages hold signatures only, and the first ones are plenty; where it
+ * ignores the filter, this many pages reach past a good many SBOMs and attestations, and a
+ * listing cut here says so rather than passing for complete.
+ */
+const MAX_REFERRERS_PAGES = 10;
 async function findSignatures(client, repository, subject, call = {}) {
     const tag = (0,referrers_index/* referrersTag */.LN)(subject.digest);
-    const listed = await client.listReferrers(repository, subject.digest, call);
+    const listed = await client.listReferrers(repository, subject.digest, {
+        ...call,
+        artifactType: descriptor/* MediaType */.zu.notarySignature,
+        maxPages: MAX_REFERRERS_PAGES
+    });
     if (listed !== undefined) {
-        const found = notarySignatures(listed);
+        const found = notarySignatures(listed.manifests);
         if (found.length > 0)
-            return bounded(found, 'api', "the registry's referrers API");
+            return bounded(found, 'api', "the registry's referrers API", listed.cut);
     }
     const index = await client.readManifest(repository, tag, call);
     const entries = index ? (0,referrers_index/* parseReferrersIndex */.AH)(index.bytes) : [];
@@ -1076,13 +1089,14 @@ async function findSignatures(client, repository, subject, call = {}) {
     }
     return bounded(notarySignatures(entries), 'tag', listed === undefined
         ? `the referrers tag ${tag} (the registry has no referrers API)`
-        : `the registry's referrers API and the referrers tag ${tag}`);
+        : `the registry's referrers API and the referrers tag ${tag}`, listed?.cut);
 }
-function bounded(found, listedBy, searched) {
+function bounded(found, listedBy, searched, listingCut) {
     return {
         signatures: found.slice(0, MAX_SIGNATURES).map(descriptor => ({ descriptor, listedBy })),
         leftOut: Math.max(0, found.length - MAX_SIGNATURES),
-        searched
+        searched,
+        listingCut
     };
 }
 /**
@@ -1160,7 +1174,10 @@ async function verifyImage(reference, setup, log) {
         result.mediaType = image.mediaType;
         const found = await findSignatures(client, reference.repository, image);
         result.leftOut = found.leftOut;
+        result.listingCut = found.listingCut;
         log(`found ${found.signatures.length} signature${found.signatures.length === 1 ? '' : 's'} in ${found.searched}${found.leftOut ? ` (${found.leftOut} more left unchecked)` : ''}`);
+        if (found.listingCut)
+            log(`the referrers API's listing was cut: ${found.listingCut}`);
         for (const listed of found.signatures) {
             const verdict = await verifyListedSignature(client, reference, image, listed, setup);
             result.signatures.push(verdict);
@@ -1172,7 +1189,7 @@ async function verifyImage(reference, setup, log) {
             result.status = 'verified';
         }
         else {
-            result.error = failureMessage(result.signatures, found.searched);
+            result.error = failureMessage(result.signatures, found);
         }
     }
     catch (error) {
@@ -1280,16 +1297,22 @@ function revokedNames(entities, read) {
     })
         .join(', ');
 }
-/** Why an image without a valid signature failed: none found, or each one's failed check. */
-function failureMessage(signatures, searched) {
+/**
+ * Why an image without a valid signature failed: none found, or each one's failed check; and a
+ * listing cut short, since a valid signature may be on a page left unread.
+ */
+function failureMessage(signatures, { searched, listingCut }) {
+    const cut = listingCut
+        ? ` The referrers API's listing was cut, so a signature may be on a page not read: ${listingCut}.`
+        : '';
     if (signatures.length === 0) {
-        return `no Notary signature was found in ${searched}. Sign the image first (this action with 'image'), or check that the reference names the image that was signed.`;
+        return `no Notary signature was found in ${searched}. Sign the image first (this action with 'image'), or check that the reference names the image that was signed.${cut}`;
     }
     const named = signatures
         .slice(0, NAMED_FAILURES)
         .map(signature => `${signature.signatureDigest} failed '${signature.check}': ${signature.reason}`);
     const more = signatures.length - named.length;
-    return `none of its ${signatures.length} signature${signatures.length === 1 ? '' : 's'} passed every check: ${named.join('; ')}${more > 0 ? `; and ${more} more (see 'results')` : ''}.`;
+    return `none of its ${signatures.length} signature${signatures.length === 1 ? '' : 's'} passed every check: ${named.join('; ')}${more > 0 ? `; and ${more} more (see 'results')` : ''}.${cut}`;
 }
 
 // EXTERNAL MODULE: ./src/registry/registry-clients.ts

@@ -146,6 +146,8 @@ const FIGURES = {
     seconds(constant('src/aws/signed-object-hash.ts', 'WRITE_TIME_SLACK_MS')),
   'transfer-rate': () => megabytes(constant('src/transfer-deadline.ts', 'MIN_BYTES_PER_SECOND')),
   'max-signatures': () => decimal(constant('src/registry/find-signatures.ts', 'MAX_SIGNATURES')),
+  'referrers-pages': () =>
+    decimal(constant('src/registry/find-signatures.ts', 'MAX_REFERRERS_PAGES')),
   'max-envelope': () => kibibytes(constant('src/notary/envelope.ts', 'MAX_ENVELOPE_BYTES')),
   'revocation-margin': () =>
     minutes(constant('src/revoke-signatures.ts', 'EFFECTIVE_TIME_MARGIN_MS'))

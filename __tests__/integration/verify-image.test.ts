@@ -1,7 +1,8 @@
 /**
  * `mode: verify` for container images as the runner runs the action: an image signed by the
  * action (a first step), then verified by it (a second step), in the real CNCF Distribution (the
- * referrers tag) and in the stand-in with the referrers API; each refusal names its check.
+ * referrers tag) and in the stand-in with the referrers API, also read page by page; each refusal
+ * names its check.
  */
 import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
@@ -9,7 +10,7 @@ import { RevokeSignatureCommand, SignerClient } from '@aws-sdk/client-signer'
 import { MOTO_ACCOUNT } from '../rig/moto.js'
 import { startRegistryStandIn, type RegistryStandIn } from '../rig/registry-stand-in.js'
 import { startRig, type Rig } from '../rig/rig.js'
-import { pushBlob, pushManifest, pushTestImage } from '../rig/test-images.js'
+import { pushAttachedArtifact, pushBlob, pushManifest, pushTestImage } from '../rig/test-images.js'
 import type { ImageVerification } from '../../src/pipeline/verify-one-image.js'
 import type { Descriptor } from '../../src/registry/descriptor.js'
 import {
@@ -239,6 +240,79 @@ describe('verifying an image the action signed', () => {
     const run = await runVerify({ image: reference })
     expect(run.exitCode).toBe(1)
     expect(resultsOf(run)[0]?.signatures[0]).toMatchObject({ check: 'revoked' })
+  })
+})
+
+describe('reading the referrers API page by page', () => {
+  const USER = { username: 'deployer', password: 'registry secret' }
+  /** Two referrers a page, the artifactType filter ignored: signatures lie behind other artifacts. */
+  let paged: RegistryStandIn
+  /** Another origin, that a next link may name. */
+  let elsewhere: RegistryStandIn
+
+  beforeAll(async () => {
+    ;[paged, elsewhere] = await Promise.all([
+      startRegistryStandIn({
+        referrers: 'api',
+        user: USER,
+        referrersPageSize: 2,
+        filtersArtifactType: false
+      }),
+      startRegistryStandIn({ user: USER })
+    ])
+  })
+  afterAll(() => Promise.all([paged?.stop(), elsewhere?.stop()]))
+
+  /** An image with `count` SBOMs attached, then signed by the action: listed after them. */
+  async function signedBehindArtifacts(repository: string, count: number): Promise<string> {
+    const image = await pushTestImage(paged.endpoint, repository, { seed: repository })
+    for (let index = 0; index < count; index++) {
+      await pushAttachedArtifact(paged.endpoint, repository, image, { seed: `sbom ${index}` })
+    }
+    const reference = `${paged.host}/${repository}@${image.digest}`
+    const signing = await runImageSigning(rig, { image: reference })
+    expect(signing.errors).toEqual([])
+    paged.requests.length = 0
+    return reference
+  }
+
+  it('verifies an image whose signature is on the third page, behind five SBOMs', async () => {
+    const reference = await signedBehindArtifacts('acme/paged', 5)
+    const run = await runVerify({ image: reference })
+    expect(run.errors).toEqual([])
+    expect(run.exitCode).toBe(0)
+    const [result] = resultsOf(run)
+    expect(result?.signatures.map(s => [s.listedBy, s.verdict])).toEqual([['api', 'valid']])
+    expect(result?.listingCut).toBeUndefined()
+    expect(paged.requests.filter(r => r.path.includes('/referrers/'))).toHaveLength(3)
+  })
+
+  it('does not follow a next page on another origin, and fails saying the listing was cut', async () => {
+    const reference = await signedBehindArtifacts('acme/cut', 3)
+    paged.referrersNextOrigin = elsewhere.endpoint
+    paged.auth = 'basic'
+    try {
+      const run = await runVerify({
+        image: reference,
+        'registry-username': USER.username,
+        'registry-password': USER.password
+      })
+      const cut = `page 1 names its next page on another origin, ${elsewhere.endpoint}, which would receive the registry's credentials: not followed`
+      expect(run.exitCode).toBe(1)
+      expect(resultsOf(run)[0]).toMatchObject({ status: 'failed', signatures: [], listingCut: cut })
+      expect(run.errors).toEqual([
+        expect.stringContaining(
+          `The referrers API's listing was cut, so a signature may be on a page not read: ${cut}.`
+        )
+      ])
+      expect(run.stdout).toContain(`the referrers API's listing was cut: ${cut}`)
+      // Nothing went to the other origin; the registry had the credentials and read them.
+      expect(elsewhere.requests).toEqual([])
+      expect(paged.requests.filter(r => r.status === 200).every(r => r.auth === 'Basic')).toBe(true)
+    } finally {
+      paged.referrersNextOrigin = undefined
+      paged.auth = 'none'
+    }
   })
 })
 

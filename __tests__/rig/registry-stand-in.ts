@@ -63,6 +63,10 @@ export interface StandInOptions {
   /** For 'ecr': moto's endpoint, asked once for the password it hands out. */
   motoEndpoint?: string
   referrers?: ReferrersMode
+  /** Pages of referrers of this many entries; default: every entry on one page. */
+  referrersPageSize?: number
+  /** Whether the referrers API applies `?artifactType=`; default true. */
+  filtersArtifactType?: boolean
   ignoreIfMatch?: boolean
   /**
    * Also serve the same registry over HTTPS with this certificate (PEM), on a port of its own:
@@ -83,6 +87,15 @@ export interface RegistryStandIn {
   /** Knobs, set at any time. */
   auth: StandInAuth
   referrers: ReferrersMode
+  /**
+   * Referrers answered this many a page, each but the last with a relative
+   * `Link: </v2/<name>/referrers/<digest>?n=…&last=…>; rel="next"`; undefined: one page.
+   */
+  referrersPageSize: number | undefined
+  /** Applies `?artifactType=` and says so (`OCI-Filters-Applied`); false: ignores it. */
+  filtersArtifactType: boolean
+  /** A fault: the next page's link names this origin (`http://host:port`) instead of its own. */
+  referrersNextOrigin: string | undefined
   ignoreIfMatch: boolean
   /** Leave Docker-Content-Digest out of manifest HEAD answers, as ECR sometimes does. */
   omitDigestOnHead: boolean
@@ -178,6 +191,9 @@ export async function startRegistryStandIn(options: StandInOptions = {}): Promis
     requests,
     auth: options.auth ?? 'none',
     referrers: options.referrers ?? 'api',
+    referrersPageSize: options.referrersPageSize,
+    filtersArtifactType: options.filtersArtifactType ?? true,
+    referrersNextOrigin: undefined,
     ignoreIfMatch: options.ignoreIfMatch ?? false,
     omitDigestOnHead: false,
     tokenField: 'both',
@@ -338,7 +354,7 @@ export async function startRegistryStandIn(options: StandInOptions = {}): Promis
         }
       }
       case 'GET referrers':
-        return referrersOf(repository, reference, url.searchParams.get('artifactType'))
+        return referrersOf(repository, name, reference, url.searchParams)
       default:
         return error(405, 'UNSUPPORTED', 'The operation is unsupported.')
     }
@@ -432,8 +448,9 @@ export async function startRegistryStandIn(options: StandInOptions = {}): Promis
 
   function referrersOf(
     repository: Repository,
+    name: string,
     digest: string,
-    artifactType: string | null
+    query: URLSearchParams
   ): Answer {
     if (standIn.referrers !== 'api') {
       return {
@@ -442,6 +459,7 @@ export async function startRegistryStandIn(options: StandInOptions = {}): Promis
         body: Buffer.from('404 page not found\n')
       }
     }
+    const artifactType = standIn.filtersArtifactType ? query.get('artifactType') : null
     const manifests = [...repository.manifests].flatMap(([manifestDigest, manifest]) => {
       const parsed = JSON.parse(manifest.bytes.toString('utf8')) as {
         subject?: { digest?: string }
@@ -462,13 +480,25 @@ export async function startRegistryStandIn(options: StandInOptions = {}): Promis
         }
       ]
     })
+    const pageSize = standIn.referrersPageSize ?? manifests.length
+    const last = query.get('last')
+    const start = last === null ? 0 : manifests.findIndex(entry => entry.digest === last) + 1
+    const page = manifests.slice(start, start + pageSize)
     const answer = json(200, {
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.index.v1+json',
-      manifests
+      manifests: page
     })
     answer.headers['content-type'] = 'application/vnd.oci.image.index.v1+json'
     if (artifactType) answer.headers['oci-filters-applied'] = 'artifactType'
+    const lastOnPage = page.at(-1)
+    if (start + pageSize < manifests.length && lastOnPage) {
+      const next = new URLSearchParams(artifactType ? { artifactType } : {})
+      next.set('n', String(pageSize))
+      next.set('last', lastOnPage.digest)
+      const origin = standIn.referrersNextOrigin ?? ''
+      answer.headers.link = `<${origin}/v2/${name}/referrers/${digest}?${next}>; rel="next"`
+    }
     return answer
   }
 }

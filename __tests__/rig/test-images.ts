@@ -4,7 +4,7 @@ import type { Descriptor } from '../../src/registry/descriptor.js'
 /**
  * Test content pushed into a registry (the stand-in or the real docker-registry) with plain
  * fetch, independent of the client under test: an image (config, one layer, manifest), a
- * two-platform image index, and a Notary-style signature manifest.
+ * two-platform image index, a Notary-style signature manifest, and other artifacts attached.
  */
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json'
@@ -140,6 +140,31 @@ export async function pushTestIndex(
     options
   )
   return { index: descriptor, images }
+}
+
+/**
+ * An artifact that names `subject` but is no signature (an SBOM by default, an attestation), as
+ * other tools attach them beside an image: listed by the referrers API among its signatures.
+ */
+export async function pushAttachedArtifact(
+  endpoint: string,
+  repository: string,
+  subject: Descriptor,
+  options: Pick<PushOptions, 'seed' | 'authorization'> & { artifactType?: string } = {}
+): Promise<Descriptor> {
+  const artifactType = options.artifactType ?? 'application/spdx+json'
+  const config = await pushBlob(endpoint, repository, Buffer.from('{}'), EMPTY, options)
+  const content = Buffer.from(`attached ${options.seed ?? ''}`)
+  const layer = await pushBlob(endpoint, repository, content, artifactType, options)
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    artifactType,
+    config,
+    layers: [layer],
+    subject
+  }
+  return (await pushManifest(endpoint, repository, manifest, OCI_MANIFEST, options)).descriptor
 }
 
 export interface SignatureManifest {

@@ -8,7 +8,11 @@ import { readSignatureManifest } from '../notary/signature-manifest.js'
 import { quoted } from '../notary/untrusted.js'
 import { verifySignature, type SignatureReading } from '../notary/verify-signature.js'
 import type { Descriptor } from '../registry/descriptor.js'
-import { findSignatures, type ListedSignature } from '../registry/find-signatures.js'
+import {
+  findSignatures,
+  type FoundSignatures,
+  type ListedSignature
+} from '../registry/find-signatures.js'
 import {
   displayReference,
   shownReference,
@@ -63,6 +67,11 @@ export interface ImageVerification {
   signatures: SignatureVerification[]
   /** Signatures listed beyond the ones checked (find-signatures.ts MAX_SIGNATURES). */
   leftOut: number
+  /**
+   * Why the referrers API's listing was not read to its end (a next page on another origin, more
+   * than MAX_REFERRERS_PAGES pages), when it was not: a signature may be on a page left unread.
+   */
+  listingCut?: string
   seconds: number
   /** Why it failed, for the user. */
   error?: string
@@ -120,9 +129,11 @@ export async function verifyImage(
     result.mediaType = image.mediaType
     const found = await findSignatures(client, reference.repository, image)
     result.leftOut = found.leftOut
+    result.listingCut = found.listingCut
     log(
       `found ${found.signatures.length} signature${found.signatures.length === 1 ? '' : 's'} in ${found.searched}${found.leftOut ? ` (${found.leftOut} more left unchecked)` : ''}`
     )
+    if (found.listingCut) log(`the referrers API's listing was cut: ${found.listingCut}`)
     for (const listed of found.signatures) {
       const verdict = await verifyListedSignature(client, reference, image, listed, setup)
       result.signatures.push(verdict)
@@ -135,7 +146,7 @@ export async function verifyImage(
     if (result.signatures.some(signature => signature.verdict === 'valid')) {
       result.status = 'verified'
     } else {
-      result.error = failureMessage(result.signatures, found.searched)
+      result.error = failureMessage(result.signatures, found)
     }
   } catch (error) {
     result.error = errorMessage(error)
@@ -273,10 +284,19 @@ function revokedNames(entities: string[], read: SignatureReading): string {
     .join(', ')
 }
 
-/** Why an image without a valid signature failed: none found, or each one's failed check. */
-function failureMessage(signatures: SignatureVerification[], searched: string): string {
+/**
+ * Why an image without a valid signature failed: none found, or each one's failed check; and a
+ * listing cut short, since a valid signature may be on a page left unread.
+ */
+function failureMessage(
+  signatures: SignatureVerification[],
+  { searched, listingCut }: FoundSignatures
+): string {
+  const cut = listingCut
+    ? ` The referrers API's listing was cut, so a signature may be on a page not read: ${listingCut}.`
+    : ''
   if (signatures.length === 0) {
-    return `no Notary signature was found in ${searched}. Sign the image first (this action with 'image'), or check that the reference names the image that was signed.`
+    return `no Notary signature was found in ${searched}. Sign the image first (this action with 'image'), or check that the reference names the image that was signed.${cut}`
   }
   const named = signatures
     .slice(0, NAMED_FAILURES)
@@ -284,5 +304,5 @@ function failureMessage(signatures: SignatureVerification[], searched: string): 
       signature => `${signature.signatureDigest} failed '${signature.check}': ${signature.reason}`
     )
   const more = signatures.length - named.length
-  return `none of its ${signatures.length} signature${signatures.length === 1 ? '' : 's'} passed every check: ${named.join('; ')}${more > 0 ? `; and ${more} more (see 'results')` : ''}.`
+  return `none of its ${signatures.length} signature${signatures.length === 1 ? '' : 's'} passed every check: ${named.join('; ')}${more > 0 ? `; and ${more} more (see 'results')` : ''}.${cut}`
 }

@@ -1,6 +1,7 @@
 /**
  * The Notary signatures that name an image as their subject, as a verifier finds them: the
- * registry's referrers API, else (or when the API lists none) the referrers tag `sha256-<hex>`.
+ * registry's referrers API (asked for Notary signatures only, page by page), else (or when the API
+ * lists none) the referrers tag `sha256-<hex>`.
  * Everything listed is untrusted: each entry is only a place to look, bounded in number and size,
  * and what it points to is checked by digest on reading and verified by its signature.
  */
@@ -12,6 +13,15 @@ import { MANIFEST_LIMIT, type CallOptions, type RegistryClient } from './registr
 
 /** As many as `notation verify` tries by default (--max-signatures). */
 export const MAX_SIGNATURES = 100
+
+/**
+ * Pages of the referrers API read at most. A registry may chain next pages without end, so the
+ * listing is bounded like every answer (each page by MANIFEST_LIMIT). Where the registry applies
+ * the artifactType filter its pages hold signatures only, and the first ones are plenty; where it
+ * ignores the filter, this many pages reach past a good many SBOMs and attestations, and a
+ * listing cut here says so rather than passing for complete.
+ */
+export const MAX_REFERRERS_PAGES = 10
 
 export interface ListedSignature {
   /** The signature manifest's descriptor, as the listing gave it. */
@@ -26,6 +36,8 @@ export interface FoundSignatures {
   leftOut: number
   /** Where they were looked for, for the message when there are none. */
   searched: string
+  /** Why the referrers API's listing was not read to its end, when it was not. */
+  listingCut?: string
 }
 
 export async function findSignatures(
@@ -35,10 +47,14 @@ export async function findSignatures(
   call: CallOptions = {}
 ): Promise<FoundSignatures> {
   const tag = referrersTag(subject.digest)
-  const listed = await client.listReferrers(repository, subject.digest, call)
+  const listed = await client.listReferrers(repository, subject.digest, {
+    ...call,
+    artifactType: MediaType.notarySignature,
+    maxPages: MAX_REFERRERS_PAGES
+  })
   if (listed !== undefined) {
-    const found = notarySignatures(listed)
-    if (found.length > 0) return bounded(found, 'api', "the registry's referrers API")
+    const found = notarySignatures(listed.manifests)
+    if (found.length > 0) return bounded(found, 'api', "the registry's referrers API", listed.cut)
   }
   const index = await client.readManifest(repository, tag, call)
   const entries = index ? parseReferrersIndex(index.bytes) : []
@@ -52,15 +68,22 @@ export async function findSignatures(
     'tag',
     listed === undefined
       ? `the referrers tag ${tag} (the registry has no referrers API)`
-      : `the registry's referrers API and the referrers tag ${tag}`
+      : `the registry's referrers API and the referrers tag ${tag}`,
+    listed?.cut
   )
 }
 
-function bounded(found: Descriptor[], listedBy: 'api' | 'tag', searched: string): FoundSignatures {
+function bounded(
+  found: Descriptor[],
+  listedBy: 'api' | 'tag',
+  searched: string,
+  listingCut: string | undefined
+): FoundSignatures {
   return {
     signatures: found.slice(0, MAX_SIGNATURES).map(descriptor => ({ descriptor, listedBy })),
     leftOut: Math.max(0, found.length - MAX_SIGNATURES),
-    searched
+    searched,
+    listingCut
   }
 }
 

@@ -27,6 +27,7 @@ import {
   type OperationContext,
   type RegistryAccess
 } from './registry-error.js'
+import { nextPage } from './link-header.js'
 import { checkedUrl, registryOrigin } from './registry-url.js'
 
 export interface RegistryClientOptions {
@@ -70,6 +71,20 @@ export interface PushedManifest {
 }
 
 export type DeleteOutcome = 'deleted' | 'absent' | 'unsupported'
+
+export interface ReferrersQuery {
+  /** Asks for referrers of this artifactType only; a registry may ignore the filter. */
+  artifactType?: string
+  /** The most pages read, following `Link: rel="next"`; default 1, the first page only. */
+  maxPages?: number
+}
+
+export interface ReferrersListing {
+  /** The entries of every page read, in the registry's order. */
+  manifests: unknown[]
+  /** Why pages the registry named were left unread; undefined when the listing was read to its end. */
+  cut?: string
+}
 
 export const MANIFEST_LIMIT = 4 * 1024 * 1024
 const MANIFEST_ACCEPT = IMAGE_MANIFEST_TYPES.join(', ')
@@ -352,35 +367,72 @@ export class RegistryClient {
   }
 
   /**
-   * The referrers API's list for `digest`; undefined when the registry does not serve the API
-   * (404, or an answer that is not an image index: the distribution spec's test).
+   * The referrers API's list for `digest`, page after page as its `Link: rel="next"` headers
+   * chain them (link-header.ts says which may be followed), up to `maxPages`, within one
+   * deadline. Undefined when the registry does not serve the API: a first page that is a 404 or
+   * not an image index (the distribution spec's test).
    */
   async listReferrers(
     repository: string,
     digest: string,
-    call: CallOptions = {}
-  ): Promise<unknown[] | undefined> {
+    call: CallOptions & ReferrersQuery = {}
+  ): Promise<ReferrersListing | undefined> {
+    const { artifactType, maxPages = 1, ...bounds } = call
     const context = this.context(repository, `listing the referrers of ${digest}`)
-    const url = new URL(`/v2/${repository}/referrers/${digest}`, this.origin)
+    const listing = new URL(`/v2/${repository}/referrers/${digest}`, this.origin)
+    let url = new URL(listing)
+    if (artifactType) url.searchParams.set('artifactType', artifactType)
+    const paging = { ...bounds, deadline: this.deadline(bounds) }
+    let manifests: unknown[] = []
+    for (let page = 1; ; page++) {
+      const read = await this.referrersPage(context, url, paging)
+      if (read === undefined) {
+        return page === 1
+          ? undefined
+          : { manifests, cut: `page ${page} was not answered with an OCI image index` }
+      }
+      // Not push(...): a page of a million tiny entries would overflow the call stack.
+      manifests = manifests.concat(read.manifests)
+      const next = nextPage(read.link, read.url, listing)
+      if (next === undefined) return { manifests }
+      if ('refused' in next) return { manifests, cut: `page ${page} ${next.refused}: not followed` }
+      if (page >= maxPages) {
+        return {
+          manifests,
+          cut: `the registry has more than ${maxPages} page${maxPages === 1 ? '' : 's'}: the rest were not read`
+        }
+      }
+      url = next.url
+    }
+  }
+
+  /** One page of a referrers listing; undefined when it is a 404 or not an image index. */
+  private async referrersPage(
+    context: OperationContext,
+    url: URL,
+    call: CallOptions
+  ): Promise<{ manifests: unknown[]; link: string | null; url: URL } | undefined> {
     const answer = await this.send(context, 'GET', url, [200, 404], {
       headers: { accept: MediaType.ociIndex },
       bodyLimit: MANIFEST_LIMIT,
       ...call
     })
     if (answer.status === 404 || contentType(answer) !== MediaType.ociIndex) return undefined
+    let manifests: unknown
     try {
-      const manifests = (JSON.parse(answer.body.toString('utf8')) as { manifests?: unknown })
-        .manifests
-      return Array.isArray(manifests) ? manifests : undefined
+      manifests = (JSON.parse(answer.body.toString('utf8')) as { manifests?: unknown }).manifests
     } catch {
       return undefined
     }
+    if (!Array.isArray(manifests)) return undefined
+    return { manifests, link: answer.headers.get('link'), url: answer.url }
   }
 
   /**
    * Whether the registry serves the referrers API in `repository`, asked once a client with the
    * referrers of `digest` (the first image's): the answer is the registry's, the same for every
-   * image, and oras-go keeps it per repository too. A failure is not kept.
+   * image, and oras-go keeps it per repository too. A failure is not kept. Its first page says
+   * so: no filter, no further page.
    */
   servesReferrers(repository: string, digest: string, call: CallOptions = {}): Promise<boolean> {
     let served = this.referrersServed.get(repository)

@@ -4,7 +4,12 @@ import { RevokeSignatureCommand } from '@aws-sdk/client-signer'
 import { startRegistryStandIn, type RegistryStandIn } from '../../rig/registry-stand-in.js'
 import { startSignerService, type SignerService } from '../../rig/signer-service.js'
 import { certificateHashes } from '../../rig/signer-revocation.js'
-import { pushBlob, pushManifest, pushTestImage } from '../../rig/test-images.js'
+import {
+  pushAttachedArtifact,
+  pushBlob,
+  pushManifest,
+  pushTestImage
+} from '../../rig/test-images.js'
 
 // Signing through the real SignPayload path, then verifying: the local Signer (no S3 needed for
 // SignPayload and GetRevocationStatus) and the registry stand-in, with and without the API.
@@ -57,6 +62,9 @@ afterAll(async () => {
 beforeEach(() => {
   signerService.reset()
   standIn.referrers = 'api'
+  standIn.referrersPageSize = undefined
+  standIn.filtersArtifactType = true
+  standIn.referrersNextOrigin = undefined
   warning.mockClear()
 })
 
@@ -187,6 +195,23 @@ describe('verifyImage', () => {
     expect(result).toMatchObject({ status: 'failed', signatures: [] })
     expect(result.error).toBe(
       `no Notary signature was found in the referrers tag ${referrersTag(image.digest)} (the registry has no referrers API). Sign the image first (this action with 'image'), or check that the reference names the image that was signed.`
+    )
+  })
+
+  it('fails an image whose referrers listing was cut before its signature, saying so in the result, the log and the error', async () => {
+    standIn.referrersPageSize = 1
+    standIn.filtersArtifactType = false
+    standIn.referrersNextOrigin = 'http://127.0.0.1:9'
+    const image = await pushTestImage(standIn.endpoint, REPOSITORY, { seed: 'cut' })
+    await pushAttachedArtifact(standIn.endpoint, REPOSITORY, image, { seed: 'cut' })
+    await sign(image)
+    const { result, lines } = await verify(byDigest(image))
+    const cut =
+      "page 1 names its next page on another origin, http://127.0.0.1:9, which would receive the registry's credentials: not followed"
+    expect(result).toMatchObject({ status: 'failed', signatures: [], listingCut: cut })
+    expect(lines).toContain(`the referrers API's listing was cut: ${cut}`)
+    expect(result.error).toBe(
+      `no Notary signature was found in the registry's referrers API and the referrers tag ${referrersTag(image.digest)}. Sign the image first (this action with 'image'), or check that the reference names the image that was signed. The referrers API's listing was cut, so a signature may be on a page not read: ${cut}.`
     )
   })
 

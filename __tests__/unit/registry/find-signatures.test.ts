@@ -1,13 +1,19 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals'
 import { startRegistryStandIn, type RegistryStandIn } from '../../rig/registry-stand-in.js'
-import { pushBlob, pushManifest, pushTestImage, signatureManifest } from '../../rig/test-images.js'
+import {
+  pushAttachedArtifact,
+  pushBlob,
+  pushManifest,
+  pushTestImage,
+  signatureManifest
+} from '../../rig/test-images.js'
 import { rejectionOf } from '../helpers.js'
 
 jest.unstable_mockModule('@actions/core', () => ({ setSecret: () => {} }))
 
 const { RegistryClient } = await import('../../../src/registry/registry-client.js')
 const { RequestRate } = await import('../../../src/aws/request-rate.js')
-const { findSignatures, notarySignatures, MAX_SIGNATURES } =
+const { findSignatures, notarySignatures, MAX_REFERRERS_PAGES, MAX_SIGNATURES } =
   await import('../../../src/registry/find-signatures.js')
 const { referrerDescriptor, referrersTag } =
   await import('../../../src/registry/referrers-index.js')
@@ -20,6 +26,8 @@ const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json'
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json'
 
 let standIn: RegistryStandIn
+/** Another origin, that a registry's next link may name. */
+let elsewhere: RegistryStandIn
 
 const client = () =>
   new RegistryClient({
@@ -32,11 +40,14 @@ const client = () =>
   })
 
 beforeAll(async () => {
-  standIn = await startRegistryStandIn({})
+  ;[standIn, elsewhere] = await Promise.all([startRegistryStandIn({}), startRegistryStandIn({})])
 })
-afterAll(() => standIn.stop())
+afterAll(() => Promise.all([standIn.stop(), elsewhere.stop()]))
 beforeEach(() => {
   standIn.referrers = 'api'
+  standIn.referrersPageSize = undefined
+  standIn.filtersArtifactType = true
+  standIn.referrersNextOrigin = undefined
 })
 
 /**
@@ -57,6 +68,18 @@ async function pushSignature(
   const pushed = await pushManifest(standIn.endpoint, REPOSITORY, manifest, OCI_MANIFEST)
   return referrerDescriptor(pushed.descriptor, pushed.bytes)
 }
+
+/** An image with `count` artifacts attached that are no signatures (SBOMs). */
+async function imageWithArtifacts(seed: string, count: number): Promise<Descriptor> {
+  const image = await pushTestImage(standIn.endpoint, REPOSITORY, { seed })
+  for (let index = 0; index < count; index++) {
+    await pushAttachedArtifact(standIn.endpoint, REPOSITORY, image, { seed: `${seed} ${index}` })
+  }
+  return image
+}
+
+const referrerRequests = () =>
+  standIn.requests.filter(request => request.path.includes('/referrers/')).map(r => r.path)
 
 async function tagIndex(subject: Descriptor, entries: object[]): Promise<void> {
   await pushManifest(
@@ -184,5 +207,62 @@ describe('findSignatures', () => {
     expect(error.message).toContain(
       `the referrers tag ${referrersTag(image.digest)} does not hold a referrers index (its mediaType is not application/vnd.oci.image.index.v1+json)`
     )
+  })
+
+  it('finds a signature on a later page of the referrers API, behind artifacts that are no signatures', async () => {
+    standIn.referrersPageSize = 2
+    standIn.filtersArtifactType = false
+    const image = await imageWithArtifacts('later page', 5)
+    const signature = await pushSignature(image, 'later page')
+    const found = await findSignatures(client(), REPOSITORY, image)
+    expect(found.signatures.map(s => [s.descriptor.digest, s.listedBy])).toEqual([
+      [signature.digest, 'api']
+    ])
+    expect(found.searched).toBe("the registry's referrers API")
+    expect(found.listingCut).toBeUndefined()
+  })
+
+  it('asks the referrers API for Notary signatures only: a registry that applies the filter lists them first', async () => {
+    standIn.referrersPageSize = 2
+    const image = await imageWithArtifacts('filtered', 5)
+    const signature = await pushSignature(image, 'filtered')
+    standIn.requests.length = 0
+    const found = await findSignatures(client(), REPOSITORY, image)
+    expect(found.signatures.map(s => s.descriptor.digest)).toEqual([signature.digest])
+    expect(referrerRequests()).toEqual([
+      `/v2/${REPOSITORY}/referrers/${image.digest}?artifactType=${encodeURIComponent(SIGNATURE)}`
+    ])
+  })
+
+  it('keeps what it read when a next page is on another origin, and says the listing was cut', async () => {
+    standIn.referrersPageSize = 2
+    standIn.filtersArtifactType = false
+    standIn.referrersNextOrigin = elsewhere.endpoint
+    const image = await imageWithArtifacts('cut', 1)
+    const signature = await pushSignature(image, 'cut')
+    await pushAttachedArtifact(standIn.endpoint, REPOSITORY, image, { seed: 'cut after' })
+    const found = await findSignatures(client(), REPOSITORY, image)
+    expect(found.signatures.map(s => s.descriptor.digest)).toEqual([signature.digest])
+    expect(found.listingCut).toBe(
+      `page 1 names its next page on another origin, ${elsewhere.endpoint}, which would receive the registry's credentials: not followed`
+    )
+    expect(elsewhere.requests).toEqual([])
+  })
+
+  it('reads at most MAX_REFERRERS_PAGES pages, then the referrers tag, and says the listing was cut', async () => {
+    standIn.referrersPageSize = 1
+    standIn.filtersArtifactType = false
+    const image = await imageWithArtifacts('endless', MAX_REFERRERS_PAGES)
+    await pushSignature(image, 'endless')
+    standIn.requests.length = 0
+    const found = await findSignatures(client(), REPOSITORY, image)
+    expect(found.signatures).toEqual([])
+    expect(found.searched).toBe(
+      `the registry's referrers API and the referrers tag ${referrersTag(image.digest)}`
+    )
+    expect(found.listingCut).toBe(
+      `the registry has more than ${MAX_REFERRERS_PAGES} pages: the rest were not read`
+    )
+    expect(referrerRequests()).toHaveLength(MAX_REFERRERS_PAGES)
   })
 })

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals'
 import { startRegistryStandIn, type RegistryStandIn } from '../../rig/registry-stand-in.js'
 import {
+  pushAttachedArtifact,
+  pushBlob,
   pushManifest,
   pushTestImage,
   pushTestIndex,
@@ -51,6 +53,9 @@ afterAll(() => standIn.stop())
 beforeEach(() => {
   standIn.auth = 'none'
   standIn.referrers = 'api'
+  standIn.referrersPageSize = undefined
+  standIn.filtersArtifactType = true
+  standIn.referrersNextOrigin = undefined
   standIn.omitDigestOnHead = false
   standIn.tamper = 'none'
   standIn.realm = undefined
@@ -291,26 +296,122 @@ describe('pushBlob and putManifest', () => {
 })
 
 describe('listReferrers', () => {
+  const SIGNATURE = 'application/vnd.cncf.notary.signature'
+
+  /** An image with `attached` artifacts that are no signatures, then a signature: their digests in that order. */
+  async function referredImage(seed: string, attached: number) {
+    const image = await pushTestImage(standIn.endpoint, REPOSITORY, { seed })
+    const referrers: string[] = []
+    for (let index = 0; index < attached; index++) {
+      const artifact = await pushAttachedArtifact(standIn.endpoint, REPOSITORY, image, {
+        seed: `${seed} ${index}`
+      })
+      referrers.push(artifact.digest)
+    }
+    const signature = signatureManifest(image, Buffer.from(`envelope ${seed}`))
+    for (const blob of signature.blobs) {
+      await pushBlob(standIn.endpoint, REPOSITORY, blob.bytes, blob.mediaType)
+    }
+    await pushManifest(
+      standIn.endpoint,
+      REPOSITORY,
+      JSON.parse(signature.bytes.toString('utf8')) as object,
+      signature.descriptor.mediaType
+    )
+    referrers.push(signature.descriptor.digest)
+    standIn.requests.length = 0
+    return { image, referrers }
+  }
+
+  const digestsOf = (listing: { manifests: unknown[] } | undefined) =>
+    listing?.manifests.map(entry => (entry as { digest: string }).digest)
+  const referrerRequests = () =>
+    standIn.requests.filter(r => r.path.includes('/referrers/')).map(r => r.path)
+
   it('lists through the API, and reports no API on a 404', async () => {
     const registry = client()
-    const image = await pushTestImage(standIn.endpoint, REPOSITORY, { seed: 'referred' })
-    const signature = signatureManifest(image, Buffer.from('envelope 2'))
-    for (const blob of signature.blobs)
-      await registry.pushBlob(REPOSITORY, blob.bytes, blob.mediaType)
-    await registry.putManifest(
-      REPOSITORY,
-      signature.descriptor.digest,
-      signature.descriptor.mediaType,
-      signature.bytes
-    )
-    expect(await registry.listReferrers(REPOSITORY, image.digest)).toEqual([
-      expect.objectContaining({
-        digest: signature.descriptor.digest,
-        artifactType: 'application/vnd.cncf.notary.signature'
-      })
-    ])
+    const { image, referrers } = await referredImage('referred', 0)
+    expect(await registry.listReferrers(REPOSITORY, image.digest)).toEqual({
+      manifests: [expect.objectContaining({ digest: referrers[0], artifactType: SIGNATURE })]
+    })
     standIn.referrers = 'none'
     expect(await registry.listReferrers(REPOSITORY, image.digest)).toBeUndefined()
+  })
+
+  it('follows Link rel="next" page after page, asking with the artifactType filter', async () => {
+    standIn.referrersPageSize = 2
+    standIn.filtersArtifactType = false
+    const { image, referrers } = await referredImage('paged', 4)
+    const listing = await client().listReferrers(REPOSITORY, image.digest, {
+      artifactType: SIGNATURE,
+      maxPages: 10
+    })
+    expect(digestsOf(listing)).toEqual(referrers)
+    expect(listing?.cut).toBeUndefined()
+    const path = `/v2/${REPOSITORY}/referrers/${image.digest}`
+    expect(referrerRequests()).toEqual([
+      `${path}?artifactType=application%2Fvnd.cncf.notary.signature`,
+      `${path}?n=2&last=${encodeURIComponent(referrers[1]!)}`,
+      `${path}?n=2&last=${encodeURIComponent(referrers[3]!)}`
+    ])
+  })
+
+  it('reads the first page alone unless asked for more, as servesReferrers does', async () => {
+    standIn.referrersPageSize = 2
+    const { image, referrers } = await referredImage('first page', 2)
+    const registry = client()
+    expect(await registry.servesReferrers(REPOSITORY, image.digest)).toBe(true)
+    expect(await registry.listReferrers(REPOSITORY, image.digest)).toEqual({
+      manifests: [
+        expect.objectContaining({ digest: referrers[0] }),
+        expect.objectContaining({ digest: referrers[1] })
+      ],
+      cut: 'the registry has more than 1 page: the rest were not read'
+    })
+    const path = `/v2/${REPOSITORY}/referrers/${image.digest}`
+    expect(referrerRequests()).toEqual([path, path])
+  })
+
+  it('reads at most maxPages, and says the listing was cut', async () => {
+    standIn.referrersPageSize = 1
+    const { image, referrers } = await referredImage('bounded', 4)
+    const listing = await client().listReferrers(REPOSITORY, image.digest, { maxPages: 3 })
+    expect(digestsOf(listing)).toEqual(referrers.slice(0, 3))
+    expect(listing?.cut).toBe('the registry has more than 3 pages: the rest were not read')
+    expect(referrerRequests()).toHaveLength(3)
+  })
+
+  it('keeps the pages read when a next page is on another origin, which gets no request and no credentials', async () => {
+    const elsewhere = await startRegistryStandIn({ user: USER })
+    try {
+      standIn.referrersPageSize = 2
+      standIn.referrersNextOrigin = elsewhere.endpoint
+      const { image, referrers } = await referredImage('elsewhere', 3)
+      standIn.auth = 'basic'
+      const listing = await client(INPUT).listReferrers(REPOSITORY, image.digest, {
+        maxPages: 10
+      })
+      expect(digestsOf(listing)).toEqual(referrers.slice(0, 2))
+      expect(listing?.cut).toBe(
+        `page 1 names its next page on another origin, ${elsewhere.endpoint}, which would receive the registry's credentials: not followed`
+      )
+      expect(elsewhere.requests).toEqual([])
+      expect(standIn.requests.at(-1)).toMatchObject({ status: 200, auth: 'Basic' })
+    } finally {
+      await elsewhere.stop()
+    }
+  })
+
+  it('ends the listing at a later page that is not an image index, keeping what was read', async () => {
+    standIn.referrersPageSize = 2
+    const { image, referrers } = await referredImage('no index', 3)
+    const secondPage = standIn.holdNext({ path: /\/referrers\/.*last=/ })
+    const listing = client().listReferrers(REPOSITORY, image.digest, { maxPages: 10 })
+    await secondPage.arrived
+    standIn.referrers = 'none'
+    secondPage.release()
+    expect(digestsOf(await listing)).toEqual(referrers.slice(0, 2))
+    expect((await listing)?.cut).toBe('page 2 was not answered with an OCI image index')
   })
 })
 
