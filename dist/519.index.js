@@ -1137,7 +1137,10 @@ function notarySignatures(entries) {
 
 // EXTERNAL MODULE: ./src/registry/image-reference.ts
 var image_reference = __webpack_require__(27362);
+// EXTERNAL MODULE: ./src/pipeline/map-bounded.ts
+var map_bounded = __webpack_require__(12104);
 ;// CONCATENATED MODULE: ./src/pipeline/verify-one-image.ts
+
 
 
 
@@ -1149,6 +1152,13 @@ var image_reference = __webpack_require__(27362);
 
 /** A line of the failure message names at most this many signatures. */
 const NAMED_FAILURES = 3;
+/**
+ * An image's signatures checked at once. Each costs two registry reads and a GetRevocationStatus,
+ * round trips that need not wait for one another's; a few at a time spare an image with many
+ * signatures a round trip each without a burst at the registry or Signer, where the step's images
+ * already go max-concurrency at once.
+ */
+const SIGNATURES_AT_ONCE = 4;
 /**
  * Verifies one image: resolve → find its Notary signatures → for each, read the manifest and the
  * envelope, verifySignature, then GetRevocationStatus. Verified when at least one signature passes
@@ -1178,8 +1188,8 @@ async function verifyImage(reference, setup, log) {
         log(`found ${found.signatures.length} signature${found.signatures.length === 1 ? '' : 's'} in ${found.searched}${found.leftOut ? ` (${found.leftOut} more left unchecked)` : ''}`);
         if (found.listingCut)
             log(`the referrers API's listing was cut: ${found.listingCut}`);
-        for (const listed of found.signatures) {
-            const verdict = await verifyListedSignature(client, reference, image, listed, setup);
+        const verdicts = await (0,map_bounded/* mapBounded */.y)(found.signatures, SIGNATURES_AT_ONCE, listed => verifyListedSignature(client, reference, image, listed, setup));
+        for (const verdict of verdicts) {
             result.signatures.push(verdict);
             log(verdict.verdict === 'valid'
                 ? `${verdict.signatureDigest}: valid (job ${verdict.jobArn}, trusted by ${verdict.trustedBy})`

@@ -145,6 +145,8 @@ const FIGURES = {
   'write-time-slack': () =>
     seconds(constant('src/aws/signed-object-hash.ts', 'WRITE_TIME_SLACK_MS')),
   'transfer-rate': () => megabytes(constant('src/transfer-deadline.ts', 'MIN_BYTES_PER_SECOND')),
+  'signatures-at-once': () =>
+    decimal(constant('src/pipeline/verify-one-image.ts', 'SIGNATURES_AT_ONCE')),
   'max-signatures': () => decimal(constant('src/registry/find-signatures.ts', 'MAX_SIGNATURES')),
   'referrers-pages': () =>
     decimal(constant('src/registry/find-signatures.ts', 'MAX_REFERRERS_PAGES')),

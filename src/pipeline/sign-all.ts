@@ -1,4 +1,5 @@
 import * as log from '../github/log.js'
+import { mapBounded } from './map-bounded.js'
 
 /** How to sign one item (a file, an image) and read how it went. */
 export interface ItemSigning<Item, Result> {
@@ -22,43 +23,36 @@ export async function signAll<Item, Result>(
   signing: ItemSigning<Item, Result>,
   maxConcurrency: number
 ): Promise<Result[]> {
-  const results: Result[] = new Array(items.length)
   const signedFlags: boolean[] = []
   const live = items.length === 1
   const { doing, done: doneWord } = signing.words ?? { doing: 'Signing', done: 'signed' }
-  let next = 0
   let done = 0
 
-  const worker = async (): Promise<void> => {
-    for (let index = next++; index < items.length; index = next++) {
-      const item = items[index] as Item
-      const name = signing.name(item)
-      const started = Date.now()
-      // Groups cannot interleave in the log: one item logs live, several log a group each when done.
-      const lines: string[] = []
-      if (live) log.startGroup(`${doing} ${name}`)
-      const result = await signing.sign(item, line => (live ? log.info(line) : lines.push(line)))
-      const { signed, error } = signing.outcome(result)
-      results[index] = result
-      signedFlags[index] = signed
-      done++
-      if (live) {
-        log.endGroup()
-      } else {
-        const seconds = Math.round((Date.now() - started) / 100) / 10
-        log.startGroup(`${signed ? capitalized(doneWord) : 'Failed'} ${name} (${seconds} s)`)
-        lines.forEach(line => log.info(line))
-        if (error) log.info(error)
-        log.endGroup()
-      }
-      const signedCount = signedFlags.filter(Boolean).length
-      log.info(
-        `${signedCount}/${items.length} ${doneWord}${done > signedCount ? `, ${done - signedCount} failed` : ''}`
-      )
+  return mapBounded(items, maxConcurrency, async (item, index) => {
+    const name = signing.name(item)
+    const started = Date.now()
+    // Groups cannot interleave in the log: one item logs live, several log a group each when done.
+    const lines: string[] = []
+    if (live) log.startGroup(`${doing} ${name}`)
+    const result = await signing.sign(item, line => (live ? log.info(line) : lines.push(line)))
+    const { signed, error } = signing.outcome(result)
+    signedFlags[index] = signed
+    done++
+    if (live) {
+      log.endGroup()
+    } else {
+      const seconds = Math.round((Date.now() - started) / 100) / 10
+      log.startGroup(`${signed ? capitalized(doneWord) : 'Failed'} ${name} (${seconds} s)`)
+      lines.forEach(line => log.info(line))
+      if (error) log.info(error)
+      log.endGroup()
     }
-  }
-  await Promise.all(Array.from({ length: Math.min(maxConcurrency, items.length) }, worker))
-  return results
+    const signedCount = signedFlags.filter(Boolean).length
+    log.info(
+      `${signedCount}/${items.length} ${doneWord}${done > signedCount ? `, ${done - signedCount} failed` : ''}`
+    )
+    return result
+  })
 }
 
 function capitalized(word: string): string {

@@ -20,6 +20,7 @@ import {
 } from '../registry/image-reference.js'
 import type { RegistryClient } from '../registry/registry-client.js'
 import type { RegistryClients } from '../registry/registry-clients.js'
+import { mapBounded } from './map-bounded.js'
 
 /**
  * Which check a signature failed: the envelope's own (verifySignature), or one around it:
@@ -101,6 +102,14 @@ export interface ImageVerifySetup {
 const NAMED_FAILURES = 3
 
 /**
+ * An image's signatures checked at once. Each costs two registry reads and a GetRevocationStatus,
+ * round trips that need not wait for one another's; a few at a time spare an image with many
+ * signatures a round trip each without a burst at the registry or Signer, where the step's images
+ * already go max-concurrency at once.
+ */
+const SIGNATURES_AT_ONCE = 4
+
+/**
  * Verifies one image: resolve → find its Notary signatures → for each, read the manifest and the
  * envelope, verifySignature, then GetRevocationStatus. Verified when at least one signature passes
  * every check. Never throws: the result says why it failed.
@@ -134,8 +143,10 @@ export async function verifyImage(
       `found ${found.signatures.length} signature${found.signatures.length === 1 ? '' : 's'} in ${found.searched}${found.leftOut ? ` (${found.leftOut} more left unchecked)` : ''}`
     )
     if (found.listingCut) log(`the referrers API's listing was cut: ${found.listingCut}`)
-    for (const listed of found.signatures) {
-      const verdict = await verifyListedSignature(client, reference, image, listed, setup)
+    const verdicts = await mapBounded(found.signatures, SIGNATURES_AT_ONCE, listed =>
+      verifyListedSignature(client, reference, image, listed, setup)
+    )
+    for (const verdict of verdicts) {
       result.signatures.push(verdict)
       log(
         verdict.verdict === 'valid'

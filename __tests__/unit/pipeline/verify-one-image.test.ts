@@ -306,6 +306,34 @@ describe('verifyImage', () => {
     })
   })
 
+  it("checks an image's signatures side by side, and reports them newest first", async () => {
+    const image = await pushTestImage(standIn.endpoint, REPOSITORY, { seed: 'side-by-side' })
+    const signatures = [await sign(image), await sign(image), await sign(image)]
+    const envelopeReads = () =>
+      standIn.requests.filter(request => request.method === 'GET' && /\/blobs\//.test(request.path))
+    const before = envelopeReads().length
+    // The first envelope read is held: the others are answered meanwhile only if they do not
+    // wait for it.
+    const held = standIn.holdNext({ method: 'GET', path: /\/blobs\// })
+    const verifying = verify(byDigest(image))
+    await held.arrived
+    // Within the client's silence limit (a third of the 10 s budget), before it would retry.
+    const deadline = Date.now() + 2000
+    while (envelopeReads().length < before + 2 && Date.now() < deadline) {
+      await new Promise(resolve => setTimeout(resolve, 20))
+    }
+    const answeredWhileHeld = envelopeReads().length - before
+    held.release()
+    const { result } = await verifying
+
+    expect(answeredWhileHeld).toBe(2)
+    expect(result.status).toBe('verified')
+    expect(result.signatures.map(signature => signature.signatureDigest)).toEqual(
+      [...signatures].reverse()
+    )
+    expect(result.signatures.every(signature => signature.verdict === 'valid')).toBe(true)
+  })
+
   it("fails a signature whose envelope the registry will not give, as 'read'", async () => {
     const image = await pushTestImage(standIn.endpoint, REPOSITORY, { seed: 'unreadable' })
     await sign(image)
