@@ -424,14 +424,12 @@ async function revokeJob(job, setup, log) {
             // Signer's answer wins over a record's (the user's file): the profile version it names may
             // be revoked for good by revoke-profile-version.
             const said = before.job;
-            if ((said.profileName && result.profileName && said.profileName !== result.profileName) ||
-                (said.profileVersion &&
-                    result.profileVersion &&
-                    said.profileVersion !== result.profileVersion)) {
-                (0,github_log/* warning */.$e)(`Job ${job.jobId}: the record says profile ${(0,untrusted/* quoted */.T)(`${result.profileName}/${result.profileVersion}`)}, DescribeSigningJob ${(0,untrusted/* quoted */.T)(`${said.profileName}/${said.profileVersion}`)}: Signer's answer is taken`);
-            }
             result.jobOwner = said.jobOwner ?? result.jobOwner;
             if (said.profileName && said.profileVersion) {
+                if (result.profileFrom === 'record' &&
+                    (said.profileName !== result.profileName || said.profileVersion !== result.profileVersion)) {
+                    (0,github_log/* warning */.$e)(`Job ${job.jobId}: the record says profile ${(0,untrusted/* quoted */.T)(`${result.profileName}/${result.profileVersion}`)}, DescribeSigningJob ${(0,untrusted/* quoted */.T)(`${said.profileName}/${said.profileVersion}`)}: Signer's answer is taken`);
+                }
                 result.profileName = said.profileName;
                 result.profileVersion = said.profileVersion;
                 result.profileFrom = 'signer';
@@ -666,15 +664,23 @@ async function profileVersionsOf(results, inputs, signer) {
         if (profileFrom === 'record')
             recordedOnly.set(key, [...(recordedOnly.get(key) ?? []), jobId]);
     }
-    for (const [key, jobs] of recordedOnly) {
-        if (versions.has(key))
-            continue;
-        github_log/* warning */.$e(`Only a record says that profile version ${(0,untrusted/* quoted */.T)(key)} signed job ${jobs.join(', job ')} (DescribeSigningJob could not read ${jobs.length === 1 ? 'it' : 'them'}): revoke-profile-version leaves that version alone. Once checked, revoke it with 'aws signer revoke-signing-profile'.`);
-    }
-    if (versions.size > 0)
+    for (const key of versions.keys())
+        recordedOnly.delete(key);
+    const onRecordOnly = [...recordedOnly].map(([key, jobs]) => `${(0,untrusted/* quoted */.T)(key)} (job ${jobs.join(', job ')})`);
+    const them = onRecordOnly.length === 1 ? 'it' : 'them';
+    const byHand = `DescribeSigningJob did not name ${them}; once checked, revoke ${them} with 'aws signer revoke-signing-profile'.`;
+    if (versions.size > 0) {
+        if (onRecordOnly.length > 0) {
+            github_log/* warning */.$e(`revoke-profile-version leaves alone what only a record names as a job's profile version: ${onRecordOnly.join(', ')}. ${byHand}`);
+        }
         return [...versions.values()];
+    }
+    if (onRecordOnly.length > 0) {
+        // Not the current version of profile-name either: that may not be the one that signed.
+        throw new errors/* ActionError */.lZ(`revoke-profile-version revoked no profile version: only a record names one for the jobs, ${onRecordOnly.join(', ')}. ${byHand}`);
+    }
     if (!inputs.profileName) {
-        throw new errors/* InputError */.dz(github_inputs/* Input */.pd.RevokeProfileVersion, "is true, and DescribeSigningJob says of no job which profile version signed it: give 'profile-name', whose current version is then revoked.");
+        throw new errors/* InputError */.dz(github_inputs/* Input */.pd.RevokeProfileVersion, "is true, and no job says which profile version signed it: give 'profile-name', whose current version is then revoked.");
     }
     const profileVersion = await currentProfileVersion(signer, inputs.profileName, inputs.profileOwner);
     github_log/* warning */.$e(`No job says which profile version signed it: revoking the current version of '${inputs.profileName}', ${profileVersion}.`);

@@ -5,7 +5,7 @@ import {
   revokeProfileVersion,
   type ProfileVersionOutcome
 } from './aws/revoke-profile-version.js'
-import { InputError, errorMessage } from './errors.js'
+import { ActionError, InputError, errorMessage } from './errors.js'
 import { Input, type RevokeInputs } from './github/inputs.js'
 import { setRevocationOutputs } from './github/outputs.js'
 import { readSigningResults } from './github/read-signing-results.js'
@@ -192,17 +192,30 @@ async function profileVersionsOf(
     if (profileFrom === 'signer') versions.set(key, { profileName, profileVersion })
     if (profileFrom === 'record') recordedOnly.set(key, [...(recordedOnly.get(key) ?? []), jobId])
   }
-  for (const [key, jobs] of recordedOnly) {
-    if (versions.has(key)) continue
-    log.warning(
-      `Only a record says that profile version ${quoted(key)} signed job ${jobs.join(', job ')} (DescribeSigningJob could not read ${jobs.length === 1 ? 'it' : 'them'}): revoke-profile-version leaves that version alone. Once checked, revoke it with 'aws signer revoke-signing-profile'.`
+  for (const key of versions.keys()) recordedOnly.delete(key)
+  const onRecordOnly = [...recordedOnly].map(
+    ([key, jobs]) => `${quoted(key)} (job ${jobs.join(', job ')})`
+  )
+  const them = onRecordOnly.length === 1 ? 'it' : 'them'
+  const byHand = `DescribeSigningJob did not name ${them}; once checked, revoke ${them} with 'aws signer revoke-signing-profile'.`
+  if (versions.size > 0) {
+    if (onRecordOnly.length > 0) {
+      log.warning(
+        `revoke-profile-version leaves alone what only a record names as a job's profile version: ${onRecordOnly.join(', ')}. ${byHand}`
+      )
+    }
+    return [...versions.values()]
+  }
+  if (onRecordOnly.length > 0) {
+    // Not the current version of profile-name either: that may not be the one that signed.
+    throw new ActionError(
+      `revoke-profile-version revoked no profile version: only a record names one for the jobs, ${onRecordOnly.join(', ')}. ${byHand}`
     )
   }
-  if (versions.size > 0) return [...versions.values()]
   if (!inputs.profileName) {
     throw new InputError(
       Input.RevokeProfileVersion,
-      "is true, and DescribeSigningJob says of no job which profile version signed it: give 'profile-name', whose current version is then revoked."
+      "is true, and no job says which profile version signed it: give 'profile-name', whose current version is then revoked."
     )
   }
   const profileVersion = await currentProfileVersion(

@@ -127,15 +127,6 @@ async function handOver(
     })
   if (releaseTag && githubToken && signed.length > 0) {
     try {
-      // The default name is known only now: it is made from the signed files.
-      refuseAssetNameClashes(
-        signed.map(result => ({
-          outputPath: path.join(inputs.workspace, result.signedPath),
-          signedPath: result.signedPath
-        })),
-        inputs.outputDir,
-        signingRecordName(name)
-      )
       await log.group(`Attaching ${signed.length} signed file(s) to release ${releaseTag}`, () =>
         attachToRelease(
           signed,

@@ -421,41 +421,48 @@ describe('revoking the profile version', () => {
     expect(after.exitCode).toBe(1)
   })
 
-  it('leaves alone a profile version that only a record names, for a job Signer will not describe', async () => {
-    const profile = newProfile()
-    const { workspace, results } = await signFiles(1, { 'profile-name': profile })
-    const read = (name: string) => signer.send(new GetSigningProfileCommand({ profileName: name }))
-    writeFileSync(path.join(workspace, 'results.json'), JSON.stringify(results))
-    rig.signer.faults.deny.add('DescribeSigningJob')
-
-    const run = await revoke(workspace, {
-      'signing-results': 'results.json',
-      'revoke-profile-version': 'true'
-    })
-
-    // The job's signature is revoked; the version it names is not, on a record's word alone.
-    expect(resultsOf(run)).toEqual([
-      expect.objectContaining({
-        jobId: results[0]!.jobId,
-        status: 'revoked',
-        profileName: profile,
-        profileVersion: results[0]!.profileVersion,
-        profileFrom: 'record'
-      })
-    ])
-    expect(revocationOf(results[0]!.jobArn!)).toBeDefined()
-    expect((await read(profile)).status).toBe('Active')
-    expect(run.warnings).toEqual([
-      `Only a record says that profile version '${profile}/${results[0]!.profileVersion}' signed job ${results[0]!.jobId} (DescribeSigningJob could not read it): revoke-profile-version leaves that version alone. Once checked, revoke it with 'aws signer revoke-signing-profile'.`
-    ])
-    // With no version from Signer and no profile-name, nothing says which version to revoke.
-    expect(run.exitCode).toBe(1)
-    expect(run.errors).toEqual([
-      expect.stringContaining(
-        "Input 'revoke-profile-version': is true, and DescribeSigningJob says of no job which profile version signed it"
+  it.each([
+    ['without profile-name', {}],
+    ['nor the current version of profile-name', { 'profile-name': 'PROFILE' }]
+  ])(
+    'revokes no profile version that only a record names, for a job Signer will not describe (%s)',
+    async (_case, extra) => {
+      const profile = newProfile()
+      const { workspace, results } = await signFiles(1, { 'profile-name': profile })
+      const read = (name: string) =>
+        signer.send(new GetSigningProfileCommand({ profileName: name }))
+      writeFileSync(path.join(workspace, 'results.json'), JSON.stringify(results))
+      rig.signer.faults.deny.add('DescribeSigningJob')
+      const inputs = Object.fromEntries(
+        Object.entries(extra).map(([name, value]) => [name, value.replace('PROFILE', profile)])
       )
-    ])
-  })
+
+      const run = await revoke(workspace, {
+        'signing-results': 'results.json',
+        'revoke-profile-version': 'true',
+        ...inputs
+      })
+
+      // The job's signature is revoked; the version it names is not, on a record's word alone.
+      const { jobId, jobArn, profileVersion } = results[0]!
+      expect(resultsOf(run)).toEqual([
+        expect.objectContaining({
+          jobId,
+          status: 'revoked',
+          profileName: profile,
+          profileVersion,
+          profileFrom: 'record'
+        })
+      ])
+      expect(revocationOf(jobArn!)).toBeDefined()
+      expect((await read(profile)).status).toBe('Active')
+      expect(run.exitCode).toBe(1)
+      expect(run.errors).toEqual([
+        `revoke-profile-version revoked no profile version: only a record names one for the jobs, '${profile}/${profileVersion}' (job ${jobId}). DescribeSigningJob did not name it; once checked, revoke it with 'aws signer revoke-signing-profile'.`
+      ])
+      expect(run.warnings).toEqual([])
+    }
+  )
 
   it('takes effective-time when given, and counts an earlier revocation covering it as done', async () => {
     const profile = newProfile()

@@ -75,18 +75,16 @@ export async function revokeJob(
       // Signer's answer wins over a record's (the user's file): the profile version it names may
       // be revoked for good by revoke-profile-version.
       const said = before.job
-      if (
-        (said.profileName && result.profileName && said.profileName !== result.profileName) ||
-        (said.profileVersion &&
-          result.profileVersion &&
-          said.profileVersion !== result.profileVersion)
-      ) {
-        warning(
-          `Job ${job.jobId}: the record says profile ${quoted(`${result.profileName}/${result.profileVersion}`)}, DescribeSigningJob ${quoted(`${said.profileName}/${said.profileVersion}`)}: Signer's answer is taken`
-        )
-      }
       result.jobOwner = said.jobOwner ?? result.jobOwner
       if (said.profileName && said.profileVersion) {
+        if (
+          result.profileFrom === 'record' &&
+          (said.profileName !== result.profileName || said.profileVersion !== result.profileVersion)
+        ) {
+          warning(
+            `Job ${job.jobId}: the record says profile ${quoted(`${result.profileName}/${result.profileVersion}`)}, DescribeSigningJob ${quoted(`${said.profileName}/${said.profileVersion}`)}: Signer's answer is taken`
+          )
+        }
         result.profileName = said.profileName
         result.profileVersion = said.profileVersion
         result.profileFrom = 'signer'

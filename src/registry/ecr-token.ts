@@ -60,8 +60,9 @@ export async function ecrToken(registry: EcrRegistry, budgetMs: number): Promise
   const ownEndpoint = namesOwnEcrEndpoint(process.env)
   const client = new ECRClient({
     region: registry.region,
-    useFipsEndpoint: registry.fips && !ownEndpoint,
-    useDualstackEndpoint: registry.dualStack && !ownEndpoint,
+    // Left to the SDK otherwise: AWS_USE_FIPS_ENDPOINT and AWS_USE_DUALSTACK_ENDPOINT still apply.
+    useFipsEndpoint: (registry.fips && !ownEndpoint) || undefined,
+    useDualstackEndpoint: (registry.dualStack && !ownEndpoint) || undefined,
     customUserAgent: [USER_AGENT],
     requestHandler: {
       connectionTimeout: CONNECT_TIMEOUT_MS,

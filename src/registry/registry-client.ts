@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto'
 import { silenceLimitMs } from '../aws/clients.js'
+import { errorMessage } from '../errors.js'
 import { RequestRate } from '../aws/request-rate.js'
 import { IMAGE_MANIFEST_TYPES, MediaType, SHA256_DIGEST, type Descriptor } from './descriptor.js'
 import { chosenChallenge } from './auth-challenge.js'
@@ -385,7 +386,15 @@ export class RegistryClient {
     const paging = { ...bounds, deadline: this.deadline(bounds) }
     let manifests: unknown[] = []
     for (let page = 1; ; page++) {
-      const read = await this.referrersPage(context, url, paging)
+      let read
+      try {
+        read = await this.referrersPage(context, url, paging)
+      } catch (error) {
+        // A later page's failure leaves what the pages before it listed: the cut says so. A
+        // cancelled step stops all the same.
+        if (page === 1 || paging.signal?.aborted) throw error
+        return { manifests, cut: `page ${page} could not be read: ${errorMessage(error)}` }
+      }
       if (read === undefined) {
         return page === 1
           ? undefined

@@ -39,6 +39,22 @@ describe('mapBounded', () => {
     expect(started).toEqual([0, 1, 2, 3, 4])
   })
 
+  it('rejects with the first failure, and starts no item after it', async () => {
+    const started: number[] = []
+    const gate = deferred()
+    const mapped = mapBounded([0, 1, 2, 3], 2, async index => {
+      started.push(index)
+      if (index === 0) throw new Error('item 0 failed')
+      await gate.promise
+      return index
+    })
+    await expect(mapped).rejects.toThrow('item 0 failed')
+    gate.resolve()
+    await new Promise(resolve => setImmediate(resolve))
+    // Item 1 was under way and ran on; 2 and 3 never started.
+    expect(started).toEqual([0, 1])
+  })
+
   it('does the work of no item when there is none, and of each once when the limit is larger', async () => {
     expect(await mapBounded([], 4, async () => 1)).toEqual([])
     const seen: string[] = []

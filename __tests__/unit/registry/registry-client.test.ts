@@ -402,6 +402,19 @@ describe('listReferrers', () => {
     }
   })
 
+  it('keeps the pages read when a later page fails on every attempt, and says the listing was cut', async () => {
+    standIn.referrersPageSize = 2
+    const { image, referrers } = await referredImage('failing page', 3)
+    standIn.failNext(2, 'internal-error', { path: /\/referrers\/.*last=/ })
+    const listing = await client(ANONYMOUS, { maxAttempts: 2 }).listReferrers(
+      REPOSITORY,
+      image.digest,
+      { maxPages: 10 }
+    )
+    expect(digestsOf(listing)).toEqual(referrers.slice(0, 2))
+    expect(listing?.cut).toMatch(/^page 2 could not be read: .*500/)
+  })
+
   it('ends the listing at a later page that is not an image index, keeping what was read', async () => {
     standIn.referrersPageSize = 2
     const { image, referrers } = await referredImage('no index', 3)
