@@ -192,58 +192,31 @@ const ACCOUNT_ID = /^\d{12}$/;
 const MAX_ENTRIES = 100_000;
 /** Reads the text of a `signing-results` file; throws an Error that says what is wrong with it. */
 function signedFilesOf(text) {
-    let parsed;
-    try {
-        parsed = JSON.parse(text);
-    }
-    catch (error) {
-        throw new Error(`is not JSON (${error instanceof Error ? error.message : String(error)})`, {
-            cause: error
-        });
-    }
-    let entries;
-    let region;
-    if (Array.isArray(parsed)) {
-        entries = parsed;
-    }
-    else if (isObject(parsed) && 'schemaVersion' in parsed) {
-        const { schemaVersion } = parsed;
-        if (schemaVersion !== signing_record/* SIGNING_RECORD_SCHEMA_VERSION */.Pv) {
-            throw new Error(typeof schemaVersion === 'number' && schemaVersion > signing_record/* SIGNING_RECORD_SCHEMA_VERSION */.Pv
-                ? `has schemaVersion ${schemaVersion}, which a newer version of the action wrote: verify with that version`
-                : `has schemaVersion ${JSON.stringify(schemaVersion)}; this action reads ${signing_record/* SIGNING_RECORD_SCHEMA_VERSION */.Pv}`);
-        }
-        if (!Array.isArray(parsed.results))
-            throw new Error("has no 'results' array");
-        entries = parsed.results;
-        region = stringField(parsed, 'region', 'the record') || undefined;
-    }
-    else {
-        throw new Error("is neither a signing record (an object with 'schemaVersion') nor a signing step's results (an array)");
-    }
+    const { entries, record } = (0,signing_record/* parseSigningResults */.RH)(text, 'verify');
+    const region = record ? (0,signing_record/* optionalString */.sx)(record, 'region', 'the record') || undefined : undefined;
     if (entries.length > MAX_ENTRIES)
         throw new Error(`lists more than ${MAX_ENTRIES} files`);
     return { region, files: entries.flatMap((entry, index) => fileOf(entry, `results[${index}]`)) };
 }
 function fileOf(entry, where) {
-    if (!isObject(entry))
+    if (!(0,signing_record/* isObject */.Gv)(entry))
         throw new Error(`${where} is not an object`);
-    const status = stringField(entry, 'status', where);
-    const jobId = stringField(entry, 'jobId', where);
-    const sha256 = stringField(entry, 'sha256', where);
+    const status = (0,signing_record/* optionalString */.sx)(entry, 'status', where);
+    const jobId = (0,signing_record/* optionalString */.sx)(entry, 'jobId', where);
+    const sha256 = (0,signing_record/* optionalString */.sx)(entry, 'sha256', where);
     if ((status && status !== 'signed') || !jobId || !sha256)
         return [];
     if (!JOB_ID.test(jobId))
         throw new Error(`${where}.jobId '${jobId}' is not a signing job ID`);
     if (!SHA256_HEX.test(sha256))
         throw new Error(`${where}.sha256 is not a SHA-256 in hex`);
-    const jobOwner = stringField(entry, 'jobOwner', where) || ownerOfJobArn(entry, where);
+    const jobOwner = (0,signing_record/* optionalString */.sx)(entry, 'jobOwner', where) || ownerOfJobArn(entry, where);
     if (jobOwner && !ACCOUNT_ID.test(jobOwner)) {
         throw new Error(`${where}.jobOwner '${jobOwner}' is not a 12-digit account ID`);
     }
-    const name = stringField(entry, 'name', where) ||
-        stringField(entry, 'signedPath', where) ||
-        stringField(entry, 'path', where);
+    const name = (0,signing_record/* optionalString */.sx)(entry, 'name', where) ||
+        (0,signing_record/* optionalString */.sx)(entry, 'signedPath', where) ||
+        (0,signing_record/* optionalString */.sx)(entry, 'path', where);
     if (!name)
         throw new Error(`${where} names no file ('name' or 'signedPath')`);
     return [
@@ -266,28 +239,17 @@ function signedObjectOf(value, where) {
             throw new Error(`${where} is not s3://bucket/key`);
         return { bucket: match[1] ?? '', key: match[2] ?? '', versionId: undefined };
     }
-    if (!isObject(value))
+    if (!(0,signing_record/* isObject */.Gv)(value))
         throw new Error(`${where} is neither s3://bucket/key nor an object`);
-    const bucket = stringField(value, 'bucket', where);
-    const key = stringField(value, 'key', where);
+    const bucket = (0,signing_record/* optionalString */.sx)(value, 'bucket', where);
+    const key = (0,signing_record/* optionalString */.sx)(value, 'key', where);
     if (!bucket || !key)
         throw new Error(`${where} has no bucket or key`);
-    return { bucket, key, versionId: stringField(value, 'versionId', where) || undefined };
+    return { bucket, key, versionId: (0,signing_record/* optionalString */.sx)(value, 'versionId', where) || undefined };
 }
 function ownerOfJobArn(entry, where) {
-    const arn = stringField(entry, 'jobArn', where);
+    const arn = (0,signing_record/* optionalString */.sx)(entry, 'jobArn', where);
     return /^arn:aws[a-z-]*:signer:[a-z0-9-]+:(\d{12}):\/signing-jobs\//.exec(arn)?.[1] ?? '';
-}
-function stringField(object, key, where) {
-    const value = object[key];
-    if (value === undefined || value === null)
-        return '';
-    if (typeof value !== 'string')
-        throw new Error(`${where}.${key} is not a string`);
-    return value;
-}
-function isObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 // EXTERNAL MODULE: ./src/github/step-summary.ts + 1 modules
@@ -296,12 +258,10 @@ var step_summary = __webpack_require__(3356);
 var find_files = __webpack_require__(29741);
 // EXTERNAL MODULE: ./src/pipeline/sign-all.ts
 var sign_all = __webpack_require__(87235);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __webpack_require__(77598);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __webpack_require__(73024);
 // EXTERNAL MODULE: ./src/aws/describe-signing-job.ts
 var describe_signing_job = __webpack_require__(67648);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __webpack_require__(77598);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-es/commandBuilder.js + 33 modules
 var commandBuilder = __webpack_require__(22072);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-es/schemas/schemas_0.js + 2 modules
@@ -412,8 +372,9 @@ function fullObjectSha256(checksum, type) {
 var signer_arns = __webpack_require__(77536);
 // EXTERNAL MODULE: ./src/notary/payload.ts
 var notary_payload = __webpack_require__(38859);
+// EXTERNAL MODULE: ./src/pipeline/hash-file.ts
+var hash_file = __webpack_require__(36375);
 ;// CONCATENATED MODULE: ./src/pipeline/verify-one-file.ts
-
 
 
 
@@ -455,7 +416,7 @@ async function verifyFile(file, setup, log) {
     };
     try {
         try {
-            result.sha256 = await hashFile(file.absolutePath);
+            result.sha256 = (await (0,hash_file/* hashFile */.D)(file.absolutePath)).sha256;
         }
         catch (error) {
             throw new CheckFailed('sha256', `the file could not be read: ${(0,errors/* errorMessage */.gJ)(error)}`);
@@ -618,12 +579,6 @@ function writingJob(job) {
 }
 function baseName(name) {
     return name.slice(name.lastIndexOf('/') + 1);
-}
-async function hashFile(filePath) {
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    for await (const chunk of (0,external_node_fs_.createReadStream)(filePath))
-        hash.update(chunk);
-    return hash.digest('hex');
 }
 
 // EXTERNAL MODULE: ./src/step-failure.ts
@@ -1137,9 +1092,12 @@ function notarySignatures(entries) {
 
 // EXTERNAL MODULE: ./src/registry/image-reference.ts
 var image_reference = __webpack_require__(27362);
+// EXTERNAL MODULE: ./src/registry/resolve-image.ts
+var resolve_image = __webpack_require__(51243);
 // EXTERNAL MODULE: ./src/pipeline/map-bounded.ts
 var map_bounded = __webpack_require__(12104);
 ;// CONCATENATED MODULE: ./src/pipeline/verify-one-image.ts
+
 
 
 
@@ -1178,7 +1136,10 @@ async function verifyImage(reference, setup, log) {
     };
     try {
         const client = await setup.registries.forImage(reference);
-        const image = await resolve(client, reference, setup, log);
+        const image = await (0,resolve_image/* resolveImage */.A)(client, reference, {
+            log,
+            tagged: (digest, byDigest) => setup.warn(`'${(0,image_reference/* shownReference */.Xu)(reference.text)}' is a tag: verified the manifest it names now, ${digest}. Deploy that digest (${byDigest}), so that what runs is what was verified even if the tag moves.`)
+        });
         result.verifiedImage = (0,image_reference/* displayReference */.cI)({ ...reference, tag: undefined }, image.digest);
         result.digest = image.digest;
         result.mediaType = image.mediaType;
@@ -1207,15 +1168,6 @@ async function verifyImage(reference, setup, log) {
     }
     result.seconds = Math.round((Date.now() - started) / 100) / 10;
     return result;
-}
-async function resolve(client, reference, setup, log) {
-    const descriptor = await client.resolve(reference.repository, reference.digest ?? reference.tag);
-    if (reference.digest === undefined) {
-        const byDigest = (0,image_reference/* displayReference */.cI)({ ...reference, tag: undefined }, descriptor.digest);
-        setup.warn(`'${(0,image_reference/* shownReference */.Xu)(reference.text)}' is a tag: verified the manifest it names now, ${descriptor.digest}. Deploy that digest (${byDigest}), so that what runs is what was verified even if the tag moves.`);
-    }
-    log(`${reference.digest === undefined ? `resolved tag ${reference.tag} to` : 'found'} ${descriptor.digest} (${descriptor.mediaType}, ${descriptor.size} bytes)`);
-    return descriptor;
 }
 /** One listed signature through read → verifySignature → GetRevocationStatus; never throws. */
 async function verifyListedSignature(client, reference, image, { descriptor, listedBy }, setup) {

@@ -1,4 +1,4 @@
-import { SIGNING_RECORD_SCHEMA_VERSION } from './signing-record.js'
+import { isObject, optionalString, parseSigningResults } from './signing-record.js'
 
 /**
  * The signed files that `signing-results` names, for `mode: verify`: a signing record
@@ -35,55 +35,28 @@ const MAX_ENTRIES = 100_000
 
 /** Reads the text of a `signing-results` file; throws an Error that says what is wrong with it. */
 export function signedFilesOf(text: string): SigningResults {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch (error) {
-    throw new Error(`is not JSON (${error instanceof Error ? error.message : String(error)})`, {
-      cause: error
-    })
-  }
-  let entries: unknown[]
-  let region: string | undefined
-  if (Array.isArray(parsed)) {
-    entries = parsed
-  } else if (isObject(parsed) && 'schemaVersion' in parsed) {
-    const { schemaVersion } = parsed
-    if (schemaVersion !== SIGNING_RECORD_SCHEMA_VERSION) {
-      throw new Error(
-        typeof schemaVersion === 'number' && schemaVersion > SIGNING_RECORD_SCHEMA_VERSION
-          ? `has schemaVersion ${schemaVersion}, which a newer version of the action wrote: verify with that version`
-          : `has schemaVersion ${JSON.stringify(schemaVersion)}; this action reads ${SIGNING_RECORD_SCHEMA_VERSION}`
-      )
-    }
-    if (!Array.isArray(parsed.results)) throw new Error("has no 'results' array")
-    entries = parsed.results
-    region = stringField(parsed, 'region', 'the record') || undefined
-  } else {
-    throw new Error(
-      "is neither a signing record (an object with 'schemaVersion') nor a signing step's results (an array)"
-    )
-  }
+  const { entries, record } = parseSigningResults(text, 'verify')
+  const region = record ? optionalString(record, 'region', 'the record') || undefined : undefined
   if (entries.length > MAX_ENTRIES) throw new Error(`lists more than ${MAX_ENTRIES} files`)
   return { region, files: entries.flatMap((entry, index) => fileOf(entry, `results[${index}]`)) }
 }
 
 function fileOf(entry: unknown, where: string): RecordedFile[] {
   if (!isObject(entry)) throw new Error(`${where} is not an object`)
-  const status = stringField(entry, 'status', where)
-  const jobId = stringField(entry, 'jobId', where)
-  const sha256 = stringField(entry, 'sha256', where)
+  const status = optionalString(entry, 'status', where)
+  const jobId = optionalString(entry, 'jobId', where)
+  const sha256 = optionalString(entry, 'sha256', where)
   if ((status && status !== 'signed') || !jobId || !sha256) return []
   if (!JOB_ID.test(jobId)) throw new Error(`${where}.jobId '${jobId}' is not a signing job ID`)
   if (!SHA256_HEX.test(sha256)) throw new Error(`${where}.sha256 is not a SHA-256 in hex`)
-  const jobOwner = stringField(entry, 'jobOwner', where) || ownerOfJobArn(entry, where)
+  const jobOwner = optionalString(entry, 'jobOwner', where) || ownerOfJobArn(entry, where)
   if (jobOwner && !ACCOUNT_ID.test(jobOwner)) {
     throw new Error(`${where}.jobOwner '${jobOwner}' is not a 12-digit account ID`)
   }
   const name =
-    stringField(entry, 'name', where) ||
-    stringField(entry, 'signedPath', where) ||
-    stringField(entry, 'path', where)
+    optionalString(entry, 'name', where) ||
+    optionalString(entry, 'signedPath', where) ||
+    optionalString(entry, 'path', where)
   if (!name) throw new Error(`${where} names no file ('name' or 'signedPath')`)
   return [
     {
@@ -105,24 +78,13 @@ function signedObjectOf(value: unknown, where: string): RecordedFile['signedObje
     return { bucket: match[1] ?? '', key: match[2] ?? '', versionId: undefined }
   }
   if (!isObject(value)) throw new Error(`${where} is neither s3://bucket/key nor an object`)
-  const bucket = stringField(value, 'bucket', where)
-  const key = stringField(value, 'key', where)
+  const bucket = optionalString(value, 'bucket', where)
+  const key = optionalString(value, 'key', where)
   if (!bucket || !key) throw new Error(`${where} has no bucket or key`)
-  return { bucket, key, versionId: stringField(value, 'versionId', where) || undefined }
+  return { bucket, key, versionId: optionalString(value, 'versionId', where) || undefined }
 }
 
 function ownerOfJobArn(entry: Record<string, unknown>, where: string): string {
-  const arn = stringField(entry, 'jobArn', where)
+  const arn = optionalString(entry, 'jobArn', where)
   return /^arn:aws[a-z-]*:signer:[a-z0-9-]+:(\d{12}):\/signing-jobs\//.exec(arn)?.[1] ?? ''
-}
-
-function stringField(object: Record<string, unknown>, key: string, where: string): string {
-  const value = object[key]
-  if (value === undefined || value === null) return ''
-  if (typeof value !== 'string') throw new Error(`${where}.${key} is not a string`)
-  return value
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

@@ -130,12 +130,14 @@ export interface RecordedJob {
 export const JOB_ID = /^[A-Za-z0-9_-]{1,128}$/
 
 /**
- * The jobs a record names: a `.signing.json` of any schema version this code reads, or the
- * `results` of a step (its `results-file`), files or images. Entries without a job (a file
- * that failed before its job started) are skipped. Throws a plain Error that says what is
- * wrong with the text; the caller names the input and the file.
+ * A `signing-results` text: a step's results (an array) as they are, or a signing record's
+ * `results` with the record, once its schemaVersion is one this code reads (`mode` is what to do
+ * with the newer action that wrote a newer one). Throws a plain Error that says what is wrong.
  */
-export function jobsOfSigningResults(text: string, source: string): RecordedJob[] {
+export function parseSigningResults(
+  text: string,
+  mode: 'verify' | 'revoke'
+): { entries: unknown[]; record?: Record<string, unknown> } {
   let parsed: unknown
   try {
     parsed = JSON.parse(text)
@@ -144,24 +146,36 @@ export function jobsOfSigningResults(text: string, source: string): RecordedJob[
       cause: error
     })
   }
-  if (Array.isArray(parsed)) return parsed.flatMap((entry, index) => jobOf(entry, index, source))
+  if (Array.isArray(parsed)) return { entries: parsed }
   if (!isObject(parsed) || !('schemaVersion' in parsed)) {
     throw new Error(
-      "is neither a signing record (an object with 'schemaVersion') nor a step's results (an array)"
+      "is neither a signing record (an object with 'schemaVersion') nor a signing step's results (an array)"
     )
   }
   const { schemaVersion } = parsed
   if (schemaVersion !== SIGNING_RECORD_SCHEMA_VERSION) {
     throw new Error(
       typeof schemaVersion === 'number' && schemaVersion > SIGNING_RECORD_SCHEMA_VERSION
-        ? `has schemaVersion ${schemaVersion}, which a newer version of the action wrote: revoke with that version`
+        ? `has schemaVersion ${schemaVersion}, which a newer version of the action wrote: ${mode} with that version`
         : `has schemaVersion ${JSON.stringify(schemaVersion)}; this action reads ${SIGNING_RECORD_SCHEMA_VERSION}`
     )
   }
   if (!Array.isArray(parsed.results)) throw new Error("has no 'results' array")
-  const region = optionalString(parsed, 'region', 'the record')
-  const profileName = optionalString(parsed, 'profileName', 'the record')
-  return parsed.results.flatMap((entry, index) =>
+  return { entries: parsed.results, record: parsed }
+}
+
+/**
+ * The jobs a record names: a `.signing.json` of any schema version this code reads, or the
+ * `results` of a step (its `results-file`), files or images. Entries without a job (a file
+ * that failed before its job started) are skipped. Throws a plain Error that says what is
+ * wrong with the text; the caller names the input and the file.
+ */
+export function jobsOfSigningResults(text: string, source: string): RecordedJob[] {
+  const { entries, record } = parseSigningResults(text, 'revoke')
+  if (!record) return entries.flatMap((entry, index) => jobOf(entry, index, source))
+  const region = optionalString(record, 'region', 'the record')
+  const profileName = optionalString(record, 'profileName', 'the record')
+  return entries.flatMap((entry, index) =>
     jobOf(entry, index, source).map(job => ({
       ...job,
       region: job.region ?? region,
@@ -205,13 +219,18 @@ function jobOf(entry: unknown, index: number, source: string): RecordedJob[] {
   ]
 }
 
-function optionalString(object: Record<string, unknown>, key: string, where: string): string {
+/** A string member, '' when absent; anything else than a string is refused. */
+export function optionalString(
+  object: Record<string, unknown>,
+  key: string,
+  where: string
+): string {
   const value = object[key]
   if (value === undefined || value === null) return ''
   if (typeof value !== 'string') throw new Error(`${where}.${key} is not a string`)
   return value
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

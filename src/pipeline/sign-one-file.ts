@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import type { AwsClients } from '../aws/clients.js'
 import { downloadSignedObject, maxSignedBytes } from '../aws/download.js'
 import { errorMessage } from '../errors.js'
 import { warning } from '../github/log.js'
 import type { ArtifactFile } from './find-files.js'
+import { hashFile } from './hash-file.js'
 import type { FileInputs } from '../github/inputs.js'
 import { sourceObjectKey, traceMetadata } from './object-keys.js'
 import type { RunContext } from '../github/run-context.js'
@@ -209,14 +208,4 @@ function progressLogger(log: (line: string) => void): (status: string, elapsedMs
     lastStatus = status
     lastLoggedMs = elapsedMs
   }
-}
-
-async function hashFile(filePath: string): Promise<{ sha256: string; size: number }> {
-  const hash = createHash('sha256')
-  let size = 0
-  for await (const chunk of createReadStream(filePath)) {
-    hash.update(chunk as Buffer)
-    size += (chunk as Buffer).length
-  }
-  return { sha256: hash.digest('hex'), size }
 }

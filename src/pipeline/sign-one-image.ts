@@ -14,6 +14,7 @@ import {
 } from '../registry/image-reference.js'
 import { addReferrer } from '../registry/referrers.js'
 import { referrersTag } from '../registry/referrers-index.js'
+import { resolveImage } from '../registry/resolve-image.js'
 import type { RegistryClient } from '../registry/registry-client.js'
 import type { RegistryClients } from '../registry/registry-clients.js'
 
@@ -79,7 +80,13 @@ export async function signImage(
   let targets: Target[]
   try {
     client = await setup.registries.forImage(reference)
-    const image = await resolve(client, reference, log)
+    const image = await resolveImage(client, reference, {
+      log,
+      tagged: (digest, byDigest) =>
+        warning(
+          `'${shownReference(reference.text)}' is a tag: signed the manifest it names now, ${digest}. Sign by digest (${byDigest}), as the build step outputs it, so that what is signed is exactly what was built even if the tag moves.`
+        )
+    })
     targets = [{ descriptor: image, platform: '' }]
     if (setup.inputs.signPlatformManifests) {
       targets.push(...(await platformManifests(client, reference, image, log)))
@@ -93,28 +100,6 @@ export async function signImage(
   return Promise.all(
     targets.map(target => signManifest(client, reference, target, setup, { log, deadline }))
   )
-}
-
-/** The descriptor of what the reference names, with one HEAD; a tag is resolved once, with a warning. */
-async function resolve(
-  client: RegistryClient,
-  reference: ImageReference,
-  log: (line: string) => void
-): Promise<Descriptor> {
-  const descriptor = await client.resolve(
-    reference.repository,
-    reference.digest ?? (reference.tag as string)
-  )
-  if (reference.digest === undefined) {
-    const byDigest = displayReference({ ...reference, tag: undefined }, descriptor.digest)
-    warning(
-      `'${shownReference(reference.text)}' is a tag: signed the manifest it names now, ${descriptor.digest}. Sign by digest (${byDigest}), as the build step outputs it, so that what is signed is exactly what was built even if the tag moves.`
-    )
-  }
-  log(
-    `${reference.digest === undefined ? `resolved tag ${reference.tag} to` : 'found'} ${descriptor.digest} (${descriptor.mediaType}, ${descriptor.size} bytes)`
-  )
-  return descriptor
 }
 
 /**

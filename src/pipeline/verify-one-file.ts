@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { SignerClient } from '@aws-sdk/client-signer'
 import { describeSigningJob, type DescribedJob } from '../aws/describe-signing-job.js'
@@ -12,6 +10,7 @@ import { NOTATION_PLATFORM } from '../notary/payload.js'
 import { trustingEntry } from '../notary/trusted-profiles.js'
 import { quoted } from '../notary/untrusted.js'
 import type { FoundFile } from './find-files.js'
+import { hashFile } from './hash-file.js'
 
 /** One local file to verify (findFilesToVerify). */
 export type FileToVerify = FoundFile
@@ -111,7 +110,7 @@ export async function verifyFile(
   }
   try {
     try {
-      result.sha256 = await hashFile(file.absolutePath)
+      result.sha256 = (await hashFile(file.absolutePath)).sha256
     } catch (error) {
       throw new CheckFailed('sha256', `the file could not be read: ${errorMessage(error)}`)
     }
@@ -330,10 +329,4 @@ function writingJob(job: DescribedJob): { createdAt: Date; completedAt: Date } {
 
 function baseName(name: string): string {
   return name.slice(name.lastIndexOf('/') + 1)
-}
-
-async function hashFile(filePath: string): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(filePath)) hash.update(chunk as Buffer)
-  return hash.digest('hex')
 }

@@ -20,6 +20,7 @@ import {
 } from '../registry/image-reference.js'
 import type { RegistryClient } from '../registry/registry-client.js'
 import type { RegistryClients } from '../registry/registry-clients.js'
+import { resolveImage } from '../registry/resolve-image.js'
 import { mapBounded } from './map-bounded.js'
 
 /**
@@ -132,7 +133,13 @@ export async function verifyImage(
   }
   try {
     const client = await setup.registries.forImage(reference)
-    const image = await resolve(client, reference, setup, log)
+    const image = await resolveImage(client, reference, {
+      log,
+      tagged: (digest, byDigest) =>
+        setup.warn(
+          `'${shownReference(reference.text)}' is a tag: verified the manifest it names now, ${digest}. Deploy that digest (${byDigest}), so that what runs is what was verified even if the tag moves.`
+        )
+    })
     result.verifiedImage = displayReference({ ...reference, tag: undefined }, image.digest)
     result.digest = image.digest
     result.mediaType = image.mediaType
@@ -164,28 +171,6 @@ export async function verifyImage(
   }
   result.seconds = Math.round((Date.now() - started) / 100) / 10
   return result
-}
-
-async function resolve(
-  client: RegistryClient,
-  reference: ImageReference,
-  setup: ImageVerifySetup,
-  log: (line: string) => void
-): Promise<Descriptor> {
-  const descriptor = await client.resolve(
-    reference.repository,
-    reference.digest ?? (reference.tag as string)
-  )
-  if (reference.digest === undefined) {
-    const byDigest = displayReference({ ...reference, tag: undefined }, descriptor.digest)
-    setup.warn(
-      `'${shownReference(reference.text)}' is a tag: verified the manifest it names now, ${descriptor.digest}. Deploy that digest (${byDigest}), so that what runs is what was verified even if the tag moves.`
-    )
-  }
-  log(
-    `${reference.digest === undefined ? `resolved tag ${reference.tag} to` : 'found'} ${descriptor.digest} (${descriptor.mediaType}, ${descriptor.size} bytes)`
-  )
-  return descriptor
 }
 
 /** One listed signature through read → verifySignature → GetRevocationStatus; never throws. */
