@@ -113,7 +113,10 @@ export async function exchange(request: Exchange, bounds: ExchangeBounds): Promi
       const location = response.headers.location
       const follow = request.method === 'GET' || request.method === 'HEAD'
       if (follow && [301, 302, 303, 307, 308].includes(status) && location) {
-        response.destroy()
+        // Read to its end, a short body gives the connection back for the next request (a
+        // registry that redirects each blob read would otherwise cost a connection each); a long
+        // one is cut, and its connection with it.
+        await readBody(response, ERROR_BODY_LIMIT, { truncate: true, heard, host })
         if (hop >= MAX_REDIRECTS) {
           throw new ExchangeError(`${host} redirected more than ${MAX_REDIRECTS} times.`, 'final')
         }

@@ -152,6 +152,19 @@ describe('exchange', () => {
     ])
   })
 
+  it('keeps the connection of a redirect on the same origin for the request it leads to', async () => {
+    handler = (request, response) => {
+      if (request.url === '/blob') {
+        response.writeHead(307, { location: '/stored', 'content-length': '9' }).end('elsewhere')
+      } else response.writeHead(200, { 'content-length': '8' }).end('the blob')
+    }
+    const answer = await exchange(request('/blob'), bounds())
+    await exchange(request('/blob'), bounds())
+    expect(answer.body.toString()).toBe('the blob')
+    const [first, ...others] = received.map(entry => entry.connection)
+    expect(others).toEqual([first, first, first])
+  })
+
   it('does not follow a PUT’s redirect, nor more than five', async () => {
     handler = (_, response) => response.writeHead(307, { location: '/again' }).end()
     const put = await exchange(request('/m', { method: 'PUT', body: Buffer.from('x') }), bounds())
