@@ -260,6 +260,8 @@ var find_files = __webpack_require__(29741);
 var sign_all = __webpack_require__(87235);
 // EXTERNAL MODULE: ./src/aws/describe-signing-job.ts
 var describe_signing_job = __webpack_require__(67648);
+// EXTERNAL MODULE: ./src/aws/job-write-time.ts
+var job_write_time = __webpack_require__(54300);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __webpack_require__(77598);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-es/commandBuilder.js + 33 modules
@@ -281,11 +283,7 @@ var transfer_deadline = __webpack_require__(28209);
 
 
 
-/**
- * How far an object's Last-Modified may lie outside its job's run and still be the job's:
- * Last-Modified counts whole seconds, and S3's and Signer's clocks may differ by a little.
- */
-const WRITE_TIME_SLACK_MS = 5000;
+
 /**
  * The SHA-256 of a signed object as S3 holds it. Its write time and size are compared first
  * (HeadObject): a version written outside the job's run (within WRITE_TIME_SLACK_MS) was put
@@ -315,7 +313,7 @@ async function signedObjectSha256(s3, object, { expectedSize, budgetMs, writtenB
             writtenAt,
             from
         });
-        if (!writtenDuring(writtenAt, writtenBy))
+        if (!(0,job_write_time/* writtenDuring */.$7)(writtenAt, writtenBy))
             return ruledOut('writtenAt');
         if (size !== expectedSize)
             return ruledOut('size');
@@ -349,14 +347,6 @@ async function signedObjectSha256(s3, object, { expectedSize, budgetMs, writtenB
         throw new errors/* ActionError */.lZ(`Reading the signed object ${where} failed: ${(0,errors/* errorMessage */.gJ)(error)}${hint}`);
     }
 }
-/** Whether Last-Modified falls within the job's run, give or take WRITE_TIME_SLACK_MS. */
-function writtenDuring(writtenAt, job) {
-    if (!writtenAt)
-        return false;
-    const at = writtenAt.getTime();
-    return (at >= job.createdAt.getTime() - WRITE_TIME_SLACK_MS &&
-        at <= job.completedAt.getTime() + WRITE_TIME_SLACK_MS);
-}
 /** A full-object SHA-256 checksum in hex; undefined for a composite one or none. */
 function fullObjectSha256(checksum, type) {
     if (!checksum)
@@ -375,6 +365,7 @@ var notary_payload = __webpack_require__(38859);
 // EXTERNAL MODULE: ./src/pipeline/hash-file.ts
 var hash_file = __webpack_require__(36375);
 ;// CONCATENATED MODULE: ./src/pipeline/verify-one-file.ts
+
 
 
 
@@ -458,7 +449,7 @@ async function verifyFile(file, setup, log) {
         const version = held.versionId ? ` (version ${held.versionId})` : '';
         if (held.from === 'writtenAt') {
             // The record names the version, and anyone who may write the bucket may add one.
-            throw new CheckFailed('signedObject', `the signed object ${result.signedObject}${version} was written ${held.writtenAt ? `at ${held.writtenAt.toISOString()}` : 'at a time S3 does not say'}, not while job ${record.jobId} ran (${job.createdAt?.toISOString() ?? '?'} to ${job.completedAt?.toISOString() ?? '?'}): it was put there before the job or replaced since, so it is not what the job signed`);
+            throw new CheckFailed('signedObject', `the signed object ${result.signedObject}${version} ${(0,job_write_time/* writtenOutside */.h5)(held.writtenAt, record.jobId, writingJob(job))}: it was put there before the job or replaced since, so it is not what the job signed`);
         }
         if (held.from === 'size') {
             throw new CheckFailed('signedObject', `the signed object ${result.signedObject} holds ${held.size} bytes; this file has ${file.size}`);

@@ -132,6 +132,36 @@ describe('an answer about another job or object', () => {
   })
 })
 
+describe("a signed object that S3 says was written outside the job's run", () => {
+  // Someone who may write destination-bucket replaced the object at the job's key after the job
+  // completed: to the step that reads it, that is the job reported a minute earlier.
+  it('refuses it before writing a byte, naming when each happened', async () => {
+    const run = await signOneWith(
+      answer => ({
+        ...answer,
+        createdAt: answer.createdAt - 60,
+        completedAt: answer.completedAt === undefined ? undefined : answer.completedAt - 60
+      }),
+      9
+    )
+    const times = /was written at (\S+), not while job \S+ ran \((\S+) to (\S+)\)/.exec(
+      run.errors[0] ?? ''
+    )
+    const [written, created, completed] = (times?.slice(1) ?? []).map(Date.parse)
+    expect(written! - completed!).toBeGreaterThan(55_000)
+    expect(completed! - created!).toBeLessThan(5_000)
+    // The place is the one Signer named for the job, and the output says so; its bytes are refused.
+    const signedObject = `s3://${DESTINATION_BUCKET}/${run.job.signedObject?.key}`
+    expect(run.errors).toEqual([
+      `dist/app.zip (job ${run.job.jobId}): Downloading the signed object ${signedObject} failed: it was written at ${times?.[1]}, not while job ${run.job.jobId} ran (${times?.[2]} to ${times?.[3]}): it was put there before the job or replaced since, so it is not what the job signed; nothing was written`
+    ])
+    expect(run.exitCode).toBe(1)
+    expect(filesUnder(path.join(run.workspace, 'signed'))).toEqual([])
+    expect(run.outputs['signed-path']).toBe('')
+    expect(run.outputs['signed-object']).toBe(signedObject)
+  })
+})
+
 describe("two files, one answered with the other file's job", () => {
   it.each([
     ["b's answer as it is", false],

@@ -4,13 +4,14 @@ import { mkdir, rename, stat, statfs } from 'node:fs/promises'
 import path from 'node:path'
 import { Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
+import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3'
 import { onCancel } from '../cancellation.js'
 import { systemClock, type Clock } from '../clock.js'
 import { ActionError, errorMessage, isAccessDenied, isTransient } from '../errors.js'
 import { linkLeaving } from '../pipeline/paths.js'
 import { TransferDeadline } from '../transfer-deadline.js'
 import { retryDelayMs } from './backoff.js'
+import { writtenDuring, writtenOutside, type WritingJob } from './job-write-time.js'
 import type { RetryPolicy } from './retry-strategy.js'
 
 export interface SignedObjectLocation {
@@ -37,6 +38,8 @@ export interface DownloadLimits {
   maxBytes: number
   /** The attempts and retry budget of every other request (`AwsClients.retryPolicy`). */
   retry: RetryPolicy
+  /** The job that wrote the object, and when it ran: S3's Last-Modified must fall then. */
+  writtenBy: WritingJob & { jobId: string }
   clock?: Clock
 }
 
@@ -55,10 +58,13 @@ export function maxSignedBytes(uploadedBytes: number): number {
  * renames it into place: the target path never holds a partial file. A symbolic link between
  * `root` and the target that leads out of `root` is refused before anything is written.
  *
- * The object's size is checked before a byte is written (its Content-Length against `maxBytes`
- * and the free disk space) and while it arrives. A transfer that breaks off after the headers
- * (a reset, silence, a short body) starts again from the first byte, within the attempts and
- * budget of other requests; the whole download ends by its transfer deadline.
+ * Before a byte is written, the object must have been written while the job ran (its
+ * Last-Modified, give or take WRITE_TIME_SLACK_MS: else someone put it there before the job or
+ * replaced it since) and its size must fit (its Content-Length against `maxBytes` and the free
+ * disk space); the size is checked again while it arrives. A transfer that breaks off after the
+ * headers (a reset, silence, a short body) starts again from the first byte, of the object the
+ * first answer came from (If-Match its ETag), within the attempts and budget of other
+ * requests; the whole download ends by its transfer deadline.
  */
 export async function downloadSignedObject(
   s3: S3Client,
@@ -75,12 +81,18 @@ export async function downloadSignedObject(
   const deadline = new TransferDeadline(limits.retry.budgetMs, limits.maxBytes)
   const firstAt = clock.now()
   let attempts = 0
+  let first: ObjectRead | undefined
   for (;;) {
     try {
       return await downloadOnce(s3, object, target.path, {
         maxBytes: limits.maxBytes,
+        writtenBy: limits.writtenBy,
         signal: deadline.signal,
-        answered: answer => (attempts += answer.$metadata?.attempts ?? 1)
+        sameAs: first,
+        answered: answer => {
+          attempts += answer.$metadata?.attempts ?? 1
+          first ??= { etag: answer.ETag }
+        }
       })
     } catch (error) {
       if (deadline.passed) {
@@ -98,7 +110,9 @@ export async function downloadSignedObject(
       }
       const hint = isAccessDenied(error)
         ? ` (the role needs s3:GetObject on the destination: ${where})`
-        : ''
+        : isPreconditionFailed(error)
+          ? ' (it was replaced between attempts: what is there now is not what the job signed)'
+          : ''
       const tries = broken && attempts > 1 ? ` (${attempts} attempts)` : ''
       throw new ActionError(
         `Downloading the signed object ${where} failed: ${errorMessage(error)}${tries}${hint}`
@@ -110,14 +124,22 @@ export async function downloadSignedObject(
 /** A transfer that broke off after S3 answered: another attempt may get the whole object. */
 class BrokenTransfer extends Error {}
 
-/** A size that no later attempt would change: the download ends. */
-class SizeRefused extends Error {}
+/** An object that no later attempt would make acceptable (its size, its write time): the download ends. */
+class ObjectRefused extends Error {}
+
+/** Which bytes the first answer began: a retry reads exactly those. */
+interface ObjectRead {
+  etag: string | undefined
+}
 
 interface Attempt {
   maxBytes: number
+  writtenBy: WritingJob & { jobId: string }
   signal: AbortSignal
+  /** The object an earlier attempt's answer came from. */
+  sameAs: ObjectRead | undefined
   /** Counts the attempts the SDK made for a GetObject that got an answer. */
-  answered: (answer: { $metadata?: { attempts?: number } }) => void
+  answered: (answer: GetObjectCommandOutput) => void
 }
 
 /** One GetObject into its own temporary file, renamed into place when whole. */
@@ -140,7 +162,10 @@ async function downloadOnce(
       new GetObjectCommand({
         Bucket: object.bucket,
         Key: object.key,
-        ExpectedBucketOwner: object.expectedBucketOwner
+        ExpectedBucketOwner: object.expectedBucketOwner,
+        // A retry reads the bytes the first answer began (by ETag, which s3:GetObject allows):
+        // an object written since is not the job's.
+        ...(attempt.sameAs?.etag ? { IfMatch: attempt.sameAs.etag } : {})
       }),
       { abortSignal: attempt.signal }
     )
@@ -150,6 +175,7 @@ async function downloadOnce(
     const declared = answer.ContentLength
     let limit: SizeLimit
     try {
+      checkWrittenBy(answer.LastModified, attempt.writtenBy)
       limit = sizeLimit(declared, attempt.maxBytes, { bytes: free, directory })
     } catch (error) {
       // Whatever the connection does next is of no interest, and must not go unhandled.
@@ -161,7 +187,7 @@ async function downloadOnce(
     try {
       await pipeline(body, received.stream, writer, { signal: attempt.signal })
     } catch (error) {
-      if (error instanceof SizeRefused) throw error
+      if (error instanceof ObjectRefused) throw error
       const code = (error as { code?: unknown }).code
       if (isTransient(error) || code === 'ERR_STREAM_PREMATURE_CLOSE') {
         throw new BrokenTransfer(
@@ -176,9 +202,7 @@ async function downloadOnce(
       throw new BrokenTransfer(`the transfer ended after ${size} of ${declared} bytes`)
     }
     await rename(temporary, targetPath)
-    // An unversioned bucket answers no version, or the version 'null'.
-    const versionId = answer.VersionId && answer.VersionId !== 'null' ? answer.VersionId : undefined
-    return { sha256: received.digest(), size, versionId }
+    return { sha256: received.digest(), size, versionId: versionOf(answer) }
   } finally {
     // A stream that failed early may still be opening its file: remove it only once closed.
     const opened = writer
@@ -186,6 +210,25 @@ async function downloadOnce(
       await new Promise<void>(resolve => opened.once('close', () => resolve()))
     removeQuietly(temporary)
     forget()
+  }
+}
+
+function isPreconditionFailed(error: unknown): boolean {
+  const { name, $metadata } = error as { name?: unknown; $metadata?: { httpStatusCode?: number } }
+  return name === 'PreconditionFailed' || $metadata?.httpStatusCode === 412
+}
+
+/** An unversioned bucket answers no version, or the version 'null'. */
+function versionOf(answer: GetObjectCommandOutput): string | undefined {
+  return answer.VersionId && answer.VersionId !== 'null' ? answer.VersionId : undefined
+}
+
+/** Refuses an object that S3 says was written outside the job's run. */
+function checkWrittenBy(writtenAt: Date | undefined, job: WritingJob & { jobId: string }): void {
+  if (!writtenDuring(writtenAt, job)) {
+    throw new ObjectRefused(
+      `it ${writtenOutside(writtenAt, job.jobId, job)}: it was put there before the job or replaced since, so it is not what the job signed; nothing was written`
+    )
   }
 }
 
@@ -211,7 +254,7 @@ function sizeLimit(
   const disk = { bytes: free.bytes, because: `the free space in ${free.directory}` }
   const limit = free.bytes < maxBytes ? disk : allowed
   if (declared !== undefined && declared > limit.bytes) {
-    throw new SizeRefused(
+    throw new ObjectRefused(
       `it is ${declared} bytes, more than ${limit.bytes} bytes, ${limit.because}; nothing was written`
     )
   }
@@ -237,7 +280,7 @@ function counting(limit: SizeLimit): { stream: Transform; size(): number; digest
       size += chunk.length
       if (size > limit.bytes) {
         done(
-          new SizeRefused(
+          new ObjectRefused(
             `it sent more than ${limit.bytes} bytes, ${limit.because}; nothing was kept`
           )
         )

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream'
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { ActionError, errorMessage, isAccessDenied } from '../errors.js'
 import { TransferDeadline } from '../transfer-deadline.js'
+import { writtenDuring, type WritingJob } from './job-write-time.js'
 
 export interface SignedObjectRef {
   bucket: string
@@ -10,18 +11,6 @@ export interface SignedObjectRef {
   /** The version the signing step downloaded; the current one when absent. */
   versionId: string | undefined
 }
-
-/** When the signing job that wrote the object was created and completed. */
-export interface WritingJob {
-  createdAt: Date
-  completedAt: Date
-}
-
-/**
- * How far an object's Last-Modified may lie outside its job's run and still be the job's:
- * Last-Modified counts whole seconds, and S3's and Signer's clocks may differ by a little.
- */
-export const WRITE_TIME_SLACK_MS = 5000
 
 export interface SignedObjectHash {
   /** Lowercase hex; empty when the size or the write time already rules the object out. */
@@ -108,16 +97,6 @@ export async function signedObjectSha256(
       `Reading the signed object ${where} failed: ${errorMessage(error)}${hint}`
     )
   }
-}
-
-/** Whether Last-Modified falls within the job's run, give or take WRITE_TIME_SLACK_MS. */
-export function writtenDuring(writtenAt: Date | undefined, job: WritingJob): boolean {
-  if (!writtenAt) return false
-  const at = writtenAt.getTime()
-  return (
-    at >= job.createdAt.getTime() - WRITE_TIME_SLACK_MS &&
-    at <= job.completedAt.getTime() + WRITE_TIME_SLACK_MS
-  )
 }
 
 /** A full-object SHA-256 checksum in hex; undefined for a composite one or none. */

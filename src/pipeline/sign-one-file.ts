@@ -114,6 +114,7 @@ export async function signFile(
       source: { bucket: inputs.sourceBucket, key, version: result.sourceVersionId },
       destination: { bucket: inputs.destinationBucket, prefix: inputs.destinationPrefix }
     }
+    const askedAt = new Date()
     result.jobId = await startSigningJob(clients.signer, request)
     log(`signing job ${result.jobId} started`)
 
@@ -125,6 +126,7 @@ export async function signFile(
       onStatus: progressLogger(log)
     })
     jobEnded = true
+    const endSeenAt = new Date()
     // Signer decides the key of the signed object: read it, never guess it, but only where asked.
     const signed = checkedSignedObject(job, { jobId: result.jobId, request, label: file.path })
     Object.assign(result, publisherIdentity(job, setup))
@@ -144,7 +146,16 @@ export async function signFile(
         expectedBucketOwner: inputs.expectedBucketOwner
       },
       { path: file.outputPath, root: inputs.outputDir },
-      { maxBytes: maxSignedBytes(upload.size), retry: clients.retryPolicy }
+      {
+        maxBytes: maxSignedBytes(upload.size),
+        retry: clients.retryPolicy,
+        // Signer's times; where it leaves one out, the runner's, which bracket the job's run.
+        writtenBy: {
+          jobId: result.jobId,
+          createdAt: job.createdAt ?? askedAt,
+          completedAt: job.completedAt ?? endSeenAt
+        }
+      }
     )
     log(`downloaded ${result.signedObject} to ${file.signedPath} (${download.size} bytes)`)
     result.sha256 = download.sha256

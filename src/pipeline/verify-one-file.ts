@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { SignerClient } from '@aws-sdk/client-signer'
 import { describeSigningJob, type DescribedJob } from '../aws/describe-signing-job.js'
+import { writtenOutside, type WritingJob } from '../aws/job-write-time.js'
 import { signedObjectSha256 } from '../aws/signed-object-hash.js'
 import { profileVersionArn, signingJobArn } from '../aws/signer-arns.js'
 import type { ProfileReading, ProfileRef } from '../aws/signing-profile.js'
@@ -158,7 +159,7 @@ export async function verifyFile(
       // The record names the version, and anyone who may write the bucket may add one.
       throw new CheckFailed(
         'signedObject',
-        `the signed object ${result.signedObject}${version} was written ${held.writtenAt ? `at ${held.writtenAt.toISOString()}` : 'at a time S3 does not say'}, not while job ${record.jobId} ran (${job.createdAt?.toISOString() ?? '?'} to ${job.completedAt?.toISOString() ?? '?'}): it was put there before the job or replaced since, so it is not what the job signed`
+        `the signed object ${result.signedObject}${version} ${writtenOutside(held.writtenAt, record.jobId, writingJob(job))}: it was put there before the job or replaced since, so it is not what the job signed`
       )
     }
     if (held.from === 'size') {
@@ -322,7 +323,7 @@ function checkNotExpired(job: DescribedJob, now: Date): void {
 }
 
 /** When the job ran, as Signer says; a succeeded job without times has nothing to match. */
-function writingJob(job: DescribedJob): { createdAt: Date; completedAt: Date } {
+function writingJob(job: DescribedJob): WritingJob {
   const invalid = new Date(NaN)
   return { createdAt: job.createdAt ?? invalid, completedAt: job.completedAt ?? invalid }
 }

@@ -34,6 +34,13 @@ let clock: InstantClock
 let limits: DownloadLimits
 
 const OBJECT = { bucket: 'signed-bucket', key: 'signed/job-1.zip', expectedBucketOwner: undefined }
+// The job ran for ten seconds; S3 says the object was written in the middle.
+const JOB = {
+  jobId: 'job-1',
+  createdAt: new Date('2026-12-07T06:00:00Z'),
+  completedAt: new Date('2026-12-07T06:00:10Z')
+}
+const WRITTEN_AT = new Date('2026-12-07T06:00:05Z')
 
 function body(stream: Readable): GetObjectCommandOutput['Body'] {
   return stream as unknown as GetObjectCommandOutput['Body']
@@ -85,7 +92,12 @@ beforeEach(() => {
   root = realpathSync(mkdtempSync(path.join(tmpdir(), 'download-test-')))
   target = path.join(root, 'signed', 'nested', 'function.zip')
   clock = new InstantClock()
-  limits = { maxBytes: 10 * 1024 * 1024, retry: { maxAttempts: 5, budgetMs: 60_000 }, clock }
+  limits = {
+    maxBytes: 10 * 1024 * 1024,
+    retry: { maxAttempts: 5, budgetMs: 60_000 },
+    writtenBy: JOB,
+    clock
+  }
 })
 
 afterEach(() => {
@@ -97,6 +109,7 @@ describe('downloadSignedObject', () => {
   it('writes the target and returns its sha256 and size', async () => {
     const content = Buffer.concat([Buffer.from('signed bytes '), Buffer.alloc(100_000, 7)])
     s3Mock.on(GetObjectCommand).resolves({
+      LastModified: WRITTEN_AT,
       Body: body(Readable.from([content.subarray(0, 5000), content.subarray(5000)])),
       ContentLength: content.length
     })
@@ -110,7 +123,9 @@ describe('downloadSignedObject', () => {
   })
 
   it('asks for the bucket, key and expected owner', async () => {
-    s3Mock.on(GetObjectCommand).resolves({ Body: body(Readable.from([Buffer.from('x')])) })
+    s3Mock
+      .on(GetObjectCommand)
+      .resolves({ LastModified: WRITTEN_AT, Body: body(Readable.from([Buffer.from('x')])) })
     await downloadSignedObject(
       s3,
       { ...OBJECT, expectedBucketOwner: '111122223333' },
@@ -127,16 +142,22 @@ describe('downloadSignedObject', () => {
   })
 
   it('accepts an answer without ContentLength', async () => {
-    s3Mock.on(GetObjectCommand).resolves({ Body: body(Readable.from([Buffer.from('abc')])) })
+    s3Mock
+      .on(GetObjectCommand)
+      .resolves({ LastModified: WRITTEN_AT, Body: body(Readable.from([Buffer.from('abc')])) })
     const result = await downloadSignedObject(s3, OBJECT, { path: target, root }, limits)
     expect(result.size).toBe(3)
     expect(readFileSync(target, 'utf8')).toBe('abc')
   })
 
   it('replaces an existing target', async () => {
-    s3Mock.on(GetObjectCommand).resolves({ Body: body(Readable.from([Buffer.from('old')])) })
+    s3Mock
+      .on(GetObjectCommand)
+      .resolves({ LastModified: WRITTEN_AT, Body: body(Readable.from([Buffer.from('old')])) })
     await downloadSignedObject(s3, OBJECT, { path: target, root }, limits)
-    s3Mock.on(GetObjectCommand).resolves({ Body: body(Readable.from([Buffer.from('new')])) })
+    s3Mock
+      .on(GetObjectCommand)
+      .resolves({ LastModified: WRITTEN_AT, Body: body(Readable.from([Buffer.from('new')])) })
     await downloadSignedObject(s3, OBJECT, { path: target, root }, limits)
     expect(readFileSync(target, 'utf8')).toBe('new')
     expect(readdirSync(path.dirname(target))).toEqual(['function.zip'])
@@ -144,6 +165,7 @@ describe('downloadSignedObject', () => {
 
   it('retries a body that ends short of its ContentLength, then fails naming the attempts', async () => {
     answerWith(() => ({
+      LastModified: WRITTEN_AT,
       Body: body(Readable.from([Buffer.from('0123456789')])),
       ContentLength: 20
     }))
@@ -158,6 +180,7 @@ describe('downloadSignedObject', () => {
 
   it('on a stream error mid-body, every attempt, leaves neither the target nor a .partial file', async () => {
     answerWith(() => ({
+      LastModified: WRITTEN_AT,
       Body: body(failingStream([Buffer.alloc(64 * 1024, 1), Buffer.alloc(64 * 1024, 2)])),
       ContentLength: 1024 * 1024
     }))
@@ -172,8 +195,16 @@ describe('downloadSignedObject', () => {
   it('downloads again from the first byte after a reset mid-body', async () => {
     const content = Buffer.alloc(200_000, 3)
     answerWith(
-      () => ({ Body: body(failingStream([content.subarray(0, 70_000)])), ContentLength: 200_000 }),
-      () => ({ Body: body(Readable.from([content])), ContentLength: 200_000 })
+      () => ({
+        LastModified: WRITTEN_AT,
+        Body: body(failingStream([content.subarray(0, 70_000)])),
+        ContentLength: 200_000
+      }),
+      () => ({
+        LastModified: WRITTEN_AT,
+        Body: body(Readable.from([content])),
+        ContentLength: 200_000
+      })
     )
     const result = await downloadSignedObject(s3, OBJECT, { path: target, root }, limits)
     expect(result).toEqual({
@@ -186,15 +217,84 @@ describe('downloadSignedObject', () => {
     expect(readdirSync(path.dirname(target))).toEqual(['function.zip'])
   })
 
+  it("reads the same bytes again on a retry: If-Match the first answer's ETag", async () => {
+    const content = Buffer.alloc(200_000, 3)
+    answerWith(
+      () => ({
+        LastModified: WRITTEN_AT,
+        ETag: '"first"',
+        Body: body(failingStream([content.subarray(0, 70_000)])),
+        ContentLength: 200_000
+      }),
+      () => ({ LastModified: WRITTEN_AT, Body: body(Readable.from([content])) })
+    )
+    await downloadSignedObject(s3, OBJECT, { path: target, root }, limits)
+    const sent = s3Mock.commandCalls(GetObjectCommand).map(call => call.args[0].input.IfMatch)
+    expect(sent).toEqual([undefined, '"first"'])
+  })
+
+  it('names the replacement when the object changed between attempts (412)', async () => {
+    let call = 0
+    s3Mock.on(GetObjectCommand).callsFake(async () => {
+      if (call++ > 0) throw sdkError('PreconditionFailed', 412)
+      return {
+        LastModified: WRITTEN_AT,
+        ETag: '"first"',
+        Body: body(failingStream([Buffer.alloc(1000, 1)])),
+        ContentLength: 5000
+      }
+    })
+    const error = await failure(downloadSignedObject(s3, OBJECT, { path: target, root }, limits))
+    expect(error.message).toMatch(
+      /failed: PreconditionFailed: .* \(it was replaced between attempts: what is there now is not what the job signed\)$/
+    )
+    expect(gets()).toBe(2)
+    await settle()
+    expect(readdirSync(path.dirname(target))).toEqual([])
+  })
+
+  it.each<[string, Date | undefined, string]>([
+    [
+      'after the job completed',
+      new Date('2026-12-07T06:00:16Z'),
+      'was written at 2026-12-07T06:00:16.000Z'
+    ],
+    [
+      'before the job was created',
+      new Date('2026-12-07T05:59:54Z'),
+      'was written at 2026-12-07T05:59:54.000Z'
+    ],
+    ['at no time S3 says', undefined, 'was written at a time S3 does not say']
+  ])(
+    'refuses an object written %s before writing anything, and does not retry',
+    async (_when, writtenAt, said) => {
+      answerWith(() => ({
+        LastModified: writtenAt,
+        Body: body(Readable.from([Buffer.from('other bytes')])),
+        ContentLength: 11
+      }))
+      const error = await failure(downloadSignedObject(s3, OBJECT, { path: target, root }, limits))
+      expect(error.message).toBe(
+        `Downloading the signed object s3://signed-bucket/signed/job-1.zip failed: it ${said}, not while job job-1 ran (2026-12-07T06:00:00.000Z to 2026-12-07T06:00:10.000Z): it was put there before the job or replaced since, so it is not what the job signed; nothing was written`
+      )
+      expect(gets()).toBe(1)
+      await settle()
+      expect(readdirSync(path.dirname(target))).toEqual([])
+    }
+  )
+
   it('retries a body that went silent (the socket timeout), as for a reset', async () => {
     const silent = () => {
       const stream = new Readable({ read() {} })
       stream.push(Buffer.from('half'))
       const timeout = new Error('the request socket timed out after 2000 ms of inactivity')
       setTimeout(() => stream.destroy(Object.assign(timeout, { name: 'TimeoutError' })), 5)
-      return { Body: body(stream), ContentLength: 8 }
+      return { LastModified: WRITTEN_AT, Body: body(stream), ContentLength: 8 }
     }
-    answerWith(silent, () => ({ Body: body(Readable.from([Buffer.from('halfhalf')])) }))
+    answerWith(silent, () => ({
+      LastModified: WRITTEN_AT,
+      Body: body(Readable.from([Buffer.from('halfhalf')]))
+    }))
     await downloadSignedObject(s3, OBJECT, { path: target, root }, limits)
     expect(readFileSync(target, 'utf8')).toBe('halfhalf')
     expect(gets()).toBe(2)
@@ -202,6 +302,7 @@ describe('downloadSignedObject', () => {
 
   it('counts the attempts the SDK already made for a GetObject', async () => {
     answerWith(() => ({
+      LastModified: WRITTEN_AT,
       Body: body(failingStream([Buffer.from('x')])),
       ContentLength: 5,
       $metadata: { attempts: 4 }
@@ -212,7 +313,11 @@ describe('downloadSignedObject', () => {
   })
 
   it('starts no retry after the retry budget', async () => {
-    answerWith(() => ({ Body: body(failingStream([Buffer.from('x')])), ContentLength: 5 }))
+    answerWith(() => ({
+      LastModified: WRITTEN_AT,
+      Body: body(failingStream([Buffer.from('x')])),
+      ContentLength: 5
+    }))
     // Delays with the clock's 0.5 draws: 750 ms, then 1500 ms.
     limits.retry.budgetMs = 2000
     const error = await failure(downloadSignedObject(s3, OBJECT, { path: target, root }, limits))
@@ -233,7 +338,7 @@ describe('downloadSignedObject', () => {
 
   it('refuses a ContentLength above maxBytes before writing anything, and does not retry', async () => {
     const huge = new Readable({ read() {} })
-    answerWith(() => ({ Body: body(huge), ContentLength: 1024 ** 3 }))
+    answerWith(() => ({ LastModified: WRITTEN_AT, Body: body(huge), ContentLength: 1024 ** 3 }))
     limits.maxBytes = maxSignedBytes(4096)
     const error = await failure(downloadSignedObject(s3, OBJECT, { path: target, root }, limits))
     expect(error.message).toBe(
@@ -253,7 +358,7 @@ describe('downloadSignedObject', () => {
         this.push(Buffer.alloc(64 * 1024))
       }
     })
-    answerWith(() => ({ Body: body(endless) }))
+    answerWith(() => ({ LastModified: WRITTEN_AT, Body: body(endless) }))
     limits.maxBytes = 1_000_000
     const error = await failure(downloadSignedObject(s3, OBJECT, { path: target, root }, limits))
     expect(error.message).toBe(
@@ -266,7 +371,11 @@ describe('downloadSignedObject', () => {
   })
 
   it('refuses a ContentLength above the free disk space', async () => {
-    answerWith(() => ({ Body: body(new Readable({ read() {} })), ContentLength: 2 ** 52 }))
+    answerWith(() => ({
+      LastModified: WRITTEN_AT,
+      Body: body(new Readable({ read() {} })),
+      ContentLength: 2 ** 52
+    }))
     limits.maxBytes = Number.MAX_SAFE_INTEGER
     const error = await failure(downloadSignedObject(s3, OBJECT, { path: target, root }, limits))
     expect(error.message).toMatch(
@@ -279,7 +388,7 @@ describe('downloadSignedObject', () => {
   it('stops at its transfer deadline, retries included, naming it', async () => {
     const stalled = new Readable({ read() {} })
     stalled.push(Buffer.from('a start'))
-    answerWith(() => ({ Body: body(stalled), ContentLength: 100 }))
+    answerWith(() => ({ LastModified: WRITTEN_AT, Body: body(stalled), ContentLength: 100 }))
     // Deadline: the budget plus 1 ms per 1000 bytes allowed, 0.2 s in all.
     limits.retry.budgetMs = 100
     limits.maxBytes = 100_000
@@ -296,7 +405,11 @@ describe('downloadSignedObject', () => {
 
   it('on a stream that fails before its first byte leaves no file behind', async () => {
     // The write stream may still be opening its file when the pipeline fails.
-    answerWith(() => ({ Body: body(failingStream([])), ContentLength: 5 }))
+    answerWith(() => ({
+      LastModified: WRITTEN_AT,
+      Body: body(failingStream([])),
+      ContentLength: 5
+    }))
     for (let attempt = 0; attempt < 10; attempt++) {
       await failure(downloadSignedObject(s3, OBJECT, { path: target, root }, limits))
     }
@@ -306,9 +419,11 @@ describe('downloadSignedObject', () => {
   })
 
   it('keeps an earlier target in place when a new download fails', async () => {
-    s3Mock.on(GetObjectCommand).resolves({ Body: body(Readable.from([Buffer.from('old')])) })
+    s3Mock
+      .on(GetObjectCommand)
+      .resolves({ LastModified: WRITTEN_AT, Body: body(Readable.from([Buffer.from('old')])) })
     await downloadSignedObject(s3, OBJECT, { path: target, root }, limits)
-    answerWith(() => ({ Body: body(failingStream([Buffer.from('ne')])) }))
+    answerWith(() => ({ LastModified: WRITTEN_AT, Body: body(failingStream([Buffer.from('ne')])) }))
     await failure(downloadSignedObject(s3, OBJECT, { path: target, root }, limits))
     await settle()
     expect(readFileSync(target, 'utf8')).toBe('old')
@@ -344,10 +459,16 @@ describe('downloadSignedObject', () => {
 
   it('does not touch other files in the directory', async () => {
     const neighbour = path.join(path.dirname(target), 'other.zip')
-    s3Mock.on(GetObjectCommand).resolves({ Body: body(Readable.from([Buffer.from('x')])) })
+    s3Mock
+      .on(GetObjectCommand)
+      .resolves({ LastModified: WRITTEN_AT, Body: body(Readable.from([Buffer.from('x')])) })
     await downloadSignedObject(s3, OBJECT, { path: target, root }, limits)
     writeFileSync(neighbour, 'keep')
-    answerWith(() => ({ Body: body(Readable.from([Buffer.from('short')])), ContentLength: 6 }))
+    answerWith(() => ({
+      LastModified: WRITTEN_AT,
+      Body: body(Readable.from([Buffer.from('short')])),
+      ContentLength: 6
+    }))
     await failure(
       downloadSignedObject(
         s3,
@@ -379,14 +500,18 @@ describe('downloadSignedObject', () => {
   it('follows a symbolic link that stays inside the root', async () => {
     mkdirSync(path.join(root, 'signed', 'real'), { recursive: true })
     symlinkSync(path.join(root, 'signed', 'real'), path.join(root, 'signed', 'nested'))
-    s3Mock.on(GetObjectCommand).resolves({ Body: body(Readable.from([Buffer.from('x')])) })
+    s3Mock
+      .on(GetObjectCommand)
+      .resolves({ LastModified: WRITTEN_AT, Body: body(Readable.from([Buffer.from('x')])) })
     await downloadSignedObject(s3, OBJECT, { path: target, root }, limits)
     expect(readFileSync(path.join(root, 'signed', 'real', 'function.zip'), 'utf8')).toBe('x')
   })
 
   it('writes a file whose name takes all 255 bytes a name may have', async () => {
     const longName = path.join(root, `${'n'.repeat(251)}.zip`)
-    s3Mock.on(GetObjectCommand).resolves({ Body: body(Readable.from([Buffer.from('x')])) })
+    s3Mock
+      .on(GetObjectCommand)
+      .resolves({ LastModified: WRITTEN_AT, Body: body(Readable.from([Buffer.from('x')])) })
     await downloadSignedObject(s3, OBJECT, { path: longName, root }, limits)
     expect(readFileSync(longName, 'utf8')).toBe('x')
   })
@@ -394,7 +519,7 @@ describe('downloadSignedObject', () => {
   it('removes its temporary file when the step is cancelled mid-download', async () => {
     const stalled = new Readable({ read() {} })
     stalled.push(Buffer.alloc(1000, 1))
-    s3Mock.on(GetObjectCommand).resolves({ Body: body(stalled) })
+    s3Mock.on(GetObjectCommand).resolves({ LastModified: WRITTEN_AT, Body: body(stalled) })
     const download = downloadSignedObject(s3, OBJECT, { path: target, root }, limits)
     const partial = () =>
       existsSync(path.dirname(target)) &&

@@ -8,12 +8,7 @@ import {
   type GetObjectCommandOutput
 } from '@aws-sdk/client-s3'
 import { mockClient } from 'aws-sdk-client-mock'
-import {
-  fullObjectSha256,
-  signedObjectSha256,
-  WRITE_TIME_SLACK_MS,
-  writtenDuring
-} from '../../../src/aws/signed-object-hash.js'
+import { fullObjectSha256, signedObjectSha256 } from '../../../src/aws/signed-object-hash.js'
 import { ActionError } from '../../../src/errors.js'
 import { rejectionOf, sdkError } from '../helpers.js'
 
@@ -133,24 +128,6 @@ describe('signedObjectSha256', () => {
     expect(error.message).toBe(
       'Reading the signed object s3://release-signed/signed/a.zip (version v2) failed: AccessDenied: AccessDenied message — the role needs s3:GetObject and s3:GetObjectVersion on the signed objects'
     )
-  })
-})
-
-describe('writtenDuring', () => {
-  const at = (ms: number) => new Date(ms)
-  const created = JOB.createdAt.getTime()
-  const completed = JOB.completedAt.getTime()
-
-  it.each<[string, Date | undefined, boolean]>([
-    ['while the job ran', WRITTEN_AT, true],
-    ['at the slack before its creation', at(created - WRITE_TIME_SLACK_MS), true],
-    ['at the slack after its completion', at(completed + WRITE_TIME_SLACK_MS), true],
-    ['just before that', at(created - WRITE_TIME_SLACK_MS - 1), false],
-    ['just after that', at(completed + WRITE_TIME_SLACK_MS + 1), false],
-    ['a day later', at(completed + 86_400_000), false],
-    ['at no time S3 says', undefined, false]
-  ])('an object written %s: %s', (_when, writtenAt, expected) => {
-    expect(writtenDuring(writtenAt, JOB)).toBe(expected)
   })
 })
 
