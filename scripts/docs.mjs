@@ -142,8 +142,7 @@ const FIGURES = {
   'summary-limit': () => mebibytes(constant('src/github/step-summary.ts', 'SUMMARY_LIMIT_BYTES')),
   'signature-allowance': () =>
     mebibytes(constant('src/aws/download.ts', 'SIGNATURE_ALLOWANCE_BYTES')),
-  'write-time-slack': () =>
-    seconds(constant('src/aws/job-write-time.ts', 'WRITE_TIME_SLACK_MS')),
+  'write-time-slack': () => seconds(constant('src/aws/job-write-time.ts', 'WRITE_TIME_SLACK_MS')),
   'transfer-rate': () => megabytes(constant('src/transfer-deadline.ts', 'MIN_BYTES_PER_SECOND')),
   'signatures-at-once': () =>
     decimal(constant('src/pipeline/verify-one-image.ts', 'SIGNATURES_AT_ONCE')),

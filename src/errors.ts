@@ -127,3 +127,32 @@ export function explainNoAnswer(
       : `${request.operation} got no answer from ${endpoint} in ${seconds(request.silenceMs)}${attempts}`
   return Object.assign(new Error(text, { cause: error }), { name: 'TimeoutError', $metadata })
 }
+
+/**
+ * An answer the SDK could not read as the service's (a 502 page, a login form): something between
+ * the runner and AWS answered in its place, most often a proxy that cannot reach the endpoint.
+ * The final error says so, with the operation, the endpoint and the HTTP status, instead of the
+ * parser's complaint about the body.
+ */
+export function explainForeignAnswer(
+  error: unknown,
+  request: { operation: string; endpoint: string | undefined }
+): unknown {
+  const { name, message, $metadata } = shape(error)
+  const status = $metadata?.httpStatusCode
+  if (
+    status === undefined ||
+    !(name === 'SyntaxError' || /Deserialization error/.test(message ?? ''))
+  ) {
+    return error
+  }
+  const endpoint = request.endpoint ?? 'its endpoint'
+  const attempts = ($metadata?.attempts ?? 1) > 1 ? ` (${$metadata?.attempts} attempts)` : ''
+  return Object.assign(
+    new Error(
+      `${request.operation} got HTTP ${status} from ${endpoint} with a body that is not the service's${attempts}: something between the runner and AWS answered in its place. If the runner uses a proxy (HTTPS_PROXY, HTTP_PROXY), check that it reaches ${endpoint}, or list the endpoint in NO_PROXY`,
+      { cause: error }
+    ),
+    { $metadata }
+  )
+}

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { startEcrApiProxy, type EcrApiProxy } from '../rig/ecr-api-proxy.js'
+import { startForwardProxy } from '../rig/forward-proxy.js'
 import { startRegistryStandIn, type RegistryStandIn } from '../rig/registry-stand-in.js'
 import { motoEcrPassword } from '../rig/registry-stand-in-auth.js'
 import { startRig, type Rig } from '../rig/rig.js'
@@ -279,5 +280,50 @@ describe('signing an image in an ECR registry', () => {
     expect(registry.requests.filter(r => r.method === 'PUT').every(r => r.auth === 'Basic')).toBe(
       true
     )
+  })
+
+  it("reaches the registry (CONNECT, TLS end to end), the ECR API and Signer only through the runner's proxy", async () => {
+    const image = await pushImage('team/proxied', 'proxied')
+    const reference = `${ECR_HOST}/team/proxied@${image.digest}`
+    // Names and addresses that lead nowhere but through the proxy: no `hosts` this time.
+    const signer = new URL(rig.env.AWS_ENDPOINT_URL_SIGNER ?? '')
+    const api = new URL(ecrApi.endpoint)
+    const proxy = await startForwardProxy({
+      [`${ECR_HOST}:443`]: `127.0.0.1:${registry.tlsPort}`,
+      [`192.0.2.11:${signer.port}`]: signer.host,
+      [`192.0.2.12:${api.port}`]: api.host
+    })
+    try {
+      const run = await runImageSigning(
+        rig,
+        { image: reference },
+        {
+          env: {
+            AWS_ENDPOINT_URL_SIGNER: `http://192.0.2.11:${signer.port}`,
+            AWS_ENDPOINT_URL_ECR: `http://192.0.2.12:${api.port}`,
+            HTTPS_PROXY: proxy.url,
+            HTTP_PROXY: proxy.url,
+            AWS_SESSION_TOKEN: SESSION_TOKEN,
+            NODE_EXTRA_CA_CERTS: caFile,
+            DOCKER_CONFIG: dockerConfig
+          }
+        }
+      )
+
+      expect(run.errors).toEqual([])
+      expect(run.exitCode).toBe(0)
+      expect(JSON.parse(run.outputs.results!)).toEqual([
+        expect.objectContaining({ image: reference, status: 'signed', referrers: 'api' })
+      ])
+      const destinations = new Set(
+        proxy.asked.map(line => line.replace(/^(CONNECT (\S+)|\w+ http:\/\/([^/]+)\/.*)$/, '$2$3'))
+      )
+      expect([...destinations].sort()).toEqual(
+        [`${ECR_HOST}:443`, `192.0.2.11:${signer.port}`, `192.0.2.12:${api.port}`].sort()
+      )
+      expect(ecrApi.calls.map(call => call.operation)).toEqual(['GetAuthorizationToken'])
+    } finally {
+      await proxy.stop()
+    }
   })
 })

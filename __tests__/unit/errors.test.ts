@@ -4,6 +4,7 @@ import {
   InputError,
   errorMessage,
   httpStatus,
+  explainForeignAnswer,
   explainNoAnswer,
   isAccessDenied,
   isCredentialsError,
@@ -183,5 +184,38 @@ describe('explainNoAnswer', () => {
     expect(explainNoAnswer(other, { ...request, cutAfterMs: 1000 })).toBe(other)
     const aborted = Object.assign(new Error('Request aborted'), { name: 'AbortError' })
     expect(explainNoAnswer(aborted, request)).toBe(aborted)
+  })
+})
+
+describe('explainForeignAnswer', () => {
+  const request = { operation: 'GetSigningProfile', endpoint: 'signer.us-east-1.amazonaws.com' }
+  // What the SDK throws for a body it cannot parse: the parser's error, with the answer's status.
+  const unreadable = (status: number, attempts = 1) =>
+    Object.assign(
+      new SyntaxError(
+        `Unexpected token '<', "<html>" is not valid JSON\n  Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.`
+      ),
+      { $metadata: { httpStatusCode: status, attempts } }
+    )
+
+  it('names the operation, the endpoint, the status and the proxy instead of the parser', () => {
+    const cause = unreadable(502, 5)
+    const error = explainForeignAnswer(cause, request) as Error
+    expect(errorMessage(error)).toBe(
+      "GetSigningProfile got HTTP 502 from signer.us-east-1.amazonaws.com with a body that is not the service's (5 attempts): something between the runner and AWS answered in its place. If the runner uses a proxy (HTTPS_PROXY, HTTP_PROXY), check that it reaches signer.us-east-1.amazonaws.com, or list the endpoint in NO_PROXY"
+    )
+    expect(error.cause).toBe(cause)
+    expect(isTransient(error)).toBe(true)
+  })
+
+  it('keeps a 4xx that is not the service’s from being retried', () => {
+    expect(isTransient(explainForeignAnswer(unreadable(407), request))).toBe(false)
+  })
+
+  it('leaves the service’s own errors and errors without an answer as they are', () => {
+    const denied = sdkError('AccessDeniedException', 403)
+    expect(explainForeignAnswer(denied, request)).toBe(denied)
+    const parseOnly = new SyntaxError('Unexpected end of JSON input')
+    expect(explainForeignAnswer(parseOnly, request)).toBe(parseOnly)
   })
 })

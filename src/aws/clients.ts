@@ -1,6 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3'
 import { SignerClient } from '@aws-sdk/client-signer'
-import { explainNoAnswer } from '../errors.js'
+import { explainForeignAnswer, explainNoAnswer } from '../errors.js'
+import { sdkAgentOptions } from '../network-proxy.js'
 import { RequestRate } from './request-rate.js'
 import { PacedRetryStrategy, type RetryPolicy } from './retry-strategy.js'
 
@@ -82,7 +83,11 @@ export function createClients({
   const common = {
     region,
     customUserAgent: [USER_AGENT],
-    requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, socketTimeout: silenceMs }
+    requestHandler: {
+      connectionTimeout: CONNECT_TIMEOUT_MS,
+      socketTimeout: silenceMs,
+      ...sdkAgentOptions(env)
+    }
   }
   const retried = (maxAttempts: number, budget: number) => ({
     maxAttempts,
@@ -126,7 +131,10 @@ function carryExpectedBucketOwner(s3: S3Client, owner: string): void {
   )
 }
 
-/** The final error of a request that got no answer names its operation and endpoint. */
+/**
+ * The final error of a request that got no answer, or an answer not from AWS, names its operation
+ * and endpoint.
+ */
 function nameUnansweredRequests(client: S3Client | SignerClient, silenceMs: number): void {
   ;(client.middlewareStack as S3Client['middlewareStack']).add(
     (next, context) => async args => {
@@ -140,13 +148,19 @@ function nameUnansweredRequests(client: S3Client | SignerClient, silenceMs: numb
           { name?: unknown } | undefined
         // AbortSignal.timeout's reason: a DOMException named TimeoutError.
         const timedOut = reason?.name === 'TimeoutError'
-        throw explainNoAnswer(error, {
+        const request = {
           operation: context.commandName?.replace(/Command$/, '') ?? 'A request',
-          endpoint: context.endpointV2?.url.host,
-          silenceMs,
-          connectMs: CONNECT_TIMEOUT_MS,
-          cutAfterMs: timedOut ? Date.now() - started : undefined
-        })
+          endpoint: context.endpointV2?.url.host
+        }
+        throw explainForeignAnswer(
+          explainNoAnswer(error, {
+            ...request,
+            silenceMs,
+            connectMs: CONNECT_TIMEOUT_MS,
+            cutAfterMs: timedOut ? Date.now() - started : undefined
+          }),
+          request
+        )
       }
     },
     { step: 'initialize', name: 'nameUnansweredRequests' }

@@ -5,8 +5,7 @@
  *
  * node:http, not fetch: fetch cost about three times the CPU a request (its WHATWG streams and
  * Headers), about 7 ms more for each image of a step, and its first call loads undici. Connections
- * are kept alive by node's global agents (keep-alive since Node 19, idle sockets not holding the
- * step open), which also follow NODE_USE_ENV_PROXY as fetch does.
+ * are kept alive, through the runner's proxy if it has one (registryAgent).
  */
 import http, { type IncomingMessage } from 'node:http'
 import https from 'node:https'
@@ -16,6 +15,7 @@ import { ActionError } from '../errors.js'
 import { retryDelayMs, throttledDelayMs } from '../aws/backoff.js'
 import { CONNECT_TIMEOUT_MS, USER_AGENT } from '../aws/clients.js'
 import type { RequestRate } from '../aws/request-rate.js'
+import { registryAgent } from '../network-proxy.js'
 import { checkedUrl } from './registry-url.js'
 
 export type Method = 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE'
@@ -188,6 +188,7 @@ function send(
       : {}
   return new Promise((resolve, reject) => {
     const outgoing = (tls ? https : http).request(url, {
+      agent: registryAgent(tls ? 'https:' : 'http:'),
       method: request.method,
       headers: { 'user-agent': USER_AGENT_HEADER, ...headers, ...length },
       signal

@@ -6,6 +6,7 @@ import { ActionError, errorMessage, isAccessDenied } from '../errors.js'
 import { CONNECT_TIMEOUT_MS, MAX_ATTEMPTS, silenceLimitMs, USER_AGENT } from '../aws/clients.js'
 import { RequestRate } from '../aws/request-rate.js'
 import { PacedRetryStrategy } from '../aws/retry-strategy.js'
+import { sdkAgentOptions } from '../network-proxy.js'
 
 export interface EcrRegistry {
   account: string
@@ -66,7 +67,8 @@ export async function ecrToken(registry: EcrRegistry, budgetMs: number): Promise
     customUserAgent: [USER_AGENT],
     requestHandler: {
       connectionTimeout: CONNECT_TIMEOUT_MS,
-      socketTimeout: silenceLimitMs(budgetMs)
+      socketTimeout: silenceLimitMs(budgetMs),
+      ...sdkAgentOptions()
     },
     maxAttempts: MAX_ATTEMPTS,
     retryStrategy: new PacedRetryStrategy(new RequestRate(), {
