@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { run } from '../../src/main.js'
+import { startForwardProxy } from '../rig/forward-proxy.js'
 import { startGithubApi, type GithubApi } from '../rig/github-api.js'
 import { runSigning, startRig, type Rig } from '../rig/rig.js'
 import { signedBytesOf } from '../rig/signer-service.js'
@@ -249,6 +250,38 @@ describe('attaching to a release: dist/index.js as the runner runs it', () => {
       { results: [{ name: 'function.zip', jobId: results[0]?.jobId, sha256: results[0]?.sha256 }] }
     ])
     expect(run.stdout).not.toContain(writer)
+  })
+
+  it("calls the GitHub API and uploads through the runner's proxy, as the toolkit does", async () => {
+    github.addRelease(REPOSITORY, 'v3.0.1')
+    const workspace = workspaceWith({ 'build/function.zip': zipBytes(34) })
+    // GitHub Enterprise Server at an address only the proxy reaches. The toolkit picks the proxy
+    // for the API's host and takes it for every call, the upload to upload_url too.
+    const api = new URL(github.url)
+    const proxy = await startForwardProxy({
+      [`192.0.2.13:${api.port}`]: api.host,
+      [api.host]: api.host
+    })
+    try {
+      const run = await runSigning(
+        rig,
+        workspace,
+        { path: 'build/function.zip', 'release-tag': 'v3.0.1', 'github-token': writer },
+        { env: { GITHUB_API_URL: `http://192.0.2.13:${api.port}`, HTTP_PROXY: proxy.url } }
+      )
+
+      expect(run.errors).toEqual([])
+      expect(run.exitCode).toBe(0)
+      expect(assetBytes('v3.0.1')).toEqual({
+        'function.zip': expectedSignedBytes(workspace, 'build/function.zip')
+      })
+      // The toolkit's proxy client tunnels plain HTTP too.
+      expect([...new Set(proxy.asked)].sort()).toEqual(
+        [`CONNECT 192.0.2.13:${api.port}`, `CONNECT ${api.host}`].sort()
+      )
+    } finally {
+      await proxy.stop()
+    }
   })
 
   it("refuses, before any request, a file that would get the signing record's asset name", async () => {

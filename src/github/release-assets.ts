@@ -92,9 +92,11 @@ const OCTOKIT_LOG = {
 /** GitHub answers an API call within seconds; one that hangs must not hold the step for hours. */
 const API_TIMEOUT_MS = 60_000
 
-/** fetch with a time limit, unless the call brings its own signal (uploads do). */
-const timedFetch: typeof fetch = (input, init) =>
-  fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(API_TIMEOUT_MS) })
+/** `base` with a time limit, unless the call brings its own signal (uploads do). */
+const timed =
+  (base: typeof fetch): typeof fetch =>
+  (input, init) =>
+    base(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(API_TIMEOUT_MS) })
 
 /** A file attached under a name of its own, such as the signing record. */
 export interface ExtraAsset {
@@ -115,9 +117,16 @@ export async function attachToRelease(
   // Loaded only here: Octokit and its HTTP client would slow the start of every other run.
   // @actions/github points it at GITHUB_API_URL (GitHub Enterprise Server too).
   const { getOctokit } = await import('@actions/github')
+  // The toolkit's own fetch, which takes the runner's proxy (HTTPS_PROXY, NO_PROXY) as every
+  // toolkit request does: a fetch given to getOctokit replaces it, so it is wrapped instead.
+  const { defaults } = await import('@actions/github/lib/utils')
+  const toolkitFetch = (defaults.request?.fetch as typeof fetch | undefined) ?? fetch
   const [owner = '', repo = ''] = target.context.repository.split('/')
   const session: Session = {
-    octokit: getOctokit(target.token, { log: OCTOKIT_LOG, request: { fetch: timedFetch } }),
+    octokit: getOctokit(target.token, {
+      log: OCTOKIT_LOG,
+      request: { fetch: timed(toolkitFetch) }
+    }),
     owner,
     repo,
     tag: target.tag,
