@@ -17,7 +17,7 @@ interface ServiceErrorShape {
   name?: string
   message?: string
   code?: string
-  $metadata?: { httpStatusCode?: number; attempts?: number }
+  $metadata?: { httpStatusCode?: number; attempts?: number; requestId?: string }
 }
 
 function shape(error: unknown): ServiceErrorShape {
@@ -93,6 +93,7 @@ export function isTransient(error: unknown): boolean {
     name === 'TimeoutError' ||
     name === 'AbortError' ||
     ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT'].includes(code ?? '') ||
+    isProxyTunnelInPassing(error) ||
     /socket hang up|ECONNRESET/.test(shape(error).message ?? '')
   )
 }
@@ -128,29 +129,51 @@ export function explainNoAnswer(
   return Object.assign(new Error(text, { cause: error }), { name: 'TimeoutError', $metadata })
 }
 
+/** Node's code for a target its proxy did not reach (an answer other than 200 to CONNECT, or none). */
+export const PROXY_TUNNEL = 'ERR_PROXY_TUNNEL'
+
 /**
- * An answer the SDK could not read as the service's (a 502 page, a login form): something between
- * the runner and AWS answered in its place, most often a proxy that cannot reach the endpoint.
- * The final error says so, with the operation, the endpoint and the HTTP status, instead of the
- * parser's complaint about the body.
+ * The runner's proxy did not reach the target in passing (a 5xx to CONNECT, or no answer in time),
+ * as the same status or silence from the endpoint itself would be; not a 4xx (407: the proxy
+ * wants credentials), which a later attempt would meet again.
+ */
+export function isProxyTunnelInPassing(error: unknown): boolean {
+  const { code, message } = shape(error)
+  return code === PROXY_TUNNEL && !/HTTP\/\d(?:\.\d)? 4\d\d/.test(message ?? '')
+}
+
+/**
+ * A request that the runner's proxy did not carry, or an answer that is not the service's (a 502
+ * page, a login form, an error without AWS's request ID): something between the runner and AWS
+ * answered in its place, most often a proxy that cannot reach the endpoint. The final error says
+ * so, with the operation, the endpoint and what came back, instead of a parser's complaint.
  */
 export function explainForeignAnswer(
   error: unknown,
   request: { operation: string; endpoint: string | undefined }
 ): unknown {
-  const { name, message, $metadata } = shape(error)
-  const status = $metadata?.httpStatusCode
-  if (
-    status === undefined ||
-    !(name === 'SyntaxError' || /Deserialization error/.test(message ?? ''))
-  ) {
-    return error
-  }
+  const { name, message, code, $metadata } = shape(error)
   const endpoint = request.endpoint ?? 'its endpoint'
   const attempts = ($metadata?.attempts ?? 1) > 1 ? ` (${$metadata?.attempts} attempts)` : ''
+  const check = `If the runner uses a proxy (HTTPS_PROXY, HTTP_PROXY), check that it reaches ${endpoint}, or list the endpoint in NO_PROXY`
+  if (code === PROXY_TUNNEL) {
+    return Object.assign(
+      new Error(
+        `${request.operation} could not reach ${endpoint} through the runner's proxy${attempts}: ${message ?? ''}. ${check}`,
+        { cause: error }
+      ),
+      { code, $metadata }
+    )
+  }
+  const status = $metadata?.httpStatusCode
+  const unreadable = name === 'SyntaxError' || /Deserialization error/.test(message ?? '')
+  // AWS names every answer of its own with a request ID; an error that has none and no name of
+  // the service's came from something else.
+  const nameless = (name === 'Unknown' || name === 'UnknownError') && !$metadata?.requestId
+  if (status === undefined || !(unreadable || nameless)) return error
   return Object.assign(
     new Error(
-      `${request.operation} got HTTP ${status} from ${endpoint} with a body that is not the service's${attempts}: something between the runner and AWS answered in its place. If the runner uses a proxy (HTTPS_PROXY, HTTP_PROXY), check that it reaches ${endpoint}, or list the endpoint in NO_PROXY`,
+      `${request.operation} got HTTP ${status} from ${endpoint} with a body that is not the service's${attempts}: something between the runner and AWS answered in its place. ${check}`,
       { cause: error }
     ),
     { $metadata }

@@ -66,15 +66,53 @@ describe("signing through the runner's proxy", () => {
     )
   })
 
-  it('connects to a host that NO_PROXY names directly, and to loopback always', async () => {
-    const zip = zipBytes(32)
+  it('takes a file of 9 MiB through it: multipart parts, each sent with Expect: 100-continue', async () => {
+    const zip = Buffer.concat([zipBytes(34), Buffer.alloc(9 * 1024 * 1024, 7)])
+    const workspace = workspaceWith({ 'dist/big.zip': zip })
+    const run = await runSigning(
+      rig,
+      workspace,
+      { path: 'dist/big.zip' },
+      {
+        env: {
+          AWS_ENDPOINT_URL_S3: `http://${unroutable.s3}`,
+          AWS_ENDPOINT_URL_SIGNER: `http://${unroutable.signer}`,
+          HTTP_PROXY: proxy.url
+        }
+      }
+    )
+    expect(run.errors).toEqual([])
+    expect(run.exitCode).toBe(0)
+    const job = rig.signer.jobs[0]!
+    expect(
+      readFileSync(path.join(workspace, 'signed/big.zip')).equals(signedBytesOf(zip, job.jobId))
+    ).toBe(true)
+    const parts = proxy.asked.filter(line =>
+      /^PUT http:\/\/192\.0\.2\.10:\d+\/.*partNumber=/.test(line)
+    )
+    expect(parts.length).toBeGreaterThanOrEqual(2)
+  })
+
+  it('connects directly to a host that NO_PROXY covers, and to loopback always', async () => {
+    const zip = zipBytes(35)
     const workspace = workspaceWith({ 'dist/app.zip': zip })
+    const signer = new URL(rig.env.AWS_ENDPOINT_URL_SIGNER ?? '')
     const run = await runSigning(
       rig,
       workspace,
       { path: 'dist/app.zip' },
-      // The rig's endpoints are loopback addresses: not listed, yet never sent to the proxy.
-      { env: { HTTP_PROXY: proxy.url, HTTPS_PROXY: proxy.url, NO_PROXY: 'internal.example' } }
+      {
+        // Signer under a name of the runner's own network (reached directly, as /etc/hosts and a
+        // port forward would), which NO_PROXY covers by its domain, as the AWS CLI reads it; S3
+        // stays at the rig's loopback address, which NO_PROXY does not list.
+        env: {
+          AWS_ENDPOINT_URL_SIGNER: `http://signer.corp.example:${signer.port}`,
+          HTTP_PROXY: proxy.url,
+          HTTPS_PROXY: proxy.url,
+          NO_PROXY: 'corp.example'
+        },
+        hosts: { 'signer.corp.example': signer.host }
+      }
     )
     expect(run.errors).toEqual([])
     expect(run.exitCode).toBe(0)

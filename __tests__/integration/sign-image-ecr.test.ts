@@ -282,16 +282,17 @@ describe('signing an image in an ECR registry', () => {
     )
   })
 
-  it("reaches the registry (CONNECT, TLS end to end), the ECR API and Signer only through the runner's proxy", async () => {
+  it("reaches the registry and the ECR API (CONNECT, TLS end to end) and Signer only through the runner's proxy", async () => {
+    // The dual-stack form: the SDK picks ECR's HTTPS endpoint for it, which only the proxy reaches.
+    const { registryHost, apiHost } = FORMS.find(({ form }) => form === 'dual-stack')!
     const image = await pushImage('team/proxied', 'proxied')
-    const reference = `${ECR_HOST}/team/proxied@${image.digest}`
+    const reference = `${registryHost}/team/proxied@${image.digest}`
     // Names and addresses that lead nowhere but through the proxy: no `hosts` this time.
     const signer = new URL(rig.env.AWS_ENDPOINT_URL_SIGNER ?? '')
-    const api = new URL(ecrApi.endpoint)
     const proxy = await startForwardProxy({
-      [`${ECR_HOST}:443`]: `127.0.0.1:${registry.tlsPort}`,
-      [`192.0.2.11:${signer.port}`]: signer.host,
-      [`192.0.2.12:${api.port}`]: api.host
+      [`${registryHost}:443`]: `127.0.0.1:${registry.tlsPort}`,
+      [`${apiHost}:443`]: `127.0.0.1:${ecrApi.tlsPort}`,
+      [`192.0.2.11:${signer.port}`]: signer.host
     })
     try {
       const run = await runImageSigning(
@@ -300,7 +301,6 @@ describe('signing an image in an ECR registry', () => {
         {
           env: {
             AWS_ENDPOINT_URL_SIGNER: `http://192.0.2.11:${signer.port}`,
-            AWS_ENDPOINT_URL_ECR: `http://192.0.2.12:${api.port}`,
             HTTPS_PROXY: proxy.url,
             HTTP_PROXY: proxy.url,
             AWS_SESSION_TOKEN: SESSION_TOKEN,
@@ -319,9 +319,11 @@ describe('signing an image in an ECR registry', () => {
         proxy.asked.map(line => line.replace(/^(CONNECT (\S+)|\w+ http:\/\/([^/]+)\/.*)$/, '$2$3'))
       )
       expect([...destinations].sort()).toEqual(
-        [`${ECR_HOST}:443`, `192.0.2.11:${signer.port}`, `192.0.2.12:${api.port}`].sort()
+        [`${registryHost}:443`, `${apiHost}:443`, `192.0.2.11:${signer.port}`].sort()
       )
-      expect(ecrApi.calls.map(call => call.operation)).toEqual(['GetAuthorizationToken'])
+      expect(ecrApi.calls.map(call => [call.host, call.operation, call.status])).toEqual([
+        [apiHost, 'GetAuthorizationToken', 200]
+      ])
     } finally {
       await proxy.stop()
     }

@@ -162,6 +162,25 @@ describe("a signed object that S3 says was written outside the job's run", () =>
   })
 })
 
+describe('a DescribeSigningJob answer without the times of the job', () => {
+  // Signer always names them for a job that ended; the step still signs without them, with the
+  // runner's clock for the bounds: from just before it asked for the job to when it saw it end.
+  it("takes the runner's times instead, and signs", async () => {
+    const zip = zipBytes(10)
+    const run = await signOneWith(
+      answer => ({ ...answer, createdAt: undefined as unknown as number, completedAt: undefined }),
+      10
+    )
+    expect(run.errors).toEqual([])
+    expect(run.exitCode).toBe(0)
+    expect(
+      readFileSync(path.join(run.workspace, 'signed/app.zip')).equals(
+        signedBytesOf(zip, run.job.jobId)
+      )
+    ).toBe(true)
+  })
+})
+
 describe("two files, one answered with the other file's job", () => {
   it.each([
     ["b's answer as it is", false],

@@ -42,12 +42,16 @@ export async function startForwardProxy(routes: Record<string, string>): Promise
       response.writeHead(502).end(`no route to ${url.host}`)
       return
     }
+    // The server answered `Expect: 100-continue` itself; the body comes on at once.
+    const headers = { ...request.headers }
+    delete headers.expect
+    delete headers['proxy-connection']
     const upstream = http.request(
       {
         ...target,
         method: request.method,
         path: `${url.pathname}${url.search}`,
-        headers: request.headers,
+        headers,
         agent: false
       },
       answer => {

@@ -87,7 +87,7 @@ export function runSigning(
   rig: Rig,
   workspace: string,
   inputs: Record<string, string>,
-  options: Pick<RunActionOptions, 'env' | 'timeoutMs' | 'onSpawn'> = {}
+  options: Pick<RunActionOptions, 'env' | 'timeoutMs' | 'onSpawn' | 'hosts'> = {}
 ): Promise<ActionRun> {
   return runAction({
     workspace,
@@ -99,7 +99,8 @@ export function runSigning(
     },
     env: { ...rig.env, ...options.env },
     timeoutMs: options.timeoutMs,
-    onSpawn: options.onSpawn
+    onSpawn: options.onSpawn,
+    hosts: options.hosts
   })
 }
 

@@ -212,6 +212,44 @@ describe('explainForeignAnswer', () => {
     expect(isTransient(explainForeignAnswer(unreadable(407), request))).toBe(false)
   })
 
+  it("names the operation, the endpoint and the proxy's answer when the proxy did not reach it", () => {
+    const cause = Object.assign(
+      new Error(
+        'Failed to establish tunnel to signer.us-east-1.amazonaws.com:443 via http://proxy.corp:3128: HTTP/1.1 502 Bad Gateway'
+      ),
+      { code: 'ERR_PROXY_TUNNEL', $metadata: { attempts: 5 } }
+    )
+    const error = explainForeignAnswer(cause, request) as Error
+    expect(errorMessage(error)).toBe(
+      "GetSigningProfile could not reach signer.us-east-1.amazonaws.com through the runner's proxy (5 attempts): Failed to establish tunnel to signer.us-east-1.amazonaws.com:443 via http://proxy.corp:3128: HTTP/1.1 502 Bad Gateway. If the runner uses a proxy (HTTPS_PROXY, HTTP_PROXY), check that it reaches signer.us-east-1.amazonaws.com, or list the endpoint in NO_PROXY"
+    )
+    expect(isTransient(error)).toBe(true)
+    const wantsCredentials = Object.assign(
+      new Error(
+        'Failed to establish tunnel to x:443 via http://proxy.corp:3128: HTTP/1.1 407 Proxy Authentication Required'
+      ),
+      { code: 'ERR_PROXY_TUNNEL' }
+    )
+    expect(isTransient(explainForeignAnswer(wantsCredentials, request))).toBe(false)
+  })
+
+  it('takes an error the SDK could not name, without AWS’s request ID, as not the service’s', () => {
+    // S3's answer to an HTML 502 page: no code it knows, and no x-amz-request-id.
+    const unnamed = Object.assign(new Error('UnknownError'), {
+      name: 'Unknown',
+      $metadata: { httpStatusCode: 502, attempts: 1 }
+    })
+    expect(errorMessage(explainForeignAnswer(unnamed, request))).toMatch(
+      /^GetSigningProfile got HTTP 502 from signer\.us-east-1\.amazonaws\.com with a body that is not the service's: /
+    )
+    // With AWS's request ID it is AWS's own error, whatever its name.
+    const fromAws = Object.assign(new Error('UnknownError'), {
+      name: 'Unknown',
+      $metadata: { httpStatusCode: 500, requestId: 'R1D', attempts: 1 }
+    })
+    expect(explainForeignAnswer(fromAws, request)).toBe(fromAws)
+  })
+
   it('leaves the service’s own errors and errors without an answer as they are', () => {
     const denied = sdkError('AccessDeniedException', 403)
     expect(explainForeignAnswer(denied, request)).toBe(denied)

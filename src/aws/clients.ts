@@ -1,7 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3'
 import { SignerClient } from '@aws-sdk/client-signer'
 import { explainForeignAnswer, explainNoAnswer } from '../errors.js'
-import { sdkAgentOptions } from '../network-proxy.js'
+import { sdkAgents } from '../network-proxy.js'
 import { RequestRate } from './request-rate.js'
 import { PacedRetryStrategy, type RetryPolicy } from './retry-strategy.js'
 
@@ -80,30 +80,31 @@ export function createClients({
   env = process.env
 }: ClientOptions): AwsClients {
   const silenceMs = silenceLimitMs(budgetMs)
-  const common = {
+  // Each client its own agents, as the SDK would make them.
+  const common = () => ({
     region,
     customUserAgent: [USER_AGENT],
     requestHandler: {
       connectionTimeout: CONNECT_TIMEOUT_MS,
       socketTimeout: silenceMs,
-      ...sdkAgentOptions(env)
+      ...sdkAgents(CONNECT_TIMEOUT_MS, env)
     }
-  }
+  })
   const retried = (maxAttempts: number, budget: number) => ({
     maxAttempts,
     retryStrategy: new PacedRetryStrategy(new RequestRate(), { maxAttempts, budgetMs: budget })
   })
-  const signerCommon = { ...common, disableHostPrefix: !keepsHostPrefix(env) }
+  const signerCommon = () => ({ ...common(), disableHostPrefix: !keepsHostPrefix(env) })
   const clients = {
-    s3: new S3Client({ ...common, ...retried(MAX_ATTEMPTS, budgetMs) }),
+    s3: new S3Client({ ...common(), ...retried(MAX_ATTEMPTS, budgetMs) }),
     signer: new SignerClient({
-      ...signerCommon,
+      ...signerCommon(),
       ...retried(MAX_ATTEMPTS, budgetMs),
       // Its middleware is resolved once a command type, not at every call: about 1 ms of CPU less
       // for each image's SignPayload. Nothing changes the stack after the clients are built.
       cacheMiddleware: true
     }),
-    signerPoller: new SignerClient({ ...signerCommon, maxAttempts: 1 })
+    signerPoller: new SignerClient({ ...signerCommon(), maxAttempts: 1 })
   }
   for (const client of Object.values(clients)) nameUnansweredRequests(client, silenceMs)
   if (expectedBucketOwner) carryExpectedBucketOwner(clients.s3, expectedBucketOwner)
@@ -135,7 +136,10 @@ function carryExpectedBucketOwner(s3: S3Client, owner: string): void {
  * The final error of a request that got no answer, or an answer not from AWS, names its operation
  * and endpoint.
  */
-function nameUnansweredRequests(client: S3Client | SignerClient, silenceMs: number): void {
+export function nameUnansweredRequests(
+  client: { middlewareStack: unknown },
+  silenceMs: number
+): void {
   ;(client.middlewareStack as S3Client['middlewareStack']).add(
     (next, context) => async args => {
       const started = Date.now()

@@ -2,6 +2,7 @@ import type { S3ClientConfig } from '@aws-sdk/client-s3'
 import { systemClock, type Clock } from '../clock.js'
 import type { RequestRate } from './request-rate.js'
 import { retryDelayMs } from './backoff.js'
+import { isProxyTunnelInPassing } from '../errors.js'
 
 // The SDK's retry strategy interface, named through the client's own config type.
 type RetryStrategy = Extract<
@@ -70,7 +71,7 @@ export class PacedRetryStrategy implements RetryStrategy {
     }
     const delay = retryDelayMs(attempts, this.clock.random)
     const retry =
-      error.errorType === 'TRANSIENT' &&
+      (error.errorType === 'TRANSIENT' || isProxyTunnelInPassing(errorOf(error))) &&
       attempts < this.policy.maxAttempts &&
       this.clock.now() + delay <= deadline
     // The SDK then gives up and throws the request's own error.
@@ -82,4 +83,12 @@ export class PacedRetryStrategy implements RetryStrategy {
 
   // The shared rate grows with time, not with successes.
   recordSuccess(): void {}
+}
+
+/**
+ * The error behind the SDK's classification, which does not count a proxy's failure to reach the
+ * endpoint as transient, though it is in passing as the endpoint's own 5xx would be.
+ */
+function errorOf(info: RetryErrorInfo): unknown {
+  return (info as { error?: unknown }).error
 }

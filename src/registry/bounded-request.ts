@@ -11,7 +11,7 @@ import http, { type IncomingMessage } from 'node:http'
 import https from 'node:https'
 import { finished } from 'node:stream/promises'
 import { systemClock, type Clock } from '../clock.js'
-import { ActionError } from '../errors.js'
+import { ActionError, isProxyTunnelInPassing } from '../errors.js'
 import { retryDelayMs, throttledDelayMs } from '../aws/backoff.js'
 import { CONNECT_TIMEOUT_MS, USER_AGENT } from '../aws/clients.js'
 import type { RequestRate } from '../aws/request-rate.js'
@@ -159,7 +159,9 @@ export async function exchange(request: Exchange, bounds: ExchangeBounds): Promi
     const text = failure.cause?.message ?? failure.message ?? String(error)
     throw new ExchangeError(
       `could not reach ${host}: ${code && !text.includes(code) ? `${code} ` : ''}${text}`,
-      NETWORK_CODES.has(code) ? 'transient' : 'final',
+      NETWORK_CODES.has(code) || isProxyTunnelInPassing({ code, message: text })
+        ? 'transient'
+        : 'final',
       { cause: error }
     )
   } finally {
@@ -188,7 +190,7 @@ function send(
       : {}
   return new Promise((resolve, reject) => {
     const outgoing = (tls ? https : http).request(url, {
-      agent: registryAgent(tls ? 'https:' : 'http:'),
+      agent: registryAgent(tls ? 'https:' : 'http:', CONNECT_TIMEOUT_MS),
       method: request.method,
       headers: { 'user-agent': USER_AGENT_HEADER, ...headers, ...length },
       signal
@@ -197,7 +199,8 @@ function send(
     // Not once: an error after the answer came (the body's, read elsewhere) must not go unheard.
     outgoing.on('error', reject)
     outgoing.once('socket', socket => {
-      // A kept-alive connection is open already.
+      // A kept-alive connection is open already; a tunnel through the runner's proxy comes open
+      // too, bounded by the agent's timeout while it was being made.
       if (!socket.connecting) return
       const timer = setTimeout(connectTimedOut, CONNECT_TIMEOUT_MS)
       socket.once(tls ? 'secureConnect' : 'connect', () => clearTimeout(timer))

@@ -3,10 +3,16 @@
  * credentials: no `docker login`. The ECR client is loaded only when an ECR image is signed.
  */
 import { ActionError, errorMessage, isAccessDenied } from '../errors.js'
-import { CONNECT_TIMEOUT_MS, MAX_ATTEMPTS, silenceLimitMs, USER_AGENT } from '../aws/clients.js'
+import {
+  CONNECT_TIMEOUT_MS,
+  MAX_ATTEMPTS,
+  nameUnansweredRequests,
+  silenceLimitMs,
+  USER_AGENT
+} from '../aws/clients.js'
 import { RequestRate } from '../aws/request-rate.js'
 import { PacedRetryStrategy } from '../aws/retry-strategy.js'
-import { sdkAgentOptions } from '../network-proxy.js'
+import { sdkAgents } from '../network-proxy.js'
 
 export interface EcrRegistry {
   account: string
@@ -68,7 +74,7 @@ export async function ecrToken(registry: EcrRegistry, budgetMs: number): Promise
     requestHandler: {
       connectionTimeout: CONNECT_TIMEOUT_MS,
       socketTimeout: silenceLimitMs(budgetMs),
-      ...sdkAgentOptions()
+      ...sdkAgents(CONNECT_TIMEOUT_MS)
     },
     maxAttempts: MAX_ATTEMPTS,
     retryStrategy: new PacedRetryStrategy(new RequestRate(), {
@@ -76,6 +82,7 @@ export async function ecrToken(registry: EcrRegistry, budgetMs: number): Promise
       budgetMs
     })
   })
+  nameUnansweredRequests(client, silenceLimitMs(budgetMs))
   try {
     const answer = await client.send(new GetAuthorizationTokenCommand({}))
     const token = answer.authorizationData?.[0]?.authorizationToken

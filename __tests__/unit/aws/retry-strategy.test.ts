@@ -34,6 +34,39 @@ describe('PacedRetryStrategy', () => {
     expect(clock.sleeps).toEqual([1000, 2000, 4000, 8000])
   })
 
+  it("retries a target the runner's proxy did not reach in passing, not a proxy that wants credentials", async () => {
+    const tunnel = (status: number) =>
+      Object.assign(
+        new Error(
+          `Failed to establish tunnel to signer.us-east-1.amazonaws.com:443 via http://proxy.corp:3128: HTTP/1.1 ${status} Proxy Said No`
+        ),
+        { code: 'ERR_PROXY_TUNNEL' }
+      )
+    const granted = async (status: number) => {
+      const clock = new InstantClock(0, [1])
+      const strategy = new PacedRetryStrategy(
+        new RequestRate(clock),
+        { maxAttempts: 3, budgetMs: 600_000 },
+        clock
+      )
+      let token = await strategy.acquireInitialRetryToken()
+      for (let i = 0; i < 5; i++) {
+        try {
+          // What the SDK hands over: its own type, CLIENT_ERROR, and the error itself.
+          token = await strategy.refreshRetryTokenForRetry(token, {
+            errorType: 'CLIENT_ERROR',
+            error: tunnel(status)
+          } as Parameters<PacedRetryStrategy['refreshRetryTokenForRetry']>[1])
+        } catch {
+          break
+        }
+      }
+      return token.getRetryCount()
+    }
+    expect(await granted(502)).toBe(2)
+    expect(await granted(407)).toBe(0)
+  })
+
   it('retries throttling past maxAttempts, until the budget is spent', async () => {
     const clock = new InstantClock(0, [1])
     const strategy = new PacedRetryStrategy(
