@@ -449,7 +449,7 @@ async function verifyFile(file, setup, log) {
         const version = held.versionId ? ` (version ${held.versionId})` : '';
         if (held.from === 'writtenAt') {
             // The record names the version, and anyone who may write the bucket may add one.
-            throw new CheckFailed('signedObject', `the signed object ${result.signedObject}${version} ${(0,job_write_time/* writtenOutside */.h5)(held.writtenAt, record.jobId, writingJob(job))}: it was put there before the job or replaced since, so it is not what the job signed`);
+            throw new CheckFailed('signedObject', `the signed object ${result.signedObject}${version} ${(0,job_write_time/* writtenOutside */.h5)(held.writtenAt, record.jobId, writingJob(job))}`);
         }
         if (held.from === 'size') {
             throw new CheckFailed('signedObject', `the signed object ${result.signedObject} holds ${held.size} bytes; this file has ${file.size}`);

@@ -130,7 +130,7 @@ export function explainNoAnswer(
 }
 
 /** Node's code for a target its proxy did not reach (an answer other than 200 to CONNECT, or none). */
-export const PROXY_TUNNEL = 'ERR_PROXY_TUNNEL'
+const PROXY_TUNNEL = 'ERR_PROXY_TUNNEL'
 
 /**
  * The runner's proxy did not reach the target in passing (a 5xx to CONNECT, or no answer in time),

@@ -208,7 +208,7 @@ describe('explainForeignAnswer', () => {
     expect(isTransient(error)).toBe(true)
   })
 
-  it('keeps a 4xx that is not the service’s from being retried', () => {
+  it('keeps a 4xx that is not the service’s from counting as transient (the poller’s retries)', () => {
     expect(isTransient(explainForeignAnswer(unreadable(407), request))).toBe(false)
   })
 

@@ -106,7 +106,7 @@ export function createClients({
     }),
     signerPoller: new SignerClient({ ...signerCommon(), maxAttempts: 1 })
   }
-  for (const client of Object.values(clients)) nameUnansweredRequests(client, silenceMs)
+  for (const client of Object.values(clients)) explainFailedRequests(client, silenceMs)
   if (expectedBucketOwner) carryExpectedBucketOwner(clients.s3, expectedBucketOwner)
   return {
     ...clients,
@@ -136,7 +136,7 @@ function carryExpectedBucketOwner(s3: S3Client, owner: string): void {
  * The final error of a request that got no answer, or an answer not from AWS, names its operation
  * and endpoint.
  */
-export function nameUnansweredRequests(
+export function explainFailedRequests(
   client: { middlewareStack: unknown },
   silenceMs: number
 ): void {
@@ -167,6 +167,6 @@ export function nameUnansweredRequests(
         )
       }
     },
-    { step: 'initialize', name: 'nameUnansweredRequests' }
+    { step: 'initialize', name: 'explainFailedRequests' }
   )
 }

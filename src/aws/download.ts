@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises'
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3'
 import { onCancel } from '../cancellation.js'
 import { systemClock, type Clock } from '../clock.js'
-import { ActionError, errorMessage, isAccessDenied, isTransient } from '../errors.js'
+import { ActionError, errorMessage, httpStatus, isAccessDenied, isTransient } from '../errors.js'
 import { linkLeaving } from '../pipeline/paths.js'
 import { TransferDeadline } from '../transfer-deadline.js'
 import { retryDelayMs } from './backoff.js'
@@ -214,8 +214,7 @@ async function downloadOnce(
 }
 
 function isPreconditionFailed(error: unknown): boolean {
-  const { name, $metadata } = error as { name?: unknown; $metadata?: { httpStatusCode?: number } }
-  return name === 'PreconditionFailed' || $metadata?.httpStatusCode === 412
+  return httpStatus(error) === 412 || (error as { name?: unknown }).name === 'PreconditionFailed'
 }
 
 /** An unversioned bucket answers no version, or the version 'null'. */
@@ -226,9 +225,7 @@ function versionOf(answer: GetObjectCommandOutput): string | undefined {
 /** Refuses an object that S3 says was written outside the job's run. */
 function checkWrittenBy(writtenAt: Date | undefined, job: WritingJob & { jobId: string }): void {
   if (!writtenDuring(writtenAt, job)) {
-    throw new ObjectRefused(
-      `it ${writtenOutside(writtenAt, job.jobId, job)}: it was put there before the job or replaced since, so it is not what the job signed; nothing was written`
-    )
+    throw new ObjectRefused(`it ${writtenOutside(writtenAt, job.jobId, job)}; nothing was written`)
   }
 }
 

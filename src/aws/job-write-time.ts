@@ -26,14 +26,17 @@ export function writtenDuring(writtenAt: Date | undefined, job: WritingJob): boo
   )
 }
 
-/** 'was written at …, not while job J ran (… to …)', for a message that refuses the object. */
+/**
+ * 'was written at …, not while job J ran (… to …): it was put there before the job or replaced
+ * since, …', for a message that refuses the object.
+ */
 export function writtenOutside(
   writtenAt: Date | undefined,
   jobId: string,
   job: WritingJob
 ): string {
   const when = writtenAt ? `at ${isoOrUnknown(writtenAt)}` : 'at a time S3 does not say'
-  return `was written ${when}, not while job ${jobId} ran (${isoOrUnknown(job.createdAt)} to ${isoOrUnknown(job.completedAt)})`
+  return `was written ${when}, not while job ${jobId} ran (${isoOrUnknown(job.createdAt)} to ${isoOrUnknown(job.completedAt)}): it was put there before the job or replaced since, so it is not what the job signed`
 }
 
 function isoOrUnknown(date: Date): string {

@@ -159,7 +159,7 @@ export async function verifyFile(
       // The record names the version, and anyone who may write the bucket may add one.
       throw new CheckFailed(
         'signedObject',
-        `the signed object ${result.signedObject}${version} ${writtenOutside(held.writtenAt, record.jobId, writingJob(job))}: it was put there before the job or replaced since, so it is not what the job signed`
+        `the signed object ${result.signedObject}${version} ${writtenOutside(held.writtenAt, record.jobId, writingJob(job))}`
       )
     }
     if (held.from === 'size') {

@@ -6,7 +6,7 @@ import { ActionError, errorMessage, isAccessDenied } from '../errors.js'
 import {
   CONNECT_TIMEOUT_MS,
   MAX_ATTEMPTS,
-  nameUnansweredRequests,
+  explainFailedRequests,
   silenceLimitMs,
   USER_AGENT
 } from '../aws/clients.js'
@@ -65,6 +65,8 @@ export function namesOwnEcrEndpoint(env: NodeJS.ProcessEnv): boolean {
 export async function ecrToken(registry: EcrRegistry, budgetMs: number): Promise<EcrToken> {
   const { ECRClient, GetAuthorizationTokenCommand } = await import('@aws-sdk/client-ecr')
   const ownEndpoint = namesOwnEcrEndpoint(process.env)
+  // Given to the SDK as agents of the caller's, which client.destroy() leaves open.
+  const agents = sdkAgents(CONNECT_TIMEOUT_MS)
   const client = new ECRClient({
     region: registry.region,
     // Left to the SDK otherwise: AWS_USE_FIPS_ENDPOINT and AWS_USE_DUALSTACK_ENDPOINT still apply.
@@ -74,7 +76,7 @@ export async function ecrToken(registry: EcrRegistry, budgetMs: number): Promise
     requestHandler: {
       connectionTimeout: CONNECT_TIMEOUT_MS,
       socketTimeout: silenceLimitMs(budgetMs),
-      ...sdkAgents(CONNECT_TIMEOUT_MS)
+      ...agents
     },
     maxAttempts: MAX_ATTEMPTS,
     retryStrategy: new PacedRetryStrategy(new RequestRate(), {
@@ -82,7 +84,7 @@ export async function ecrToken(registry: EcrRegistry, budgetMs: number): Promise
       budgetMs
     })
   })
-  nameUnansweredRequests(client, silenceLimitMs(budgetMs))
+  explainFailedRequests(client, silenceLimitMs(budgetMs))
   try {
     const answer = await client.send(new GetAuthorizationTokenCommand({}))
     const token = answer.authorizationData?.[0]?.authorizationToken
@@ -99,5 +101,7 @@ export async function ecrToken(registry: EcrRegistry, budgetMs: number): Promise
     )
   } finally {
     client.destroy()
+    agents.httpAgent.destroy()
+    agents.httpsAgent.destroy()
   }
 }

@@ -37,13 +37,13 @@ describe('writtenDuring', () => {
 describe('writtenOutside', () => {
   it('says when the object was written and when the job ran', () => {
     expect(writtenOutside(new Date('2026-12-07T07:00:00Z'), 'job-1', JOB)).toBe(
-      'was written at 2026-12-07T07:00:00.000Z, not while job job-1 ran (2026-12-07T06:00:00.000Z to 2026-12-07T06:00:10.000Z)'
+      'was written at 2026-12-07T07:00:00.000Z, not while job job-1 ran (2026-12-07T06:00:00.000Z to 2026-12-07T06:00:10.000Z): it was put there before the job or replaced since, so it is not what the job signed'
     )
   })
 
   it('says so when S3 or Signer names no time', () => {
     expect(writtenOutside(undefined, 'job-1', { ...JOB, completedAt: new Date(NaN) })).toBe(
-      'was written at a time S3 does not say, not while job job-1 ran (2026-12-07T06:00:00.000Z to ?)'
+      'was written at a time S3 does not say, not while job job-1 ran (2026-12-07T06:00:00.000Z to ?): it was put there before the job or replaced since, so it is not what the job signed'
     )
   })
 })

@@ -408,7 +408,7 @@ describe('waitForSigningJob', () => {
   })
 
   it('names the operation and endpoint that stopped answering, and the last status seen, instead of "did not finish"', async () => {
-    // What the client's nameUnansweredRequests makes of a look that got no answer.
+    // What the client's explainFailedRequests makes of a look that got no answer.
     const noAnswer = Object.assign(
       new Error('DescribeSigningJob got no answer from 127.0.0.1:9 in 2 s'),
       { name: 'TimeoutError' }
