@@ -34,6 +34,15 @@ beforeEach(() => {
   proxy.asked.length = 0
 })
 
+/** A step that knows S3 and Signer only by unroutable addresses, and the proxy by `variable`. */
+function behindProxy(variable: string): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_S3: `http://${unroutable.s3}`,
+    AWS_ENDPOINT_URL_SIGNER: `http://${unroutable.signer}`,
+    [variable]: proxy.url
+  }
+}
+
 describe("signing through the runner's proxy", () => {
   it.each([
     ['HTTP_PROXY', 'HTTP_PROXY'],
@@ -45,13 +54,7 @@ describe("signing through the runner's proxy", () => {
       rig,
       workspace,
       { path: 'dist/app.zip' },
-      {
-        env: {
-          AWS_ENDPOINT_URL_S3: `http://${unroutable.s3}`,
-          AWS_ENDPOINT_URL_SIGNER: `http://${unroutable.signer}`,
-          [variable]: proxy.url
-        }
-      }
+      { env: behindProxy(variable) }
     )
     expect(run.errors).toEqual([])
     expect(run.exitCode).toBe(0)
@@ -73,13 +76,7 @@ describe("signing through the runner's proxy", () => {
       rig,
       workspace,
       { path: 'dist/big.zip' },
-      {
-        env: {
-          AWS_ENDPOINT_URL_S3: `http://${unroutable.s3}`,
-          AWS_ENDPOINT_URL_SIGNER: `http://${unroutable.signer}`,
-          HTTP_PROXY: proxy.url
-        }
-      }
+      { env: behindProxy('HTTP_PROXY') }
     )
     expect(run.errors).toEqual([])
     expect(run.exitCode).toBe(0)
