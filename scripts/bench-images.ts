@@ -47,6 +47,8 @@ export interface ImageFigures {
   peakRssKb?: number
   /** The step's own CPU time, user and system (process.cpuUsage() at its exit). */
   actionCpuMs?: number
+  /** Of it, the main thread's (process.threadCpuUsage() at its exit). */
+  mainThreadCpuMs?: number
   /**
    * The bench process's CPU time while the step ran: the local Signer and the stand-in (not
    * docker-registry, a process of its own) answering the step.
@@ -145,7 +147,7 @@ async function runImageOnce(
     { timeoutMs: scenario.timeoutMs, env: { NODE_OPTIONS: `--require ${cpuProbe.preload}` } }
   )
   const benchCpuMs = cpuMs(process.cpuUsage(benchCpu))
-  const actionCpuMs = cpuProbe.read()
+  const stepCpu = cpuProbe.read()
   const spawn = step.spawnedAtMs
   const requests = rig.signer.requests.filter(
     request => request.atMs >= spawn && request.atMs <= spawn + step.durationMs
@@ -181,7 +183,8 @@ async function runImageOnce(
       : {}),
     referrers,
     ...(step.peakRssKb === undefined ? {} : { peakRssKb: step.peakRssKb }),
-    ...(actionCpuMs === undefined ? {} : { actionCpuMs }),
+    ...(stepCpu === undefined ? {} : { actionCpuMs: stepCpu.processMs }),
+    ...(stepCpu?.mainThreadMs === undefined ? {} : { mainThreadCpuMs: stepCpu.mainThreadMs }),
     benchCpuMs,
     loadAverage: loadavg()[0] ?? NaN
   }
@@ -226,6 +229,17 @@ export async function runImageSection(
 
 const cpuMs = (usage: NodeJS.CpuUsage): number => (usage.user + usage.system) / 1000
 
+/** The step's CPU time as it reported it at exit. */
+interface StepCpu {
+  /** Every thread's: the main thread, libuv's pool (the ES384 checks), V8's helpers. */
+  processMs: number
+  /**
+   * The main thread's alone (process.threadCpuUsage, Node 23.9 and later): the event loop every
+   * image's requests and checks take turns on, so what a step of many images waits on.
+   */
+  mainThreadMs?: number
+}
+
 /**
  * A preload (NODE_OPTIONS --require) that writes the step's own CPU time on exit: the runner's
  * step has no getrusage of its children either, so the child reports itself, as runAction does
@@ -240,16 +254,22 @@ class CpuProbe {
     writeFileSync(
       this.preload,
       `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(this.file)}, ` +
-        `JSON.stringify(process.cpuUsage())))\n`
+        `JSON.stringify({ process: process.cpuUsage(), mainThread: process.threadCpuUsage?.() })))\n`
     )
   }
 
   /** The last step's CPU time, read once. */
-  read(): number | undefined {
+  read(): StepCpu | undefined {
     if (!existsSync(this.file)) return undefined
-    const usage = JSON.parse(readFileSync(this.file, 'utf8')) as NodeJS.CpuUsage
+    const usage = JSON.parse(readFileSync(this.file, 'utf8')) as {
+      process: NodeJS.CpuUsage
+      mainThread?: NodeJS.CpuUsage
+    }
     rmSync(this.file)
-    return cpuMs(usage)
+    return {
+      processMs: cpuMs(usage.process),
+      ...(usage.mainThread ? { mainThreadMs: cpuMs(usage.mainThread) } : {})
+    }
   }
 
   remove(): void {
@@ -286,6 +306,7 @@ export function imageTable(results: ImageScenarioResult[]): string {
       ),
       [...new Set(ok.flatMap(run => run.referrers))].join(', ') || 'n/a',
       medianOf(run => run.actionCpuMs),
+      medianOf(run => run.mainThreadCpuMs),
       medianOf(run => run.benchCpuMs),
       mib(max(ok.map(run => run.peakRssKb ?? NaN))),
       runs.length
@@ -294,7 +315,7 @@ export function imageTable(results: ImageScenarioResult[]): string {
     ]
   })
   return [
-    `Container images: each run pushes new images (a config and a layer of a few bytes, an OCI manifest) and runs one step that signs them all by digest, the 1-image and 16-image steps in turns (alternating which goes first); SignPayload latency is the median round trip of ${count(LATENCY_CALLS, 'SignPayload call')} the bench makes with its own warm SDK client right after the step, against the same local Signer. The step's CPU is what it reports of itself at exit; the bench process's is that of the local Signer and the stand-in (not docker-registry's, a process of its own) while the step ran, on the same CPUs. Median / p90 over the runs; the columns from "spawn to" on are medians.`,
+    `Container images: each run pushes new images (a config and a layer of a few bytes, an OCI manifest) and runs one step that signs them all by digest, the 1-image and 16-image steps in turns (alternating which goes first); SignPayload latency is the median round trip of ${count(LATENCY_CALLS, 'SignPayload call')} the bench makes with its own warm SDK client right after the step, against the same local Signer. The step's CPU is what it reports of itself at exit, every thread's and then its main thread's alone (the event loop every image takes turns on); the bench process's is that of the local Signer and the stand-in (not docker-registry's, a process of its own) while the step ran, on the same CPUs. Median / p90 over the runs; the columns from "spawn to" on are medians.`,
     '',
     table(
       [
@@ -309,6 +330,7 @@ export function imageTable(results: ImageScenarioResult[]): string {
         'last SignPayload to exit',
         'listed by',
         'step’s CPU (user + system)',
+        'of it, its main thread’s',
         'bench process’s CPU meanwhile',
         'peak RSS (max)',
         'load average (1 min) at the runs’ ends'
