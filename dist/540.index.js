@@ -388,7 +388,10 @@ function hintFor(error, request) {
 
 // EXTERNAL MODULE: ./src/aws/signer-arns.ts
 var signer_arns = __webpack_require__(77536);
+// EXTERNAL MODULE: ./src/github/input-names.ts
+var input_names = __webpack_require__(90082);
 ;// CONCATENATED MODULE: ./src/pipeline/revoke-one-job.ts
+
 
 
 
@@ -424,6 +427,9 @@ async function revokeJob(job, setup, log) {
             // Signer's answer wins over a record's (the user's file): the profile version it names may
             // be revoked for good by revoke-profile-version.
             const said = before.job;
+            if (said.jobOwner && result.jobOwner && said.jobOwner !== result.jobOwner) {
+                (0,github_log/* warning */.$e)(`Job ${job.jobId}: ${ownerNamedBy(job)} names owner ${(0,untrusted/* quoted */.T)(result.jobOwner)}, DescribeSigningJob ${(0,untrusted/* quoted */.T)(said.jobOwner)}: Signer's answer is taken`);
+            }
             result.jobOwner = said.jobOwner ?? result.jobOwner;
             if (said.profileName && said.profileVersion) {
                 if (result.profileFrom === 'record' &&
@@ -495,6 +501,12 @@ function alreadyRevoked(result, record, log) {
         revokedBy: record.revokedBy
     });
     log(`job ${result.jobId} was revoked already${result.revokedAt ? ` at ${result.revokedAt}` : ''}${record.revokedBy ? ` by ${record.revokedBy}` : ''}`);
+}
+/** Where the owner that revoke would have used came from, for a warning. */
+function ownerNamedBy(job) {
+    if (!job.jobOwner)
+        return input_names/* Input */.pd.ProfileOwner;
+    return job.source === input_names/* Input */.pd.JobIds ? input_names/* Input */.pd.JobIds : `the record ${(0,untrusted/* quoted */.T)(job.source)}`;
 }
 
 // EXTERNAL MODULE: ./src/step-failure.ts

@@ -143,6 +143,7 @@ const FIGURES = {
   'signature-allowance': () =>
     mebibytes(constant('src/aws/download.ts', 'SIGNATURE_ALLOWANCE_BYTES')),
   'write-time-slack': () => seconds(constant('src/aws/job-write-time.ts', 'WRITE_TIME_SLACK_MS')),
+  'github-api-timeout': () => seconds(constant('src/github/release-assets.ts', 'API_TIMEOUT_MS')),
   'transfer-rate': () => megabytes(constant('src/transfer-deadline.ts', 'MIN_BYTES_PER_SECOND')),
   'signatures-at-once': () =>
     decimal(constant('src/pipeline/verify-one-image.ts', 'SIGNATURES_AT_ONCE')),

@@ -278,6 +278,25 @@ describe('revoking jobs of a profile another account shares', () => {
     expect(revocationOf(described!.jobArn!)).toBeDefined()
   })
 
+  it("takes DescribeSigningJob's owner over a wrong one in job-ids, warning of the difference", async () => {
+    const shared = newProfile(OTHER_ACCOUNT)
+    const { workspace, results } = await signFiles(1, {
+      'profile-name': shared,
+      'profile-owner': OTHER_ACCOUNT
+    })
+
+    const run = await revoke(workspace, { 'job-ids': `${results[0]!.jobId} ${MOTO_ACCOUNT}` })
+
+    expect(run.errors).toEqual([])
+    expect(run.warnings).toEqual([
+      `Job ${results[0]!.jobId}: job-ids names owner '${MOTO_ACCOUNT}', DescribeSigningJob '${OTHER_ACCOUNT}': Signer's answer is taken`
+    ])
+    expect(resultsOf(run)).toEqual([
+      expect.objectContaining({ jobOwner: OTHER_ACCOUNT, status: 'revoked' })
+    ])
+    expect(revocationOf(results[0]!.jobArn!)).toBeDefined()
+  })
+
   it('takes profile-owner as the owner when the job cannot be described, and fails without it', async () => {
     const shared = newProfile(OTHER_ACCOUNT)
     const { workspace, results } = await signFiles(2, {

@@ -114,7 +114,10 @@ export async function writeSigningRecord(file: string, record: SigningRecord): P
 /** A signing job to act on, as job-ids or a record names it. */
 export interface RecordedJob {
   jobId: string
-  /** Given, recorded or read from its ARN; else DescribeSigningJob's, or profile-owner. */
+  /**
+   * Given in job-ids, recorded, or read from its ARN. Revoke takes DescribeSigningJob's owner
+   * instead whenever Signer describes the job, and profile-owner when nothing names one.
+   */
   jobOwner: string | undefined
   /** Where it was named: the input, or the record's file. */
   source: string

@@ -3,6 +3,7 @@ import { describeForRevocation, type JobRevocationRecord } from '../aws/job-revo
 import { revokeSignature } from '../aws/revoke-signature.js'
 import { signingJobArn } from '../aws/signer-arns.js'
 import { errorMessage } from '../errors.js'
+import { Input } from '../github/input-names.js'
 import { warning } from '../github/log.js'
 import type { RecordedJob } from '../github/signing-record.js'
 import { quoted } from '../notary/untrusted.js'
@@ -75,6 +76,11 @@ export async function revokeJob(
       // Signer's answer wins over a record's (the user's file): the profile version it names may
       // be revoked for good by revoke-profile-version.
       const said = before.job
+      if (said.jobOwner && result.jobOwner && said.jobOwner !== result.jobOwner) {
+        warning(
+          `Job ${job.jobId}: ${ownerNamedBy(job)} names owner ${quoted(result.jobOwner)}, DescribeSigningJob ${quoted(said.jobOwner)}: Signer's answer is taken`
+        )
+      }
       result.jobOwner = said.jobOwner ?? result.jobOwner
       if (said.profileName && said.profileVersion) {
         if (
@@ -158,4 +164,10 @@ function alreadyRevoked(
   log(
     `job ${result.jobId} was revoked already${result.revokedAt ? ` at ${result.revokedAt}` : ''}${record.revokedBy ? ` by ${record.revokedBy}` : ''}`
   )
+}
+
+/** Where the owner that revoke would have used came from, for a warning. */
+function ownerNamedBy(job: RecordedJob): string {
+  if (!job.jobOwner) return Input.ProfileOwner
+  return job.source === Input.JobIds ? Input.JobIds : `the record ${quoted(job.source)}`
 }
