@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { startRegistryStandIn, type RegistryStandIn } from '../rig/registry-stand-in.js'
 import { PROFILE, runSigning, startRig, type Rig } from '../rig/rig.js'
 import type { EnvelopeDraft } from '../rig/signer-payload.js'
-import { pushTestImage } from '../rig/test-images.js'
+import { pushTestImage, pushTestIndex } from '../rig/test-images.js'
 import { CONTAINER_PROFILE, NOTATION_PLATFORM, runImageSigning } from './images.js'
 import { workspaceWith, zipBytes } from './workspace.js'
 
@@ -171,5 +171,30 @@ describe('what a step that signs images refuses', () => {
     // The single-value outputs are the first image's, empty since it failed.
     expect(run.outputs['signed-image']).toBe('')
     expect(run.summary).toContain('1 of 2 images signed.')
+  })
+
+  it("leaves an image's index that sits at the referrers tag as it is, and says so", async () => {
+    registry.referrers = 'none'
+    try {
+      const image = await pushImage('acme/taken', 'taken')
+      const tag = `sha256-${image.digest.slice('sha256:'.length)}`
+      const { index } = await pushTestIndex(registry.endpoint, 'acme/taken', { tag })
+      await pushTestIndex(registry.endpoint, 'acme/taken', { tag: 'latest' })
+      registry.requests.length = 0
+
+      const run = await runImageSigning(rig, {
+        image: `${registry.host}/acme/taken@${image.digest}`
+      })
+
+      expect(run.exitCode).toBe(1)
+      expect(run.errors[0]).toContain(
+        `the tag ${tag} does not hold a referrers index (it lists platform manifests: it is an image's index)`
+      )
+      expect(registry.tagged('acme/taken', tag)).toBe(index.digest)
+      expect(registry.tagged('acme/taken', 'latest')).toBe(index.digest)
+      expect(registry.requests.filter(r => r.method === 'DELETE')).toEqual([])
+    } finally {
+      registry.referrers = 'api'
+    }
   })
 })

@@ -75,8 +75,11 @@ export function checkExplicitCredentialsScope(
   references: ImageReference[],
   usernameInput: string
 ): void {
+  // Counted by the host the requests go to: docker.io and index.docker.io are one registry.
   const registries = new Set(
-    references.map(reference => reference.registry).filter(host => !parseEcrRegistry(host))
+    references
+      .filter(reference => !parseEcrRegistry(reference.registry))
+      .map(reference => reference.apiHost)
   )
   if (registries.size > 1) {
     throw new InputError(

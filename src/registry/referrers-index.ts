@@ -76,6 +76,12 @@ export function parseReferrersIndex(bytes: Uint8Array): IndexEntry[] | string {
   if (!index.manifests.every(entry => typeof entry === 'object' && entry !== null)) {
     return 'its manifests list holds something other than descriptors'
   }
+  // A multi-platform image pushed under this tag (a referrer's entry always names its
+  // artifactType): replacing it, and deleting it by digest with any other tag it has, would
+  // destroy what the user did not ask to touch.
+  if (index.manifests.some(entry => 'platform' in entry && !('artifactType' in entry))) {
+    return "it lists platform manifests: it is an image's index"
+  }
   return index.manifests as IndexEntry[]
 }
 

@@ -274,6 +274,15 @@ describe('checkExplicitCredentialsScope', () => {
     ).not.toThrow()
   })
 
+  it("counts Docker Hub's names as one registry", () => {
+    expect(() =>
+      checkExplicitCredentialsScope(
+        references('docker.io/library/a:1', 'index.docker.io/library/b:2'),
+        'registry-username'
+      )
+    ).not.toThrow()
+  })
+
   it('refuses to send one password to two registries', () => {
     expect(() =>
       checkExplicitCredentialsScope(

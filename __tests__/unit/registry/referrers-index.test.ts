@@ -30,7 +30,13 @@ describe('referrers index', () => {
   })
 
   it('reads an index and keeps unknown fields of its entries', () => {
-    const entry = { mediaType: 'x', digest, size: 1, platform: { os: 'linux' } }
+    const entry = {
+      mediaType: 'x',
+      digest,
+      size: 1,
+      artifactType: 'a/b',
+      platform: { os: 'linux' }
+    }
     expect(parseReferrersIndex(serializeReferrersIndex([entry]))).toEqual([entry])
   })
 
@@ -42,7 +48,11 @@ describe('referrers index', () => {
       'its mediaType is not'
     ],
     ['{"schemaVersion":2}', 'it has no manifests list'],
-    ['{"schemaVersion":2,"manifests":[1]}', 'something other than descriptors']
+    ['{"schemaVersion":2,"manifests":[1]}', 'something other than descriptors'],
+    [
+      `{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"${digest}","size":1,"platform":{"os":"linux","architecture":"amd64"}}]}`,
+      "it is an image's index"
+    ]
   ])('describes what is wrong with %s', (text, problem) => {
     expect(parseReferrersIndex(Buffer.from(text))).toContain(problem)
   })
