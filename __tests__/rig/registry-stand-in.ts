@@ -101,6 +101,8 @@ export interface RegistryStandIn {
   omitDigestOnHead: boolean
   /** Which fields carry the token in the token service's answer. */
   tokenField: 'token' | 'access_token' | 'both'
+  /** The token the token service hands out; undefined: a random one each time. */
+  tokenValue: string | undefined
   /** Bearer challenges name this realm instead of the stand-in's own token service. */
   realm: string | undefined
   /** Manifest answers name a digest not theirs ('digest-header'), or carry other bytes ('manifest-bytes'). */
@@ -197,6 +199,7 @@ export async function startRegistryStandIn(options: StandInOptions = {}): Promis
     ignoreIfMatch: options.ignoreIfMatch ?? false,
     omitDigestOnHead: false,
     tokenField: 'both',
+    tokenValue: undefined,
     realm: undefined,
     tamper: 'none',
     delayMs: () => 0,
@@ -232,7 +235,8 @@ export async function startRegistryStandIn(options: StandInOptions = {}): Promis
       ecrPassword,
       host,
       realm: standIn.realm ?? `${endpoint}/token`,
-      tokenField: standIn.tokenField
+      tokenField: standIn.tokenField,
+      tokenValue: standIn.tokenValue
     }
   }
 

@@ -40,6 +40,7 @@ interface Token {
 
 const TOKEN_ANSWER_LIMIT = 256 * 1024
 const TOKEN_LIMIT = 16 * 1024
+const TOKEN_MIN = 8
 /** The distribution token spec's default lifetime, when the answer names none. */
 const DEFAULT_LIFETIME_S = 60
 const RENEW_MARGIN_MS = 10_000
@@ -154,6 +155,13 @@ export class RegistryAuth {
     ) as string | undefined
     if (!token || token.length > TOKEN_LIMIT || !/^[\x21-\x7e]+$/.test(token)) {
       throw protocolError(context, 'the token service answered without a usable token')
+    }
+    // Masked, a token of a few characters would hide every such string in the rest of the log.
+    if (token.length < TOKEN_MIN) {
+      throw protocolError(
+        context,
+        `the token service answered with a token of ${token.length} character${token.length === 1 ? '' : 's'}, too short to be one; refused`
+      )
     }
     mask(token)
     const lifetime =

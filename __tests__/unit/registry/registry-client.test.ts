@@ -60,6 +60,7 @@ beforeEach(() => {
   standIn.tamper = 'none'
   standIn.realm = undefined
   standIn.tokenField = 'both'
+  standIn.tokenValue = undefined
   standIn.clearFaults()
   standIn.requests.length = 0
   setSecret.mockClear()
@@ -492,6 +493,17 @@ describe('authorization', () => {
     )
     expect(masked).toHaveLength(3) // and the token
     expect(JSON.stringify(standIn.requests)).not.toContain(masked[2])
+  })
+
+  it('refuses a token too short to be one, which masked would hide every such string in the log', async () => {
+    standIn.auth = 'bearer'
+    standIn.tokenValue = 'a'
+    const error = await rejectionOf(client(INPUT).resolve(REPOSITORY, 'v1'), RegistryError)
+    expect(error.message).toMatch(
+      /^Getting a registry token from 127\.0\.0\.1:\d+ in 127\.0\.0\.1:\d+\/acme\/app failed: the token service answered with a token of 1 character, too short to be one; refused/
+    )
+    expect(setSecret).not.toHaveBeenCalledWith('a')
+    expect(standIn.requests.filter(r => r.auth === 'Bearer')).toEqual([])
   })
 
   it('without credentials, a refused request says where to put them', async () => {
