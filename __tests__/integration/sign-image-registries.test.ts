@@ -30,6 +30,7 @@ beforeEach(() => {
   rig.signer.reset()
   registry.auth = 'none'
   registry.referrers = 'api'
+  registry.writeAnswerBody = undefined
   registry.clearFaults()
   registry.requests.length = 0
 })
@@ -110,6 +111,20 @@ describe('registries the real docker-registry cannot stand for', () => {
       expect(leaking(run.stdout, basic)).toEqual([])
     }
   )
+
+  it('signs in a registry that acknowledges each write with a body, as Quay answers a manifest PUT 201 OK', async () => {
+    registry.referrers = 'none'
+    const image = await pushImage('acme/quay', { seed: 'quay' })
+    registry.writeAnswerBody = 'OK'
+
+    const run = await runImageSigning(rig, { image: `${registry.host}/acme/quay@${image.digest}` })
+
+    expect(run.errors).toEqual([])
+    expect(run.exitCode).toBe(0)
+    const [result] = JSON.parse(run.outputs.results!) as Array<Record<string, string>>
+    expect(result).toMatchObject({ status: 'signed', referrers: 'tag' })
+    expect(registry.tagged('acme/quay', image.digest.replace(':', '-'))).toBeDefined()
+  })
 
   it('takes the credentials that docker/login-action left in the Docker config', async () => {
     const image = await pushImage('acme/config', { seed: 'config' })

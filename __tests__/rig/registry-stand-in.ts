@@ -105,6 +105,8 @@ export interface RegistryStandIn {
   tokenValue: string | undefined
   /** Bearer challenges name this realm instead of the stand-in's own token service. */
   realm: string | undefined
+  /** Successful PUT, POST and DELETE answers carry this body, as Quay answers a manifest PUT `201 OK`. */
+  writeAnswerBody: string | undefined
   /** Manifest answers name a digest not theirs ('digest-header'), or carry other bytes ('manifest-bytes'). */
   tamper: 'none' | 'digest-header' | 'manifest-bytes'
   /**
@@ -202,6 +204,7 @@ export async function startRegistryStandIn(options: StandInOptions = {}): Promis
     tokenValue: undefined,
     realm: undefined,
     tamper: 'none',
+    writeAnswerBody: undefined,
     delayMs: () => 0,
     failNext(count, fault, match = {}) {
       rules.push({ remaining: count, fault, match })
@@ -284,7 +287,7 @@ export async function startRegistryStandIn(options: StandInOptions = {}): Promis
       sendError(res, status, rule.fault === 'throttle' ? 'TOOMANYREQUESTS' : 'UNKNOWN', 'fault')
       return
     }
-    const answer = route(req, body)
+    const answer = withWriteBody(req, route(req, body))
     log(answer.status)
     res.writeHead(answer.status, answer.headers)
     res.end(req.method === 'HEAD' ? undefined : answer.body)
@@ -361,6 +364,21 @@ export async function startRegistryStandIn(options: StandInOptions = {}): Promis
         return referrersOf(repository, name, reference, url.searchParams)
       default:
         return error(405, 'UNSUPPORTED', 'The operation is unsupported.')
+    }
+  }
+
+  function withWriteBody(req: IncomingMessage, answer: Answer): Answer {
+    const write = ['PUT', 'POST', 'DELETE'].includes(req.method ?? '')
+    if (!write || standIn.writeAnswerBody === undefined || answer.status >= 300) return answer
+    const body = Buffer.from(standIn.writeAnswerBody)
+    return {
+      ...answer,
+      headers: {
+        ...answer.headers,
+        'content-type': 'text/html; charset=utf-8',
+        'content-length': body.length
+      },
+      body
     }
   }
 

@@ -72,7 +72,8 @@ export class ExchangeCancelled extends ExchangeError {
   }
 }
 
-const ERROR_BODY_LIMIT = 16 * 1024
+/** An error answer's body is cut here; an unused success body (an acknowledgement) may be as long. */
+export const ERROR_BODY_LIMIT = 16 * 1024
 const MAX_REDIRECTS = 5
 const USER_AGENT_HEADER = USER_AGENT.join('/')
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN'])

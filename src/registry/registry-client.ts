@@ -11,6 +11,7 @@ import { RequestRate } from '../aws/request-rate.js'
 import { IMAGE_MANIFEST_TYPES, MediaType, SHA256_DIGEST, type Descriptor } from './descriptor.js'
 import { chosenChallenge } from './auth-challenge.js'
 import {
+  ERROR_BODY_LIMIT,
   exchange,
   ExchangeError,
   retrying,
@@ -501,7 +502,9 @@ export class RegistryClient {
       url,
       headers: options.headers ?? {},
       body: options.body,
-      bodyLimit: options.bodyLimit ?? 0
+      // A body nobody reads (Quay acknowledges a manifest PUT with `201 OK`) may be as long as
+      // an error's; a longer one is refused.
+      bodyLimit: options.bodyLimit ?? ERROR_BODY_LIMIT
     }
     return retrying(bounds.policy, async () => {
       const answer = await this.authorized(context, request, bounds)

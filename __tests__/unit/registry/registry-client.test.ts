@@ -58,6 +58,7 @@ beforeEach(() => {
   standIn.referrersNextOrigin = undefined
   standIn.omitDigestOnHead = false
   standIn.tamper = 'none'
+  standIn.writeAnswerBody = undefined
   standIn.realm = undefined
   standIn.tokenField = 'both'
   standIn.tokenValue = undefined
@@ -285,6 +286,34 @@ describe('pushBlob and putManifest', () => {
     )
     expect(error.message).toContain("is not the manifest's digest")
     expect(standIn.requests).toHaveLength(0)
+  })
+
+  it('pushes and deletes on a registry whose answers to writes have a body (Quay: 201 OK)', async () => {
+    standIn.writeAnswerBody = 'OK'
+    const registry = client()
+    const image = await pushTestImage(standIn.endpoint, REPOSITORY, { seed: 'quay' })
+    const signature = signatureManifest(image, Buffer.from('envelope quay'))
+    standIn.requests.length = 0
+    for (const blob of signature.blobs) {
+      await registry.pushBlob(REPOSITORY, blob.bytes, blob.mediaType)
+    }
+    const { digest, mediaType } = signature.descriptor
+    await registry.putManifest(REPOSITORY, digest, mediaType, signature.bytes)
+    expect(await registry.deleteManifest(REPOSITORY, digest)).toBe('deleted')
+    const writes = standIn.requests.filter(r => ['PUT', 'POST', 'DELETE'].includes(r.method))
+    expect(writes.map(r => `${r.method} ${r.status}`)).toEqual([
+      'POST 202',
+      'PUT 201',
+      'PUT 201',
+      'DELETE 202'
+    ])
+    // A body too large to be a mere acknowledgement is still refused.
+    standIn.writeAnswerBody = 'x'.repeat(64 * 1024)
+    const error = await rejectionOf(
+      registry.putManifest(REPOSITORY, 'tagged', mediaType, signature.bytes),
+      RegistryError
+    )
+    expect(error.message).toContain('sent an answer larger than 16384 bytes; refused')
   })
 
   it('deletes a manifest by digest, and says when it was not there', async () => {
