@@ -105,6 +105,11 @@ export interface RegistryStandIn {
   tokenValue: string | undefined
   /** Bearer challenges name this realm instead of the stand-in's own token service. */
   realm: string | undefined
+  /**
+   * Requests that match are answered, once authorized, with a 307 to the same path and query on
+   * `origin` (`http://host:port`), as registries send blob reads to storage elsewhere.
+   */
+  redirect: { match: RequestMatch; origin: string } | undefined
   /** Successful PUT, POST and DELETE answers carry this body, as Quay answers a manifest PUT `201 OK`. */
   writeAnswerBody: string | undefined
   /** Manifest answers name a digest not theirs ('digest-header'), or carry other bytes ('manifest-bytes'). */
@@ -205,6 +210,7 @@ export async function startRegistryStandIn(options: StandInOptions = {}): Promis
     realm: undefined,
     tamper: 'none',
     writeAnswerBody: undefined,
+    redirect: undefined,
     delayMs: () => 0,
     failNext(count, fault, match = {}) {
       rules.push({ remaining: count, fault, match })
@@ -308,6 +314,12 @@ export async function startRegistryStandIn(options: StandInOptions = {}): Promis
     const action = method === 'GET' || method === 'HEAD' ? 'pull' : 'push'
     const refused = authority.check(settings(), req, name, action)
     if (refused) return refused
+    if (standIn.redirect && matches(standIn.redirect.match, req)) {
+      return {
+        status: 307,
+        headers: { location: `${standIn.redirect.origin}${req.url ?? '/'}`, 'content-length': 0 }
+      }
+    }
     const repository = repo(name)
     switch (`${method} ${kind}`) {
       case 'GET manifests':

@@ -41,6 +41,8 @@ export interface Answer {
   body: Buffer
   /** Where the answer came from, after redirects. */
   url: URL
+  /** The Authorization header the answered request carried: none after a hop to another origin. */
+  sentAuthorization: string | undefined
 }
 
 export interface ExchangeBounds {
@@ -135,7 +137,13 @@ export async function exchange(request: Exchange, bounds: ExchangeBounds): Promi
               heard,
               host
             })
-      return { status, headers: answerHeaders(response), body, url }
+      return {
+        status,
+        headers: answerHeaders(response),
+        body,
+        url,
+        sentAuthorization: headers.authorization
+      }
     }
   } catch (error) {
     if (error instanceof ExchangeError) throw error

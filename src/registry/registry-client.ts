@@ -24,6 +24,7 @@ import { RegistryAuth, type CallBounds } from './registry-auth.js'
 import {
   answerError,
   exchangeFailure,
+  foreignChallengeError,
   protocolError,
   RegistryError,
   type OperationContext,
@@ -527,11 +528,15 @@ export class RegistryClient {
     request: Exchange,
     bounds: CallBounds
   ): Promise<Answer> {
-    const first = this.auth.header(context.repository)
-    const answer = await this.once(context, request, first, bounds)
+    const answer = await this.once(context, request, this.auth.header(context.repository), bounds)
     if (answer.status !== 401) return answer
+    // A challenge from elsewhere (a redirect's storage host, an upload location) would have the
+    // credentials sent to a token service of its choosing, or turn the registry to Basic.
+    if (answer.url.origin !== this.origin.origin) throw foreignChallengeError(context, answer.url)
     const challenge = answer.headers.get('www-authenticate')
-    if (!(await this.auth.answer(context, challenge, first, bounds))) return answer
+    if (!(await this.auth.answer(context, challenge, answer.sentAuthorization, bounds))) {
+      return answer
+    }
     return this.once(context, request, this.auth.header(context.repository), bounds)
   }
 

@@ -59,6 +59,7 @@ beforeEach(() => {
   standIn.omitDigestOnHead = false
   standIn.tamper = 'none'
   standIn.writeAnswerBody = undefined
+  standIn.redirect = undefined
   standIn.realm = undefined
   standIn.tokenField = 'both'
   standIn.tokenValue = undefined
@@ -600,6 +601,49 @@ describe('authorization', () => {
     const error = await rejectionOf(client(INPUT).resolve(REPOSITORY, 'v1'), Error)
     expect(error.message).toContain('only HTTPS is used')
     expect(standIn.requests).toHaveLength(1)
+  })
+})
+
+describe('a 401 from another origin than the registry', () => {
+  let elsewhere: RegistryStandIn
+  beforeAll(async () => {
+    elsewhere = await startRegistryStandIn({ user: USER })
+  })
+  afterAll(() => elsewhere.stop())
+
+  /** A blob in the registry, pushed by `registry` (which so learns its authorization). */
+  async function pushedBlob(registry: InstanceType<typeof RegistryClient>, seed: string) {
+    const bytes = Buffer.from(`${seed} ${Date.now()}`)
+    const pushed = await registry.pushBlob(REPOSITORY, bytes, 'application/jose+json')
+    elsewhere.requests.length = 0
+    standIn.redirect = { match: { method: 'GET', path: /\/blobs\// }, origin: elsewhere.endpoint }
+    return { bytes, descriptor: pushed }
+  }
+
+  it('is not answered: the credentials never reach the token service it names, and the read fails naming that host', async () => {
+    standIn.auth = 'basic'
+    elsewhere.auth = 'bearer'
+    const registry = client(INPUT)
+    const { descriptor } = await pushedBlob(registry, 'storage')
+    const error = await rejectionOf(registry.getBlob(REPOSITORY, descriptor, 1024), RegistryError)
+    expect(error.message).toBe(
+      `Reading the blob ${descriptor.digest} in ${standIn.host}/${REPOSITORY} failed: ${elsewhere.host}, where the registry ${standIn.host} sent the request, answered HTTP 401 and asked for credentials; they are only ever sent to the registry itself.`
+    )
+    expect(elsewhere.requests.map(r => [r.method, r.path, r.auth])).toEqual([
+      ['GET', `/v2/${REPOSITORY}/blobs/${descriptor.digest}`, undefined]
+    ])
+  })
+
+  it('leaves a Bearer registry Bearer when the other origin asks for Basic', async () => {
+    standIn.auth = 'bearer'
+    elsewhere.auth = 'basic'
+    const registry = client(INPUT)
+    const { bytes, descriptor } = await pushedBlob(registry, 'basic elsewhere')
+    await rejectionOf(registry.getBlob(REPOSITORY, descriptor, 1024), RegistryError)
+    expect(elsewhere.requests.map(r => r.auth)).toEqual([undefined])
+    standIn.redirect = undefined
+    expect((await registry.getBlob(REPOSITORY, descriptor, 1024)).equals(bytes)).toBe(true)
+    expect(standIn.requests.at(-1)).toMatchObject({ status: 200, auth: 'Bearer' })
   })
 })
 
