@@ -89,6 +89,10 @@ function seconds(ms: number): string {
  * by `checkedUrl`; the Authorization header stays with the registry's own origin).
  */
 export async function exchange(request: Exchange, bounds: ExchangeBounds): Promise<Answer> {
+  const host = request.url.host
+  // Sent, a request past its deadline could land after its caller gave up (a referrers write
+  // outside its window): refused as the deadline would have cut it off.
+  if (Date.now() >= bounds.deadline) throw outOfTime(host)
   const controller = new AbortController()
   let reason: 'silence' | 'deadline' | 'cancelled' | 'connect' | undefined
   const abort = (why: NonNullable<typeof reason>) => {
@@ -105,7 +109,6 @@ export async function exchange(request: Exchange, bounds: ExchangeBounds): Promi
   bounds.signal?.addEventListener('abort', cancel, { once: true })
   if (bounds.signal?.aborted) abort('cancelled')
   heard()
-  const host = request.url.host
   try {
     let url = request.url
     const headers = { ...request.headers }
@@ -154,9 +157,7 @@ export async function exchange(request: Exchange, bounds: ExchangeBounds): Promi
         'transient'
       )
     }
-    if (reason === 'deadline') {
-      throw new ExchangeError(`ran out of time waiting for ${host}`, 'final')
-    }
+    if (reason === 'deadline') throw outOfTime(host)
     if (reason === 'connect') {
       throw new ExchangeError(
         `could not connect to ${host} within ${seconds(CONNECT_TIMEOUT_MS)}`,
@@ -178,6 +179,11 @@ export async function exchange(request: Exchange, bounds: ExchangeBounds): Promi
     clearTimeout(total)
     bounds.signal?.removeEventListener('abort', cancel)
   }
+}
+
+/** What a request cut off by its deadline (or refused for it) ends with. */
+export function outOfTime(host: string): ExchangeError {
+  return new ExchangeError(`ran out of time waiting for ${host}`, 'final')
 }
 
 /**
