@@ -127,6 +127,9 @@ export class RegistryClient {
       origin: this.origin,
       credentials: options.credentials,
       silenceMs: this.silenceMs,
+      budgetMs: options.budgetMs,
+      maxAttempts: options.maxAttempts ?? MAX_ATTEMPTS,
+      rate: this.rate,
       access: options.access
     })
   }

@@ -525,6 +525,71 @@ describe('authorization', () => {
     expect(JSON.stringify(standIn.requests)).not.toContain(masked[2])
   })
 
+  describe('a token request shared by requests in flight together', () => {
+    const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
+    /** The tagged image, and the next token request held until the test releases it. */
+    async function heldToken(seed: string) {
+      const image = await pushTestImage(standIn.endpoint, REPOSITORY, { tag: seed, seed })
+      standIn.auth = 'bearer'
+      standIn.requests.length = 0
+      return { image, token: standIn.holdNext({ path: /^\/token/ }) }
+    }
+    const tokenRequests = () => standIn.requests.filter(r => r.path.startsWith('/token'))
+
+    it('is waited for no longer than each caller’s own deadline', async () => {
+      const { image, token } = await heldToken('joined')
+      const registry = client(INPUT)
+      const patient = registry.getManifest(REPOSITORY, 'joined')
+      await token.arrived
+      const hurried = registry.readManifest(REPOSITORY, 'joined', {
+        deadline: Date.now() + 300,
+        attempts: 1
+      })
+      const outcome = await Promise.race([
+        hurried.then(
+          () => 'answered',
+          (error: unknown) => error
+        ),
+        sleep(2000).then(() => 'still waiting')
+      ])
+      token.release()
+      expect(outcome).toBeInstanceOf(RegistryError)
+      expect((outcome as Error).message).toMatch(/ran out of time waiting for 127\.0\.0\.1:\d+$/)
+      expect((await patient).descriptor).toEqual(image)
+      expect(tokenRequests()).toEqual([expect.objectContaining({ status: 200 })])
+    })
+
+    it('outlives the deadline of the caller that started it, for the callers still waiting', async () => {
+      const { image, token } = await heldToken('started')
+      const registry = client(INPUT)
+      const hurried = registry.readManifest(REPOSITORY, 'started', {
+        deadline: Date.now() + 300,
+        attempts: 1
+      })
+      await token.arrived
+      const patient = registry.getManifest(REPOSITORY, 'started')
+      await rejectionOf(hurried, RegistryError)
+      token.release()
+      expect((await patient).descriptor).toEqual(image)
+      expect(tokenRequests()).toEqual([expect.objectContaining({ status: 200 })])
+    })
+
+    it('is abandoned once every caller has given up: a later request asks anew', async () => {
+      const { image, token } = await heldToken('abandoned')
+      const registry = client(INPUT)
+      const hurried = registry.readManifest(REPOSITORY, 'abandoned', {
+        deadline: Date.now() + 300,
+        attempts: 1
+      })
+      await token.arrived
+      await rejectionOf(hurried, RegistryError)
+      expect((await registry.getManifest(REPOSITORY, 'abandoned')).descriptor).toEqual(image)
+      // The first token request is still held: the second was answered.
+      expect(tokenRequests()).toEqual([expect.objectContaining({ status: 200 })])
+      token.release()
+    })
+  })
+
   it('refuses a token too short to be one, which masked would hide every such string in the log', async () => {
     standIn.auth = 'bearer'
     standIn.tokenValue = 'a'
