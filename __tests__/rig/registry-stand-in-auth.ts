@@ -98,6 +98,11 @@ export class StandInAuthority {
     })
   }
 
+  /** Every token handed out so far expires now. */
+  expireAll(): void {
+    this.grants.clear()
+  }
+
   /** The token service: the user gets pull and push, anyone else pull. */
   token(settings: AuthSettings, req: IncomingMessage, url: URL): Answer {
     const header = req.headers.authorization

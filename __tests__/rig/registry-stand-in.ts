@@ -121,6 +121,8 @@ export interface RegistryStandIn {
   delayMs: (method: string, path: string) => number
   /** The next `count` requests that match get `fault` instead of an answer. */
   failNext(count: number, fault: RegistryFault, match?: RequestMatch): void
+  /** Every token the token service handed out so far expires now, as GHCR's do after 60 s. */
+  expireTokens(): void
   /** The next request that matches waits until released (dropped if its client gave up meanwhile). */
   holdNext(match: RequestMatch): Hold
   clearFaults(): void
@@ -214,6 +216,9 @@ export async function startRegistryStandIn(options: StandInOptions = {}): Promis
     delayMs: () => 0,
     failNext(count, fault, match = {}) {
       rules.push({ remaining: count, fault, match })
+    },
+    expireTokens() {
+      authority.expireAll()
     },
     holdNext(match) {
       let arrived!: () => void
