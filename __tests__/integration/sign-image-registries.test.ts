@@ -30,6 +30,8 @@ beforeEach(() => {
   rig.signer.reset()
   registry.auth = 'none'
   registry.referrers = 'api'
+  registry.writeAnswerBody = undefined
+  registry.redirect = undefined
   registry.clearFaults()
   registry.requests.length = 0
 })
@@ -111,6 +113,20 @@ describe('registries the real docker-registry cannot stand for', () => {
     }
   )
 
+  it('signs in a registry that acknowledges each write with a body, as Quay answers a manifest PUT 201 OK', async () => {
+    registry.referrers = 'none'
+    const image = await pushImage('acme/quay', { seed: 'quay' })
+    registry.writeAnswerBody = 'OK'
+
+    const run = await runImageSigning(rig, { image: `${registry.host}/acme/quay@${image.digest}` })
+
+    expect(run.errors).toEqual([])
+    expect(run.exitCode).toBe(0)
+    const [result] = JSON.parse(run.outputs.results!) as Array<Record<string, string>>
+    expect(result).toMatchObject({ status: 'signed', referrers: 'tag' })
+    expect(registry.tagged('acme/quay', image.digest.replace(':', '-'))).toBeDefined()
+  })
+
   it('takes the credentials that docker/login-action left in the Docker config', async () => {
     const image = await pushImage('acme/config', { seed: 'config' })
     registry.auth = 'basic'
@@ -149,6 +165,36 @@ describe('registries the real docker-registry cannot stand for', () => {
     expect(leaking(run.stdout, 'wrong-password')).toEqual([])
     expect(writes()).toEqual([])
     expect(rig.signer.notary.jobs).toHaveLength(0)
+  })
+
+  it('never sends the credentials to another origin that a redirect led to and that asks for them: the image fails naming that host', async () => {
+    // Storage elsewhere, with a token service that would take the user's password.
+    const storage = await startRegistryStandIn({ auth: 'bearer', user: USER })
+    try {
+      const image = await pushImage('acme/redirected', { seed: 'redirected' })
+      registry.auth = 'basic'
+      registry.redirect = {
+        match: { method: 'HEAD', path: /\/blobs\/sha256:/ },
+        origin: storage.endpoint
+      }
+
+      const run = await runImageSigning(rig, {
+        image: `${registry.host}/acme/redirected@${image.digest}`,
+        'registry-username': USER.username,
+        'registry-password': USER.password
+      })
+
+      expect(storage.requests.length).toBeGreaterThan(0)
+      expect(storage.requests.filter(r => r.path.startsWith('/token') || r.auth)).toEqual([])
+      expect(run.exitCode).toBe(1)
+      expect(run.errors).toHaveLength(1)
+      expect(run.errors[0]).toContain(
+        `${storage.host}, where the registry ${registry.host} sent the request, answered HTTP 401`
+      )
+      expect(registry.tagged('acme/redirected', image.digest.replace(':', '-'))).toBeUndefined()
+    } finally {
+      await storage.stop()
+    }
   })
 
   it('stops keeping the referrers tag when the runner cancels the step: no write after the signal', async () => {

@@ -21,6 +21,8 @@ export interface AuthSettings {
   /** The token service Bearer challenges send clients to. */
   realm: string
   tokenField: 'token' | 'access_token' | 'both'
+  /** The token handed out; default: 24 random bytes, base64url. */
+  tokenValue: string | undefined
 }
 
 export const SERVICE = 'registry-stand-in'
@@ -96,6 +98,11 @@ export class StandInAuthority {
     })
   }
 
+  /** Every token handed out so far expires now. */
+  expireAll(): void {
+    this.grants.clear()
+  }
+
   /** The token service: the user gets pull and push, anyone else pull. */
   token(settings: AuthSettings, req: IncomingMessage, url: URL): Answer {
     const header = req.headers.authorization
@@ -121,7 +128,7 @@ export class StandInAuthority {
       }
       access.set(name, allowed)
     }
-    const value = randomBytes(24).toString('base64url')
+    const value = settings.tokenValue ?? randomBytes(24).toString('base64url')
     this.grants.set(value, { access, expiresAt: Date.now() + 300_000 })
     const fields = settings.tokenField
     return json(200, {

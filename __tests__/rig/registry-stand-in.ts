@@ -101,8 +101,17 @@ export interface RegistryStandIn {
   omitDigestOnHead: boolean
   /** Which fields carry the token in the token service's answer. */
   tokenField: 'token' | 'access_token' | 'both'
+  /** The token the token service hands out; undefined: a random one each time. */
+  tokenValue: string | undefined
   /** Bearer challenges name this realm instead of the stand-in's own token service. */
   realm: string | undefined
+  /**
+   * Requests that match are answered, once authorized, with a 307 to the same path and query on
+   * `origin` (`http://host:port`), as registries send blob reads to storage elsewhere.
+   */
+  redirect: { match: RequestMatch; origin: string } | undefined
+  /** Successful PUT, POST and DELETE answers carry this body, as Quay answers a manifest PUT `201 OK`. */
+  writeAnswerBody: string | undefined
   /** Manifest answers name a digest not theirs ('digest-header'), or carry other bytes ('manifest-bytes'). */
   tamper: 'none' | 'digest-header' | 'manifest-bytes'
   /**
@@ -112,6 +121,8 @@ export interface RegistryStandIn {
   delayMs: (method: string, path: string) => number
   /** The next `count` requests that match get `fault` instead of an answer. */
   failNext(count: number, fault: RegistryFault, match?: RequestMatch): void
+  /** Every token the token service handed out so far expires now, as GHCR's do after 60 s. */
+  expireTokens(): void
   /** The next request that matches waits until released (dropped if its client gave up meanwhile). */
   holdNext(match: RequestMatch): Hold
   clearFaults(): void
@@ -197,11 +208,17 @@ export async function startRegistryStandIn(options: StandInOptions = {}): Promis
     ignoreIfMatch: options.ignoreIfMatch ?? false,
     omitDigestOnHead: false,
     tokenField: 'both',
+    tokenValue: undefined,
     realm: undefined,
     tamper: 'none',
+    writeAnswerBody: undefined,
+    redirect: undefined,
     delayMs: () => 0,
     failNext(count, fault, match = {}) {
       rules.push({ remaining: count, fault, match })
+    },
+    expireTokens() {
+      authority.expireAll()
     },
     holdNext(match) {
       let arrived!: () => void
@@ -232,7 +249,8 @@ export async function startRegistryStandIn(options: StandInOptions = {}): Promis
       ecrPassword,
       host,
       realm: standIn.realm ?? `${endpoint}/token`,
-      tokenField: standIn.tokenField
+      tokenField: standIn.tokenField,
+      tokenValue: standIn.tokenValue
     }
   }
 
@@ -280,7 +298,7 @@ export async function startRegistryStandIn(options: StandInOptions = {}): Promis
       sendError(res, status, rule.fault === 'throttle' ? 'TOOMANYREQUESTS' : 'UNKNOWN', 'fault')
       return
     }
-    const answer = route(req, body)
+    const answer = withWriteBody(req, route(req, body))
     log(answer.status)
     res.writeHead(answer.status, answer.headers)
     res.end(req.method === 'HEAD' ? undefined : answer.body)
@@ -301,6 +319,12 @@ export async function startRegistryStandIn(options: StandInOptions = {}): Promis
     const action = method === 'GET' || method === 'HEAD' ? 'pull' : 'push'
     const refused = authority.check(settings(), req, name, action)
     if (refused) return refused
+    if (standIn.redirect && matches(standIn.redirect.match, req)) {
+      return {
+        status: 307,
+        headers: { location: `${standIn.redirect.origin}${req.url ?? '/'}`, 'content-length': 0 }
+      }
+    }
     const repository = repo(name)
     switch (`${method} ${kind}`) {
       case 'GET manifests':
@@ -357,6 +381,21 @@ export async function startRegistryStandIn(options: StandInOptions = {}): Promis
         return referrersOf(repository, name, reference, url.searchParams)
       default:
         return error(405, 'UNSUPPORTED', 'The operation is unsupported.')
+    }
+  }
+
+  function withWriteBody(req: IncomingMessage, answer: Answer): Answer {
+    const write = ['PUT', 'POST', 'DELETE'].includes(req.method ?? '')
+    if (!write || standIn.writeAnswerBody === undefined || answer.status >= 300) return answer
+    const body = Buffer.from(standIn.writeAnswerBody)
+    return {
+      ...answer,
+      headers: {
+        ...answer.headers,
+        'content-type': 'text/html; charset=utf-8',
+        'content-length': body.length
+      },
+      body
     }
   }
 

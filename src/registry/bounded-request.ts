@@ -41,6 +41,8 @@ export interface Answer {
   body: Buffer
   /** Where the answer came from, after redirects. */
   url: URL
+  /** The Authorization header the answered request carried: none after a hop to another origin. */
+  sentAuthorization: string | undefined
 }
 
 export interface ExchangeBounds {
@@ -72,7 +74,8 @@ export class ExchangeCancelled extends ExchangeError {
   }
 }
 
-const ERROR_BODY_LIMIT = 16 * 1024
+/** An error answer's body is cut here; an unused success body (an acknowledgement) may be as long. */
+export const ERROR_BODY_LIMIT = 16 * 1024
 const MAX_REDIRECTS = 5
 const USER_AGENT_HEADER = USER_AGENT.join('/')
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN'])
@@ -86,6 +89,10 @@ function seconds(ms: number): string {
  * by `checkedUrl`; the Authorization header stays with the registry's own origin).
  */
 export async function exchange(request: Exchange, bounds: ExchangeBounds): Promise<Answer> {
+  const host = request.url.host
+  // Sent, a request past its deadline could land after its caller gave up (a referrers write
+  // outside its window): refused as the deadline would have cut it off.
+  if (Date.now() >= bounds.deadline) throw outOfTime(host)
   const controller = new AbortController()
   let reason: 'silence' | 'deadline' | 'cancelled' | 'connect' | undefined
   const abort = (why: NonNullable<typeof reason>) => {
@@ -102,7 +109,6 @@ export async function exchange(request: Exchange, bounds: ExchangeBounds): Promi
   bounds.signal?.addEventListener('abort', cancel, { once: true })
   if (bounds.signal?.aborted) abort('cancelled')
   heard()
-  const host = request.url.host
   try {
     let url = request.url
     const headers = { ...request.headers }
@@ -134,7 +140,13 @@ export async function exchange(request: Exchange, bounds: ExchangeBounds): Promi
               heard,
               host
             })
-      return { status, headers: answerHeaders(response), body, url }
+      return {
+        status,
+        headers: answerHeaders(response),
+        body,
+        url,
+        sentAuthorization: headers.authorization
+      }
     }
   } catch (error) {
     if (error instanceof ExchangeError) throw error
@@ -145,9 +157,7 @@ export async function exchange(request: Exchange, bounds: ExchangeBounds): Promi
         'transient'
       )
     }
-    if (reason === 'deadline') {
-      throw new ExchangeError(`ran out of time waiting for ${host}`, 'final')
-    }
+    if (reason === 'deadline') throw outOfTime(host)
     if (reason === 'connect') {
       throw new ExchangeError(
         `could not connect to ${host} within ${seconds(CONNECT_TIMEOUT_MS)}`,
@@ -169,6 +179,11 @@ export async function exchange(request: Exchange, bounds: ExchangeBounds): Promi
     clearTimeout(total)
     bounds.signal?.removeEventListener('abort', cancel)
   }
+}
+
+/** What a request cut off by its deadline (or refused for it) ends with. */
+export function outOfTime(host: string): ExchangeError {
+  return new ExchangeError(`ran out of time waiting for ${host}`, 'final')
 }
 
 /**

@@ -122,7 +122,10 @@ function checkRegistry(part: string, refuse: (reason: string) => never): string 
   const match = /^(\[[^\]]*\]|[^:]*)(?::(\d{1,5}))?$/.exec(part)
   const host = match?.[1] ?? ''
   const port = match?.[2]
-  const hostValid = IPV6.test(host) || host.split('.').every(label => DOMAIN_COMPONENT.test(label))
+  // The IPv6 pattern lets brackets around what is no address through (`[1.2.3.4]`, `[:]`).
+  const hostValid = IPV6.test(host)
+    ? URL.canParse(`https://${host}`)
+    : host.split('.').every(label => DOMAIN_COMPONENT.test(label))
   if (!match || !hostValid || (port !== undefined && (Number(port) < 1 || Number(port) > 65535))) {
     refuse(`the registry '${part}' is not a valid host[:port]`)
   }

@@ -81,8 +81,9 @@ export async function addReferrer(
  * A write replaces the index with what its writer read plus what it adds, so a write built on a
  * read taken before another leg's write drops that leg's entries. Three rules close that gap:
  *   1. Every write (or delete) lands within S = windowMs + landingMarginMs of the start of the
- *      read it is built on: both are abandoned at windowMs, and a request cut off then is taken
- *      to land within landingMarginMs or never.
+ *      read it is built on: both are abandoned at windowMs, none is sent after it (a request
+ *      past its deadline is refused, and a token is waited for only until then), and a request
+ *      cut off then is taken to land within landingMarginMs or never.
  *   2. A leg writes everything it has seen (in any read) with its own entry.
  *   3. A leg ends only on a read, taken at least S after its last write or delete, that lists
  *      all it has seen; otherwise it writes again and waits again.

@@ -4,7 +4,15 @@
  */
 import { mask } from '../github/log.js'
 import { chosenChallenge } from './auth-challenge.js'
-import { exchange, ExchangeError, retrying, type RetryPolicy } from './bounded-request.js'
+import type { RequestRate } from '../aws/request-rate.js'
+import {
+  exchange,
+  ExchangeCancelled,
+  ExchangeError,
+  outOfTime,
+  retrying,
+  type RetryPolicy
+} from './bounded-request.js'
 import type { RegistryCredentials } from './credentials.js'
 import {
   answerError,
@@ -21,6 +29,11 @@ export interface AuthOptions {
   origin: URL
   credentials: RegistryCredentials
   silenceMs: number
+  /** How long a token request may keep being retried (timeout-seconds), and how often. */
+  budgetMs: number
+  maxAttempts: number
+  /** The registry's pace, which token requests keep too. */
+  rate: RequestRate
   /** The scope tokens are asked for; default: push. */
   access?: RegistryAccess
 }
@@ -38,8 +51,17 @@ interface Token {
   renewAt: number
 }
 
+/** A token request under way, shared by the requests of a scope that wait for it. */
+interface TokenFetch {
+  token: Promise<Token>
+  /** Callers waiting; when the last of them gives up, the request is abandoned. */
+  waiting: number
+  abandon: AbortController
+}
+
 const TOKEN_ANSWER_LIMIT = 256 * 1024
 const TOKEN_LIMIT = 16 * 1024
+const TOKEN_MIN = 8
 /** The distribution token spec's default lifetime, when the answer names none. */
 const DEFAULT_LIFETIME_S = 60
 const RENEW_MARGIN_MS = 10_000
@@ -47,7 +69,7 @@ const RENEW_MARGIN_MS = 10_000
 export class RegistryAuth {
   private basicChosen = false
   private readonly tokens = new Map<string, Token>()
-  private readonly pending = new Map<string, Promise<Token>>()
+  private readonly pending = new Map<string, TokenFetch>()
   private readonly basicHeader: string | undefined
 
   constructor(private readonly options: AuthOptions) {
@@ -90,38 +112,97 @@ export class RegistryAuth {
     return token.header !== sent
   }
 
+  /**
+   * A token for `scope`. Requests in flight together share one token request, bounded by none of
+   * theirs (a short deadline would fail the others with its timeout); each waits for it only as
+   * long as its own deadline and signal allow.
+   */
   private fetchToken(
     context: OperationContext,
     scope: string,
     params: Record<string, string>,
     bounds: CallBounds
   ): Promise<Token> {
-    // Requests in flight together share one token request.
-    const running = this.pending.get(scope)
-    if (running) return running
-    const request = this.requestToken(context, scope, params, bounds)
-      .then(token => {
-        this.tokens.set(scope, token)
-        return token
-      })
-      .finally(() => this.pending.delete(scope))
-    this.pending.set(scope, request)
-    return request
+    const realm = this.realmOf(scope, params)
+    const tokenContext = { ...context, operation: `getting a registry token from ${realm.host}` }
+    let running = this.pending.get(scope)
+    if (!running || running.abandon.signal.aborted) {
+      running = this.startFetch(tokenContext, scope, realm)
+    }
+    return this.awaitFetch(running, tokenContext, realm.host, bounds)
   }
 
-  private async requestToken(
+  private startFetch(context: OperationContext, scope: string, realm: URL): TokenFetch {
+    const abandon = new AbortController()
+    const deadline = Date.now() + this.options.budgetMs
+    const bounds: CallBounds = {
+      deadline,
+      signal: abandon.signal,
+      policy: { maxAttempts: this.options.maxAttempts, deadline, rate: this.options.rate }
+    }
+    const token = this.requestToken(context, realm, bounds).then(token => {
+      this.tokens.set(scope, token)
+      return token
+    })
+    const running: TokenFetch = { token, waiting: 0, abandon }
+    // An abandoned request may still be pending when its successor starts: only its own entry goes.
+    const forget = () => {
+      if (this.pending.get(scope) === running) this.pending.delete(scope)
+    }
+    token.then(forget, forget)
+    this.pending.set(scope, running)
+    return running
+  }
+
+  private awaitFetch(
+    running: TokenFetch,
     context: OperationContext,
-    scope: string,
-    params: Record<string, string>,
+    host: string,
     bounds: CallBounds
   ): Promise<Token> {
+    running.waiting++
+    return new Promise<Token>((resolve, reject) => {
+      let left = false
+      const leave = (gaveUp: boolean, settle: () => void) => {
+        if (left) return
+        left = true
+        clearTimeout(timer)
+        bounds.signal?.removeEventListener('abort', cancel)
+        if (--running.waiting === 0 && gaveUp) running.abandon.abort()
+        settle()
+      }
+      const giveUp = (error: ExchangeError) =>
+        leave(true, () => reject(exchangeFailure(context, error)))
+      const cancel = () => giveUp(new ExchangeCancelled(host))
+      const timer = setTimeout(
+        () => giveUp(outOfTime(host)),
+        Math.max(0, bounds.deadline - Date.now())
+      )
+      bounds.signal?.addEventListener('abort', cancel, { once: true })
+      if (bounds.signal?.aborted) cancel()
+      running.token.then(
+        token => leave(false, () => resolve(token)),
+        (error: unknown) => leave(false, () => reject(error))
+      )
+    })
+  }
+
+  /** The token service's URL, checked as any URL a registry names, asking for `scope`. */
+  private realmOf(scope: string, params: Record<string, string>): URL {
     const realm = checkedUrl(params.realm ?? '', this.options.origin, 'the token service')
     if (params.service) realm.searchParams.set('service', params.service)
     realm.searchParams.append('scope', scope)
     for (const asked of (params.scope ?? '').split(' ')) {
       if (asked && asked !== scope) realm.searchParams.append('scope', asked)
     }
-    const tokenContext = { ...context, operation: `getting a registry token from ${realm.host}` }
+    return realm
+  }
+
+  private async requestToken(
+    context: OperationContext,
+    realm: URL,
+    bounds: CallBounds
+  ): Promise<Token> {
     const headers: Record<string, string> = { accept: 'application/json' }
     if (this.basicHeader) headers.authorization = this.basicHeader
     return retrying(bounds.policy, async () => {
@@ -132,13 +213,13 @@ export class RegistryAuth {
           { silenceMs: this.options.silenceMs, deadline: bounds.deadline, signal: bounds.signal }
         )
       } catch (error) {
-        if (error instanceof ExchangeError) throw exchangeFailure(tokenContext, error)
+        if (error instanceof ExchangeError) throw exchangeFailure(context, error)
         throw error
       }
       if (answer.status !== 200) {
-        throw answerError(tokenContext, answer.status, answer.body, this.options.credentials)
+        throw answerError(context, answer.status, answer.body, this.options.credentials)
       }
-      return this.tokenOf(tokenContext, answer.body)
+      return this.tokenOf(context, answer.body)
     })
   }
 
@@ -154,6 +235,13 @@ export class RegistryAuth {
     ) as string | undefined
     if (!token || token.length > TOKEN_LIMIT || !/^[\x21-\x7e]+$/.test(token)) {
       throw protocolError(context, 'the token service answered without a usable token')
+    }
+    // Masked, a token of a few characters would hide every such string in the rest of the log.
+    if (token.length < TOKEN_MIN) {
+      throw protocolError(
+        context,
+        `the token service answered with a token of ${token.length} character${token.length === 1 ? '' : 's'}, too short to be one; refused`
+      )
     }
     mask(token)
     const lifetime =

@@ -11,6 +11,7 @@ import { RequestRate } from '../aws/request-rate.js'
 import { IMAGE_MANIFEST_TYPES, MediaType, SHA256_DIGEST, type Descriptor } from './descriptor.js'
 import { chosenChallenge } from './auth-challenge.js'
 import {
+  ERROR_BODY_LIMIT,
   exchange,
   ExchangeError,
   retrying,
@@ -23,6 +24,7 @@ import { RegistryAuth, type CallBounds } from './registry-auth.js'
 import {
   answerError,
   exchangeFailure,
+  foreignChallengeError,
   protocolError,
   RegistryError,
   type OperationContext,
@@ -125,6 +127,9 @@ export class RegistryClient {
       origin: this.origin,
       credentials: options.credentials,
       silenceMs: this.silenceMs,
+      budgetMs: options.budgetMs,
+      maxAttempts: options.maxAttempts ?? MAX_ATTEMPTS,
+      rate: this.rate,
       access: options.access
     })
   }
@@ -501,7 +506,9 @@ export class RegistryClient {
       url,
       headers: options.headers ?? {},
       body: options.body,
-      bodyLimit: options.bodyLimit ?? 0
+      // A body nobody reads (Quay acknowledges a manifest PUT with `201 OK`) may be as long as
+      // an error's; a longer one is refused.
+      bodyLimit: options.bodyLimit ?? ERROR_BODY_LIMIT
     }
     return retrying(bounds.policy, async () => {
       const answer = await this.authorized(context, request, bounds)
@@ -524,11 +531,15 @@ export class RegistryClient {
     request: Exchange,
     bounds: CallBounds
   ): Promise<Answer> {
-    const first = this.auth.header(context.repository)
-    const answer = await this.once(context, request, first, bounds)
+    const answer = await this.once(context, request, this.auth.header(context.repository), bounds)
     if (answer.status !== 401) return answer
+    // A challenge from elsewhere (a redirect's storage host, an upload location) would have the
+    // credentials sent to a token service of its choosing, or turn the registry to Basic.
+    if (answer.url.origin !== this.origin.origin) throw foreignChallengeError(context, answer.url)
     const challenge = answer.headers.get('www-authenticate')
-    if (!(await this.auth.answer(context, challenge, first, bounds))) return answer
+    if (!(await this.auth.answer(context, challenge, answer.sentAuthorization, bounds))) {
+      return answer
+    }
     return this.once(context, request, this.auth.header(context.repository), bounds)
   }
 

@@ -98,6 +98,20 @@ export function exchangeFailure(
   )
 }
 
+/**
+ * A 401 from another origin than the registry's (where a redirect or an upload location led): its
+ * challenge is not answered, since that would send the registry's credentials there.
+ */
+export function foreignChallengeError(context: OperationContext, answeredBy: URL): RegistryError {
+  return new RegistryError(
+    capitalize(
+      `${context.operation} in ${where(context)} failed: ${singleLine(answeredBy.host)}, where the registry ${context.registry} sent the request, answered HTTP 401 and asked for credentials; they are only ever sent to the registry itself.`
+    ),
+    'final',
+    401
+  )
+}
+
 /** A registry answer that breaks the protocol or our checks (wrong digest, wrong type). */
 export function protocolError(context: OperationContext, problem: string): RegistryError {
   return new RegistryError(

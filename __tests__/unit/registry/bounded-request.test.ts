@@ -212,6 +212,21 @@ describe('exchange', () => {
     expect(cancelled).toBeInstanceOf(ExchangeCancelled)
   })
 
+  it('does not send a request whose deadline has passed, even on a connection kept open', async () => {
+    await exchange(request('/open'), bounds())
+    received = []
+    const late = await failure(
+      exchange(
+        request('/late', { method: 'PUT', body: Buffer.from('x') }),
+        bounds({ deadline: Date.now() - 1 })
+      )
+    )
+    expect(late.message).toMatch(/^ran out of time waiting for 127\.0\.0\.1:\d+$/)
+    expect(late.kind).toBe('final')
+    await new Promise(resolve => setTimeout(resolve, 100))
+    expect(received).toEqual([])
+  })
+
   it('names a connection reset or refused as transient', async () => {
     handler = request => request.socket.destroy()
     const reset = await failure(exchange(request('/reset'), bounds()))

@@ -62,6 +62,7 @@ describe('parseImageReference', () => {
     ['localhost/app:dev', { registry: 'localhost', repository: 'app' }],
     ['127.0.0.1:5000/a/b/c:x', { registry: '127.0.0.1:5000', repository: 'a/b/c', tag: 'x' }],
     ['[::1]:5000/app:dev', { registry: '[::1]:5000', repository: 'app' }],
+    ['[::ffff:10.0.0.1]/app:dev', { registry: '[::ffff:10.0.0.1]', repository: 'app' }],
     ['Registry.Example.COM/app:Tag_1', { registry: 'registry.example.com', tag: 'Tag_1' }],
     ['example.com/a.b_c__d--e/f-g:_under', { repository: 'a.b_c__d--e/f-g', tag: '_under' }],
     [`example.com/app:${'t'.repeat(128)}`, { tag: 't'.repeat(128) }]
@@ -89,6 +90,9 @@ describe('parseImageReference', () => {
     [`ghcr.io/acme/app@${DIGEST}@${DIGEST}`, 'sha256: followed by 64'],
     ['ghcr.io:99999/app:1', "the registry 'ghcr.io:99999' is not a valid host[:port]"],
     ['-bad.example.com/app:1', 'is not a valid host[:port]'],
+    // Brackets around what is no IPv6 address, which no URL could name.
+    ['[1.2.3.4]:5000/app:v1', "the registry '[1.2.3.4]:5000' is not a valid host[:port]"],
+    ['[:]/app:v1', "the registry '[:]' is not a valid host[:port]"],
     ['ghcr.io/acme/app:1\n::error::injected', 'a space, a control character'],
     ['ghcr.io/acme/app:1 ', 'a space, a control character'],
     ['ghcr.io/acme/\u202eppa:1', 'outside ASCII'],

@@ -21,11 +21,15 @@ const REPOSITORY = 'acme/app'
 
 let standIn: RegistryStandIn
 
-function newClient() {
+type Credentials = import('../../../src/registry/credentials.js').RegistryCredentials
+const ANONYMOUS: Credentials = { origin: 'none', description: 'no credentials', basic: undefined }
+const USER = { username: 'octocat', password: 'correct horse battery staple' }
+
+function newClient(credentials = ANONYMOUS) {
   return new RegistryClient({
     registry: standIn.host,
     apiHost: standIn.host,
-    credentials: { origin: 'none', description: 'no credentials', basic: undefined },
+    credentials,
     // The step's timeout-seconds: generous, since 8 legs race on one event loop and a loaded
     // runner (a full run reaches load 13 on 2 cores) can stall a leg for seconds.
     budgetMs: 45_000,
@@ -34,8 +38,8 @@ function newClient() {
 }
 
 /** Pushes a signature manifest for `subject`, as a leg would; its entry and the PUT's OCI-Subject. */
-async function pushSignature(subject: Descriptor, seed: string) {
-  const client = newClient()
+async function pushSignature(subject: Descriptor, seed: string, credentials = ANONYMOUS) {
+  const client = newClient(credentials)
   const signature = signatureManifest(subject, Buffer.from(`envelope ${seed}`))
   for (const blob of signature.blobs) await client.pushBlob(REPOSITORY, blob.bytes, blob.mediaType)
   const pushed = await client.putManifest(
@@ -66,10 +70,11 @@ async function newImage(): Promise<Descriptor> {
 }
 
 beforeAll(async () => {
-  standIn = await startRegistryStandIn()
+  standIn = await startRegistryStandIn({ user: USER })
 })
 afterAll(() => standIn.stop())
 beforeEach(() => {
+  standIn.auth = 'none'
   standIn.referrers = 'none'
   standIn.ignoreIfMatch = false
   standIn.delayMs = () => 0
@@ -227,6 +232,38 @@ describe('addReferrer', () => {
     expect(listed(image)).toEqual([leg.entry.digest])
     const writes = standIn.requests.filter(r => r.method === 'PUT' && tagPut.test(r.path))
     expect(writes.length).toBeGreaterThanOrEqual(2)
+  })
+
+  it('sends no write after its window, when the write waits on a token another request asked for', async () => {
+    const image = await newImage()
+    standIn.auth = 'bearer'
+    const credentials: Credentials = { ...ANONYMOUS, origin: 'input', basic: USER }
+    const leg = await pushSignature(image, 'late token', credentials)
+    const tagPath = new RegExp(`/manifests/${referrersTag(image.digest)}$`)
+    const write = standIn.holdNext({ method: 'PUT', path: tagPath })
+    const update = addReferrer(leg.client, REPOSITORY, image, leg.entry, {
+      ociSubject: undefined,
+      timing: TIMING
+    })
+    await write.arrived
+    // The step's tokens expire (GHCR's last 60 s), another request of the step asks for a new one
+    // first, and the token service is slow: the write meets a 401 and joins that request.
+    standIn.expireTokens()
+    const token = standIn.holdNext({ path: /^\/token/ })
+    const sibling = leg.client.getManifest(REPOSITORY, image.digest)
+    await token.arrived
+    write.release()
+    await sleepUntil(Date.now() + TIMING.windowMs + 200)
+    token.release()
+    await sibling
+    expect(await update).toBe('tag')
+    expect(listed(image)).toEqual([leg.entry.digest])
+    // Every write reached the registry within the window of the read it was built on.
+    const tagRequests = standIn.requests.filter(r => tagPath.test(r.path))
+    for (const put of tagRequests.filter(r => r.method === 'PUT' && r.status === 201)) {
+      const read = tagRequests.filter(r => r.method === 'GET' && r.atMs <= put.atMs).at(-1)!
+      expect(put.atMs - read.atMs).toBeLessThanOrEqual(TIMING.windowMs)
+    }
   })
 
   it('repairs a stale write that dropped its entry (a registry that ignores If-Match)', async () => {

@@ -58,8 +58,11 @@ beforeEach(() => {
   standIn.referrersNextOrigin = undefined
   standIn.omitDigestOnHead = false
   standIn.tamper = 'none'
+  standIn.writeAnswerBody = undefined
+  standIn.redirect = undefined
   standIn.realm = undefined
   standIn.tokenField = 'both'
+  standIn.tokenValue = undefined
   standIn.clearFaults()
   standIn.requests.length = 0
   setSecret.mockClear()
@@ -286,6 +289,34 @@ describe('pushBlob and putManifest', () => {
     expect(standIn.requests).toHaveLength(0)
   })
 
+  it('pushes and deletes on a registry whose answers to writes have a body (Quay: 201 OK)', async () => {
+    standIn.writeAnswerBody = 'OK'
+    const registry = client()
+    const image = await pushTestImage(standIn.endpoint, REPOSITORY, { seed: 'quay' })
+    const signature = signatureManifest(image, Buffer.from('envelope quay'))
+    standIn.requests.length = 0
+    for (const blob of signature.blobs) {
+      await registry.pushBlob(REPOSITORY, blob.bytes, blob.mediaType)
+    }
+    const { digest, mediaType } = signature.descriptor
+    await registry.putManifest(REPOSITORY, digest, mediaType, signature.bytes)
+    expect(await registry.deleteManifest(REPOSITORY, digest)).toBe('deleted')
+    const writes = standIn.requests.filter(r => ['PUT', 'POST', 'DELETE'].includes(r.method))
+    expect(writes.map(r => `${r.method} ${r.status}`)).toEqual([
+      'POST 202',
+      'PUT 201',
+      'PUT 201',
+      'DELETE 202'
+    ])
+    // A body too large to be a mere acknowledgement is still refused.
+    standIn.writeAnswerBody = 'x'.repeat(64 * 1024)
+    const error = await rejectionOf(
+      registry.putManifest(REPOSITORY, 'tagged', mediaType, signature.bytes),
+      RegistryError
+    )
+    expect(error.message).toContain('sent an answer larger than 16384 bytes; refused')
+  })
+
   it('deletes a manifest by digest, and says when it was not there', async () => {
     const image = await pushTestImage(standIn.endpoint, REPOSITORY, { seed: 'delete', tag: 'gone' })
     const registry = client()
@@ -494,6 +525,82 @@ describe('authorization', () => {
     expect(JSON.stringify(standIn.requests)).not.toContain(masked[2])
   })
 
+  describe('a token request shared by requests in flight together', () => {
+    const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
+    /** The tagged image, and the next token request held until the test releases it. */
+    async function heldToken(seed: string) {
+      const image = await pushTestImage(standIn.endpoint, REPOSITORY, { tag: seed, seed })
+      standIn.auth = 'bearer'
+      standIn.requests.length = 0
+      return { image, token: standIn.holdNext({ path: /^\/token/ }) }
+    }
+    const tokenRequests = () => standIn.requests.filter(r => r.path.startsWith('/token'))
+
+    it('is waited for no longer than each caller’s own deadline', async () => {
+      const { image, token } = await heldToken('joined')
+      const registry = client(INPUT)
+      const patient = registry.getManifest(REPOSITORY, 'joined')
+      await token.arrived
+      const hurried = registry.readManifest(REPOSITORY, 'joined', {
+        deadline: Date.now() + 300,
+        attempts: 1
+      })
+      const outcome = await Promise.race([
+        hurried.then(
+          () => 'answered',
+          (error: unknown) => error
+        ),
+        sleep(2000).then(() => 'still waiting')
+      ])
+      token.release()
+      expect(outcome).toBeInstanceOf(RegistryError)
+      expect((outcome as Error).message).toMatch(/ran out of time waiting for 127\.0\.0\.1:\d+$/)
+      expect((await patient).descriptor).toEqual(image)
+      expect(tokenRequests()).toEqual([expect.objectContaining({ status: 200 })])
+    })
+
+    it('outlives the deadline of the caller that started it, for the callers still waiting', async () => {
+      const { image, token } = await heldToken('started')
+      const registry = client(INPUT)
+      const hurried = registry.readManifest(REPOSITORY, 'started', {
+        deadline: Date.now() + 300,
+        attempts: 1
+      })
+      await token.arrived
+      const patient = registry.getManifest(REPOSITORY, 'started')
+      await rejectionOf(hurried, RegistryError)
+      token.release()
+      expect((await patient).descriptor).toEqual(image)
+      expect(tokenRequests()).toEqual([expect.objectContaining({ status: 200 })])
+    })
+
+    it('is abandoned once every caller has given up: a later request asks anew', async () => {
+      const { image, token } = await heldToken('abandoned')
+      const registry = client(INPUT)
+      const hurried = registry.readManifest(REPOSITORY, 'abandoned', {
+        deadline: Date.now() + 300,
+        attempts: 1
+      })
+      await token.arrived
+      await rejectionOf(hurried, RegistryError)
+      expect((await registry.getManifest(REPOSITORY, 'abandoned')).descriptor).toEqual(image)
+      // The first token request is still held: the second was answered.
+      expect(tokenRequests()).toEqual([expect.objectContaining({ status: 200 })])
+      token.release()
+    })
+  })
+
+  it('refuses a token too short to be one, which masked would hide every such string in the log', async () => {
+    standIn.auth = 'bearer'
+    standIn.tokenValue = 'a'
+    const error = await rejectionOf(client(INPUT).resolve(REPOSITORY, 'v1'), RegistryError)
+    expect(error.message).toMatch(
+      /^Getting a registry token from 127\.0\.0\.1:\d+ in 127\.0\.0\.1:\d+\/acme\/app failed: the token service answered with a token of 1 character, too short to be one; refused/
+    )
+    expect(setSecret).not.toHaveBeenCalledWith('a')
+    expect(standIn.requests.filter(r => r.auth === 'Bearer')).toEqual([])
+  })
+
   it('without credentials, a refused request says where to put them', async () => {
     standIn.auth = 'basic'
     const error = await rejectionOf(client().resolve(REPOSITORY, 'v1'), RegistryError)
@@ -559,6 +666,49 @@ describe('authorization', () => {
     const error = await rejectionOf(client(INPUT).resolve(REPOSITORY, 'v1'), Error)
     expect(error.message).toContain('only HTTPS is used')
     expect(standIn.requests).toHaveLength(1)
+  })
+})
+
+describe('a 401 from another origin than the registry', () => {
+  let elsewhere: RegistryStandIn
+  beforeAll(async () => {
+    elsewhere = await startRegistryStandIn({ user: USER })
+  })
+  afterAll(() => elsewhere.stop())
+
+  /** A blob in the registry, pushed by `registry` (which so learns its authorization). */
+  async function pushedBlob(registry: InstanceType<typeof RegistryClient>, seed: string) {
+    const bytes = Buffer.from(`${seed} ${Date.now()}`)
+    const pushed = await registry.pushBlob(REPOSITORY, bytes, 'application/jose+json')
+    elsewhere.requests.length = 0
+    standIn.redirect = { match: { method: 'GET', path: /\/blobs\// }, origin: elsewhere.endpoint }
+    return { bytes, descriptor: pushed }
+  }
+
+  it('is not answered: the credentials never reach the token service it names, and the read fails naming that host', async () => {
+    standIn.auth = 'basic'
+    elsewhere.auth = 'bearer'
+    const registry = client(INPUT)
+    const { descriptor } = await pushedBlob(registry, 'storage')
+    const error = await rejectionOf(registry.getBlob(REPOSITORY, descriptor, 1024), RegistryError)
+    expect(error.message).toBe(
+      `Reading the blob ${descriptor.digest} in ${standIn.host}/${REPOSITORY} failed: ${elsewhere.host}, where the registry ${standIn.host} sent the request, answered HTTP 401 and asked for credentials; they are only ever sent to the registry itself.`
+    )
+    expect(elsewhere.requests.map(r => [r.method, r.path, r.auth])).toEqual([
+      ['GET', `/v2/${REPOSITORY}/blobs/${descriptor.digest}`, undefined]
+    ])
+  })
+
+  it('leaves a Bearer registry Bearer when the other origin asks for Basic', async () => {
+    standIn.auth = 'bearer'
+    elsewhere.auth = 'basic'
+    const registry = client(INPUT)
+    const { bytes, descriptor } = await pushedBlob(registry, 'basic elsewhere')
+    await rejectionOf(registry.getBlob(REPOSITORY, descriptor, 1024), RegistryError)
+    expect(elsewhere.requests.map(r => r.auth)).toEqual([undefined])
+    standIn.redirect = undefined
+    expect((await registry.getBlob(REPOSITORY, descriptor, 1024)).equals(bytes)).toBe(true)
+    expect(standIn.requests.at(-1)).toMatchObject({ status: 200, auth: 'Bearer' })
   })
 })
 
