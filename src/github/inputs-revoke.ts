@@ -6,7 +6,17 @@ import { ACCOUNT_ID, boolean, given, lines, optional } from './input-values.js'
 import { JOB_ID, type RecordedJob } from './signing-record.js'
 
 /** `mode: revoke`: the signatures of signing jobs, and optionally their profile version. */
-export interface RevokeInputs {
+export type RevokeInputs = RevokeJobsInputs & ProfileVersionChoice
+
+/**
+ * With revoke-profile-version, profile-name is required: only versions of the profile the user
+ * names are revoked, whatever profile a record's jobs were signed with.
+ */
+type ProfileVersionChoice =
+  | { revokeProfileVersion: false; profileName: string | undefined }
+  | { revokeProfileVersion: true; profileName: string }
+
+interface RevokeJobsInputs {
   mode: 'revoke'
   /** What the step acts on, as `kind` says for signing steps: signing jobs. */
   kind: 'jobs'
@@ -15,12 +25,12 @@ export interface RevokeInputs {
   /** `signing-results`: paths or glob patterns of `.signing.json` files, as given. */
   signingResults: string[]
   reason: string
-  revokeProfileVersion: boolean
   /** `effective-time`, when given; else the step takes now, less a margin for clock skew. */
   effectiveTime: Date | undefined
-  /** For a profile version no job names (GetSigningProfile), and for messages. */
-  profileName: string | undefined
-  /** The account that owns jobs whose owner nothing else names (profile-owner). */
+  /**
+   * The account that owns jobs whose owner nothing else names (profile-owner); with
+   * revoke-profile-version, the jobs' owner Signer must name.
+   */
   profileOwner: string | undefined
   region: string
   timeoutSeconds: number
@@ -93,9 +103,9 @@ export function revokeInputs(
       "and 'signing-results' are both empty: mode 'revoke' needs the jobs to revoke, as job IDs (one a line: '<jobId>', '<jobId> <jobOwner>' or a job ARN) or as the <artifact-name>.signing.json that signing wrote."
     )
   }
-  const revokeProfileVersion = boolean(read, Input.RevokeProfileVersion, false)
+  const profileVersion = profileVersionChoice(read)
   const effectiveTime = optional(read, Input.EffectiveTime, value => pastTime(value, now))
-  if (effectiveTime && !revokeProfileVersion) {
+  if (effectiveTime && !profileVersion.revokeProfileVersion) {
     throw new InputError(
       Input.EffectiveTime,
       "is read only with 'revoke-profile-version: true': it is when the profile version's revocation takes effect. A job's signature is revoked as a whole."
@@ -107,12 +117,25 @@ export function revokeInputs(
     jobs,
     signingResults,
     reason: reason(read(Input.Reason)),
-    revokeProfileVersion,
+    ...profileVersion,
     effectiveTime,
-    profileName: profileNameInput(read),
     ...stepInputs(read, env, 'jobs at once'),
     ignored: given(read, IGNORED_WITH_REVOKE)
   }
+}
+
+function profileVersionChoice(read: InputReader): ProfileVersionChoice {
+  const profileName = profileNameInput(read)
+  if (!boolean(read, Input.RevokeProfileVersion, false)) {
+    return { revokeProfileVersion: false, profileName }
+  }
+  if (!profileName) {
+    throw new InputError(
+      Input.ProfileName,
+      "is required with 'revoke-profile-version: true': only versions of the profile you name are revoked, whichever profiles the jobs were signed with."
+    )
+  }
+  return { revokeProfileVersion: true, profileName }
 }
 
 /** One job a line: `<jobId>`, `<jobId> <jobOwner>` or the job's ARN; each job once. */
