@@ -455,6 +455,31 @@ describe('revoking the profile version', () => {
     ])
   })
 
+  it("revokes no profile version of a job whose owner is not 'profile-owner'", async () => {
+    const shared = newProfile(OTHER_ACCOUNT)
+    const { workspace, results } = await signFiles(1, {
+      'profile-name': shared,
+      'profile-owner': OTHER_ACCOUNT
+    })
+
+    const run = await revoke(workspace, {
+      'job-ids': results[0]!.jobId!,
+      'profile-name': shared,
+      'profile-owner': MOTO_ACCOUNT,
+      'revoke-profile-version': 'true'
+    })
+
+    expect(run.exitCode).toBe(1)
+    expect(run.errors).toEqual([
+      expect.stringContaining(
+        `job ${results[0]!.jobId} was signed with '${shared}/${results[0]!.profileVersion}' of ${OTHER_ACCOUNT}, not with '${shared}' of ${MOTO_ACCOUNT}`
+      )
+    ])
+    expect(
+      rig.signer.requests.filter(request => request.operation === 'RevokeSigningProfile')
+    ).toEqual([])
+  })
+
   it('revokes no profile version that only a record names, for a job Signer will not describe, nor the current version of profile-name', async () => {
     const profile = newProfile()
     const { workspace, results } = await signFiles(1, { 'profile-name': profile })
