@@ -1,3 +1,4 @@
+import { isRealDateTime } from '../calendar-date.js'
 import { InputError } from '../errors.js'
 import { parseSigningJobArn } from '../aws/signer-arns.js'
 import { Input, LIMITS, type InputReader } from './input-names.js'
@@ -157,15 +158,23 @@ function jobLine(line: string): RecordedJob {
     profileVersion: undefined
   }
   const arn = parseSigningJobArn(line)
-  if (arn) return { ...job, jobId: arn.jobId, jobOwner: arn.owner, region: arn.region }
+  if (arn) {
+    // The ARN's form takes any job ID without a slash; a plain ID's rule holds here too.
+    if (!JOB_ID.test(arn.jobId)) throw notAJob(line)
+    return { ...job, jobId: arn.jobId, jobOwner: arn.owner, region: arn.region }
+  }
   const [jobId = '', jobOwner, ...rest] = line.split(/\s+/)
   if (!JOB_ID.test(jobId) || rest.length > 0 || (jobOwner && !ACCOUNT_ID.test(jobOwner))) {
-    throw new InputError(
-      Input.JobIds,
-      `'${line}' is not a job: give one a line, as '<jobId>', '<jobId> <jobOwner>' (the 12-digit account that owns the job, for a profile shared by another account) or the job's ARN (arn:aws:signer:<region>:<account>:/signing-jobs/<jobId>).`
-    )
+    throw notAJob(line)
   }
   return { ...job, jobId, jobOwner, region: undefined }
+}
+
+function notAJob(line: string): InputError {
+  return new InputError(
+    Input.JobIds,
+    `'${line}' is not a job: give one a line, as '<jobId>', '<jobId> <jobOwner>' (the 12-digit account that owns the job, for a profile shared by another account) or the job's ARN (arn:aws:signer:<region>:<account>:/signing-jobs/<jobId>).`
+  )
 }
 
 function reason(raw: string): string {
@@ -193,6 +202,12 @@ function pastTime(value: string, now: Date): Date {
     throw new InputError(
       Input.EffectiveTime,
       `must be a time with its offset, such as 2025-06-01T12:00:00Z; got '${value}'.`
+    )
+  }
+  if (!isRealDateTime(value)) {
+    throw new InputError(
+      Input.EffectiveTime,
+      `'${value}' names a day or time of day that does not exist (months have 28 to 31 days, hours run 00 to 23).`
     )
   }
   if (time.getTime() > now.getTime()) {

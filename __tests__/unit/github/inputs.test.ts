@@ -706,6 +706,18 @@ describe('readInputs: mode revoke', () => {
       'with its offset'
     ],
     [
+      'effective-time on a day that does not exist',
+      { ...PROFILE_VERSION, [Input.EffectiveTime]: '2025-02-30T00:00:00Z' },
+      Input.EffectiveTime,
+      "'2025-02-30T00:00:00Z' names a day or time of day that does not exist"
+    ],
+    [
+      'effective-time at hour 24',
+      { ...PROFILE_VERSION, [Input.EffectiveTime]: '2025-01-01T24:00+01:00' },
+      Input.EffectiveTime,
+      'does not exist'
+    ],
+    [
       'effective-time in the future',
       { ...PROFILE_VERSION, [Input.EffectiveTime]: '2999-01-01T00:00:00Z' },
       Input.EffectiveTime,
@@ -716,6 +728,12 @@ describe('readInputs: mode revoke', () => {
       { [Input.RevokeProfileVersion]: 'true' },
       Input.ProfileName,
       "is required with 'revoke-profile-version: true': only versions of the profile you name"
+    ],
+    [
+      'a job ARN whose job ID is not one',
+      { [Input.JobIds]: 'arn:aws:signer:us-east-1:111122223333:/signing-jobs/..' },
+      Input.JobIds,
+      "'arn:aws:signer:us-east-1:111122223333:/signing-jobs/..' is not a job: give one a line"
     ],
     [
       'revoke-profile-version not a boolean',
