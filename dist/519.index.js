@@ -868,7 +868,7 @@ function verifySignature(bytes, options) {
         const chain = readChain(envelope.certificates);
         read.thumbprints = envelope.certificates.map(notary_envelope/* sha256Hex */.fg);
         read.certificateHashes = revocationCertificateHashes(chain);
-        const attributes = (0,notary_envelope/* readNotaryAttributes */.JK)(envelope);
+        const attributes = (0,notary_envelope/* readNotaryAttributes */.JK)(envelope, options.signingSchemes ?? [notary_envelope/* SIGNING_AUTHORITY */.yb]);
         read.signingScheme = attributes.signingScheme;
         read.signingTime = attributes.signingTime;
         read.expiry = attributes.expiry;

@@ -275,11 +275,7 @@ describe('checkEnvelope refuses a tampered envelope, naming the check', () => {
     'authenticSigningTime that is not an RFC 3339 date-time that exists (%s)',
     async time => {
       const bytes = envelope(withHeader({ 'io.cncf.notary.authenticSigningTime': time }))
-      await expectRefused(
-        bytes,
-        'authenticSigningTime',
-        `is '${time}', not an RFC 3339 date-time`
-      )
+      await expectRefused(bytes, 'authenticSigningTime', `is '${time}', not an RFC 3339 date-time`)
     }
   )
 
