@@ -1099,6 +1099,7 @@ var map_bounded = __webpack_require__(12104);
 
 
 
+
 /** A line of the failure message names at most this many signatures. */
 const NAMED_FAILURES = 3;
 /**
@@ -1205,6 +1206,9 @@ async function verifyListedSignature(client, reference, image, { descriptor, lis
     if (read.jobArn === undefined || read.profileVersionArn === undefined) {
         return fail('revocationStatus', 'the envelope names no AWS Signer job and profile version, so its revocation cannot be asked');
     }
+    const elsewhere = askedElsewhere([read.jobArn, read.profileVersionArn], setup.region);
+    if (elsewhere)
+        return fail('revocationStatus', elsewhere);
     let revoked;
     try {
         revoked = await revokedEntities(setup.signer, {
@@ -1222,6 +1226,21 @@ async function verifyListedSignature(client, reference, image, { descriptor, lis
         return fail('revoked', `GetRevocationStatus reports revoked: ${revokedNames(revoked, read)}`);
     }
     return { ...verification, verdict: 'valid' };
+}
+/**
+ * Why the step's Region cannot answer for the signature: an ARN of it names another Region or
+ * partition, whose revocations the step's Signer may not know. Undefined when all are the step's.
+ */
+function askedElsewhere(arns, region) {
+    const partition = (0,signer_arns/* partitionOf */.iQ)(region);
+    for (const arn of arns) {
+        const place = (0,signer_arns/* signerArnPlace */.Lr)(arn);
+        if (place?.region === region && place.partition === partition)
+            continue;
+        const there = place ? `${place.region} (partition ${place.partition})` : 'no Region';
+        return `${(0,untrusted/* quoted */.T)(arn)} names ${there}, and this step asks GetRevocationStatus in ${region} (partition ${partition}), which may not know of revocations made there: verify this image in a step with 'region: ${place?.region ?? '<the signing Region>'}'`;
+    }
+    return undefined;
 }
 function readingFields(read) {
     // An envelope that did not verify to a pinned root claims its ARNs and times: they are not
@@ -1295,6 +1314,7 @@ async function verifyImages(inputs) {
     const setup = {
         trust: { trustedRootSha256: inputs.trustedRootSha256, trustedProfiles },
         signer: clients.signer,
+        region: inputs.region,
         registries: new registry_clients/* RegistryClients */.a({
             username: inputs.registryCredentials?.username,
             password: inputs.registryCredentials?.password,

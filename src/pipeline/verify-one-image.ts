@@ -1,5 +1,6 @@
 import type { SignerClient } from '@aws-sdk/client-signer'
 import { revokedEntities } from '../aws/revocation-status.js'
+import { partitionOf, signerArnPlace } from '../aws/signer-arns.js'
 import { errorMessage } from '../errors.js'
 import type { EnvelopeCheck } from '../notary/envelope.js'
 import { MAX_ENVELOPE_BYTES } from '../notary/envelope.js'
@@ -28,7 +29,7 @@ import { mapBounded } from './map-bounded.js'
  * 'read' (the signature manifest or its envelope could not be read from the registry),
  * 'signatureManifest' (it is not a Notary signature of this image), 'revoked' (GetRevocationStatus
  * reports its profile version, job or a certificate revoked), 'revocationStatus' (that could not
- * be asked, so the signature is not taken as valid).
+ * be asked, or not in the Region that signed, so the signature is not taken as valid).
  */
 export type SignatureCheck =
   EnvelopeCheck | 'read' | 'signatureManifest' | 'revoked' | 'revocationStatus'
@@ -91,6 +92,8 @@ export interface ImageVerifySetup {
   trust: ImageTrust
   /** The step's Signer client, for GetRevocationStatus: paced like every Signer request. */
   signer: SignerClient
+  /** The step's Region, where `signer` asks. */
+  region: string
   /** Clients that only pull. */
   registries: RegistryClients
   /** For a tag: the advice to deploy by digest. */
@@ -228,6 +231,8 @@ async function verifyListedSignature(
       'the envelope names no AWS Signer job and profile version, so its revocation cannot be asked'
     )
   }
+  const elsewhere = askedElsewhere([read.jobArn, read.profileVersionArn], setup.region)
+  if (elsewhere) return fail('revocationStatus', elsewhere)
   let revoked: string[]
   try {
     revoked = await revokedEntities(setup.signer, {
@@ -244,6 +249,21 @@ async function verifyListedSignature(
     return fail('revoked', `GetRevocationStatus reports revoked: ${revokedNames(revoked, read)}`)
   }
   return { ...verification, verdict: 'valid' }
+}
+
+/**
+ * Why the step's Region cannot answer for the signature: an ARN of it names another Region or
+ * partition, whose revocations the step's Signer may not know. Undefined when all are the step's.
+ */
+function askedElsewhere(arns: string[], region: string): string | undefined {
+  const partition = partitionOf(region)
+  for (const arn of arns) {
+    const place = signerArnPlace(arn)
+    if (place?.region === region && place.partition === partition) continue
+    const there = place ? `${place.region} (partition ${place.partition})` : 'no Region'
+    return `${quoted(arn)} names ${there}, and this step asks GetRevocationStatus in ${region} (partition ${partition}), which may not know of revocations made there: verify this image in a step with 'region: ${place?.region ?? '<the signing Region>'}'`
+  }
+  return undefined
 }
 
 function readingFields(
