@@ -225,19 +225,25 @@ function fileOf(entry, where) {
             jobId,
             jobOwner: jobOwner || undefined,
             sha256: sha256.toLowerCase(),
-            signedObject: signedObjectOf(entry.signedObject, `${where}.signedObject`)
+            signedObject: signedObjectOf(entry, where)
         }
     ];
 }
-/** `{bucket, key, versionId?}` as a record writes it, or `s3://bucket/key` as results do. */
-function signedObjectOf(value, where) {
+/**
+ * `{bucket, key, versionId?}` as a record writes it, or `s3://bucket/key` as results do, with
+ * the version beside it in `signedObjectVersionId`.
+ */
+function signedObjectOf(entry, entryWhere) {
+    const value = entry.signedObject;
+    const where = `${entryWhere}.signedObject`;
     if (value === undefined || value === null || value === '')
         return undefined;
     if (typeof value === 'string') {
         const match = /^s3:\/\/([^/]+)\/(.+)$/s.exec(value);
         if (!match)
             throw new Error(`${where} is not s3://bucket/key`);
-        return { bucket: match[1] ?? '', key: match[2] ?? '', versionId: undefined };
+        const versionId = (0,signing_record/* optionalString */.sx)(entry, 'signedObjectVersionId', entryWhere) || undefined;
+        return { bucket: match[1] ?? '', key: match[2] ?? '', versionId };
     }
     if (!(0,signing_record/* isObject */.Gv)(value))
         throw new Error(`${where} is neither s3://bucket/key nor an object`);
