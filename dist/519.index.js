@@ -997,8 +997,6 @@ function checkProfile(profileVersionArn, trustedProfiles) {
 var descriptor = __webpack_require__(70206);
 // EXTERNAL MODULE: ./src/registry/referrers-index.ts
 var referrers_index = __webpack_require__(48358);
-// EXTERNAL MODULE: ./src/registry/registry-client.ts + 3 modules
-var registry_client = __webpack_require__(73386);
 ;// CONCATENATED MODULE: ./src/registry/find-signatures.ts
 /**
  * The Notary signatures that name an image as their subject, as a verifier finds them: the
@@ -1007,7 +1005,6 @@ var registry_client = __webpack_require__(73386);
  * Everything listed is untrusted: each entry is only a place to look, bounded in number and size,
  * and what it points to is checked by digest on reading and verified by its signature.
  */
-
 
 
 
@@ -1053,7 +1050,8 @@ function bounded(found, listedBy, searched, listingCut) {
 }
 /**
  * The entries of a referrers listing that are Notary signature manifests, each once, newest
- * first: others' entries (SBOMs, attestations) and malformed ones are passed over.
+ * first: others' entries (SBOMs, attestations), malformed ones and ones larger than
+ * MAX_SIGNATURE_MANIFEST_BYTES are passed over.
  */
 function notarySignatures(entries) {
     const seen = new Set();
@@ -1069,7 +1067,7 @@ function notarySignatures(entries) {
             typeof size !== 'number' ||
             !Number.isSafeInteger(size) ||
             size <= 0 ||
-            size > registry_client/* MANIFEST_LIMIT */.MV ||
+            size > signature_manifest/* MAX_SIGNATURE_MANIFEST_BYTES */.op ||
             seen.has(digest)) {
             return;
         }
@@ -1186,9 +1184,9 @@ async function verifyListedSignature(client, reference, image, { descriptor, lis
     });
     let envelope;
     try {
-        // No more than the listing said: a signature manifest is about a kilobyte.
+        // No more than the listing said, nor than a signature manifest may be.
         const manifest = await client.getManifest(reference.repository, descriptor.digest, {
-            maxBytes: descriptor.size
+            maxBytes: Math.min(descriptor.size, signature_manifest/* MAX_SIGNATURE_MANIFEST_BYTES */.op)
         });
         const stored = (0,signature_manifest/* readSignatureManifest */.MD)(manifest.bytes, image);
         if ('problem' in stored) {
@@ -1293,8 +1291,8 @@ function failureMessage(signatures, { searched, listingCut }) {
     return `none of its ${signatures.length} signature${signatures.length === 1 ? '' : 's'} passed every check: ${named.join('; ')}${more > 0 ? `; and ${more} more (see 'results')` : ''}.${cut}`;
 }
 
-// EXTERNAL MODULE: ./src/registry/registry-clients.ts
-var registry_clients = __webpack_require__(84841);
+// EXTERNAL MODULE: ./src/registry/registry-clients.ts + 4 modules
+var registry_clients = __webpack_require__(48946);
 ;// CONCATENATED MODULE: ./src/verify-images.ts
 
 

@@ -5,7 +5,10 @@ import { errorMessage } from '../errors.js'
 import type { EnvelopeCheck } from '../notary/envelope.js'
 import { MAX_ENVELOPE_BYTES } from '../notary/envelope.js'
 import { NOTATION_PLATFORM } from '../notary/payload.js'
-import { readSignatureManifest } from '../notary/signature-manifest.js'
+import {
+  MAX_SIGNATURE_MANIFEST_BYTES,
+  readSignatureManifest
+} from '../notary/signature-manifest.js'
 import { quoted } from '../notary/untrusted.js'
 import { verifySignature, type SignatureReading } from '../notary/verify-signature.js'
 import type { Descriptor } from '../registry/descriptor.js'
@@ -202,9 +205,9 @@ async function verifyListedSignature(
 
   let envelope: Buffer
   try {
-    // No more than the listing said: a signature manifest is about a kilobyte.
+    // No more than the listing said, nor than a signature manifest may be.
     const manifest = await client.getManifest(reference.repository, descriptor.digest, {
-      maxBytes: descriptor.size
+      maxBytes: Math.min(descriptor.size, MAX_SIGNATURE_MANIFEST_BYTES)
     })
     const stored = readSignatureManifest(manifest.bytes, image)
     if ('problem' in stored) {
