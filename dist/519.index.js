@@ -225,19 +225,25 @@ function fileOf(entry, where) {
             jobId,
             jobOwner: jobOwner || undefined,
             sha256: sha256.toLowerCase(),
-            signedObject: signedObjectOf(entry.signedObject, `${where}.signedObject`)
+            signedObject: signedObjectOf(entry, where)
         }
     ];
 }
-/** `{bucket, key, versionId?}` as a record writes it, or `s3://bucket/key` as results do. */
-function signedObjectOf(value, where) {
+/**
+ * `{bucket, key, versionId?}` as a record writes it, or `s3://bucket/key` as results do, with
+ * the version beside it in `signedObjectVersionId`.
+ */
+function signedObjectOf(entry, entryWhere) {
+    const value = entry.signedObject;
+    const where = `${entryWhere}.signedObject`;
     if (value === undefined || value === null || value === '')
         return undefined;
     if (typeof value === 'string') {
         const match = /^s3:\/\/([^/]+)\/(.+)$/s.exec(value);
         if (!match)
             throw new Error(`${where} is not s3://bucket/key`);
-        return { bucket: match[1] ?? '', key: match[2] ?? '', versionId: undefined };
+        const versionId = (0,signing_record/* optionalString */.sx)(entry, 'signedObjectVersionId', entryWhere) || undefined;
+        return { bucket: match[1] ?? '', key: match[2] ?? '', versionId };
     }
     if (!(0,signing_record/* isObject */.Gv)(value))
         throw new Error(`${where} is neither s3://bucket/key nor an object`);
@@ -868,7 +874,7 @@ function verifySignature(bytes, options) {
         const chain = readChain(envelope.certificates);
         read.thumbprints = envelope.certificates.map(notary_envelope/* sha256Hex */.fg);
         read.certificateHashes = revocationCertificateHashes(chain);
-        const attributes = (0,notary_envelope/* readNotaryAttributes */.JK)(envelope);
+        const attributes = (0,notary_envelope/* readNotaryAttributes */.JK)(envelope, options.signingSchemes ?? [notary_envelope/* SIGNING_AUTHORITY */.yb]);
         read.signingScheme = attributes.signingScheme;
         read.signingTime = attributes.signingTime;
         read.expiry = attributes.expiry;
@@ -991,8 +997,6 @@ function checkProfile(profileVersionArn, trustedProfiles) {
 var descriptor = __webpack_require__(70206);
 // EXTERNAL MODULE: ./src/registry/referrers-index.ts
 var referrers_index = __webpack_require__(48358);
-// EXTERNAL MODULE: ./src/registry/registry-client.ts + 3 modules
-var registry_client = __webpack_require__(73386);
 ;// CONCATENATED MODULE: ./src/registry/find-signatures.ts
 /**
  * The Notary signatures that name an image as their subject, as a verifier finds them: the
@@ -1001,7 +1005,6 @@ var registry_client = __webpack_require__(73386);
  * Everything listed is untrusted: each entry is only a place to look, bounded in number and size,
  * and what it points to is checked by digest on reading and verified by its signature.
  */
-
 
 
 
@@ -1047,7 +1050,8 @@ function bounded(found, listedBy, searched, listingCut) {
 }
 /**
  * The entries of a referrers listing that are Notary signature manifests, each once, newest
- * first: others' entries (SBOMs, attestations) and malformed ones are passed over.
+ * first: others' entries (SBOMs, attestations), malformed ones and ones larger than
+ * MAX_SIGNATURE_MANIFEST_BYTES are passed over.
  */
 function notarySignatures(entries) {
     const seen = new Set();
@@ -1063,7 +1067,7 @@ function notarySignatures(entries) {
             typeof size !== 'number' ||
             !Number.isSafeInteger(size) ||
             size <= 0 ||
-            size > registry_client/* MANIFEST_LIMIT */.MV ||
+            size > signature_manifest/* MAX_SIGNATURE_MANIFEST_BYTES */.op ||
             seen.has(digest)) {
             return;
         }
@@ -1088,6 +1092,7 @@ var resolve_image = __webpack_require__(51243);
 // EXTERNAL MODULE: ./src/pipeline/map-bounded.ts
 var map_bounded = __webpack_require__(12104);
 ;// CONCATENATED MODULE: ./src/pipeline/verify-one-image.ts
+
 
 
 
@@ -1179,9 +1184,9 @@ async function verifyListedSignature(client, reference, image, { descriptor, lis
     });
     let envelope;
     try {
-        // No more than the listing said: a signature manifest is about a kilobyte.
+        // No more than the listing said, nor than a signature manifest may be.
         const manifest = await client.getManifest(reference.repository, descriptor.digest, {
-            maxBytes: descriptor.size
+            maxBytes: Math.min(descriptor.size, signature_manifest/* MAX_SIGNATURE_MANIFEST_BYTES */.op)
         });
         const stored = (0,signature_manifest/* readSignatureManifest */.MD)(manifest.bytes, image);
         if ('problem' in stored) {
@@ -1205,6 +1210,9 @@ async function verifyListedSignature(client, reference, image, { descriptor, lis
     if (read.jobArn === undefined || read.profileVersionArn === undefined) {
         return fail('revocationStatus', 'the envelope names no AWS Signer job and profile version, so its revocation cannot be asked');
     }
+    const elsewhere = askedElsewhere([read.jobArn, read.profileVersionArn], setup.region);
+    if (elsewhere)
+        return fail('revocationStatus', elsewhere);
     let revoked;
     try {
         revoked = await revokedEntities(setup.signer, {
@@ -1222,6 +1230,21 @@ async function verifyListedSignature(client, reference, image, { descriptor, lis
         return fail('revoked', `GetRevocationStatus reports revoked: ${revokedNames(revoked, read)}`);
     }
     return { ...verification, verdict: 'valid' };
+}
+/**
+ * Why the step's Region cannot answer for the signature: an ARN of it names another Region or
+ * partition, whose revocations the step's Signer may not know. Undefined when all are the step's.
+ */
+function askedElsewhere(arns, region) {
+    const partition = (0,signer_arns/* partitionOf */.iQ)(region);
+    for (const arn of arns) {
+        const place = (0,signer_arns/* signerArnPlace */.Lr)(arn);
+        if (place?.region === region && place.partition === partition)
+            continue;
+        const there = place ? `${place.region} (partition ${place.partition})` : 'no Region';
+        return `${(0,untrusted/* quoted */.T)(arn)} names ${there}, and this step asks GetRevocationStatus in ${region} (partition ${partition}), which may not know of revocations made there: verify this image in a step with 'region: ${place?.region ?? '<the signing Region>'}'`;
+    }
+    return undefined;
 }
 function readingFields(read) {
     // An envelope that did not verify to a pinned root claims its ARNs and times: they are not
@@ -1268,8 +1291,8 @@ function failureMessage(signatures, { searched, listingCut }) {
     return `none of its ${signatures.length} signature${signatures.length === 1 ? '' : 's'} passed every check: ${named.join('; ')}${more > 0 ? `; and ${more} more (see 'results')` : ''}.${cut}`;
 }
 
-// EXTERNAL MODULE: ./src/registry/registry-clients.ts
-var registry_clients = __webpack_require__(84841);
+// EXTERNAL MODULE: ./src/registry/registry-clients.ts + 4 modules
+var registry_clients = __webpack_require__(48946);
 ;// CONCATENATED MODULE: ./src/verify-images.ts
 
 
@@ -1295,6 +1318,7 @@ async function verifyImages(inputs) {
     const setup = {
         trust: { trustedRootSha256: inputs.trustedRootSha256, trustedProfiles },
         signer: clients.signer,
+        region: inputs.region,
         registries: new registry_clients/* RegistryClients */.a({
             username: inputs.registryCredentials?.username,
             password: inputs.registryCredentials?.password,

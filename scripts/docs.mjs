@@ -151,6 +151,8 @@ const FIGURES = {
   'referrers-pages': () =>
     decimal(constant('src/registry/find-signatures.ts', 'MAX_REFERRERS_PAGES')),
   'max-envelope': () => kibibytes(constant('src/notary/envelope.ts', 'MAX_ENVELOPE_BYTES')),
+  'max-signature-manifest': () =>
+    kibibytes(constant('src/notary/signature-manifest.ts', 'MAX_SIGNATURE_MANIFEST_BYTES')),
   'revocation-margin': () =>
     minutes(constant('src/revoke-signatures.ts', 'EFFECTIVE_TIME_MARGIN_MS'))
 }

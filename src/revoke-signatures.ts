@@ -114,14 +114,17 @@ function merged(first: RecordedJob, second: RecordedJob): RecordedJob {
   }
 }
 
+/** What revoking profile versions reads: profile-name is required with revoke-profile-version. */
+type RevokeProfileInputs = Extract<RevokeInputs, { revokeProfileVersion: true }>
+
 /**
- * Revokes each profile version that signed the jobs (as the records or DescribeSigningJob say),
- * from `effective-time` or now less the margin. When no job says which version signed it, the
- * current version of `profile-name`, with a warning.
+ * Revokes each version of `profile-name` that signed the jobs (as DescribeSigningJob says), from
+ * `effective-time` or now less the margin; none when Signer names another profile for a job.
+ * When no job says which version signed it, the current version of `profile-name`, with a warning.
  */
 async function revokeProfileVersions(
   results: RevocationResult[],
-  inputs: RevokeInputs,
+  inputs: RevokeProfileInputs,
   signer: Parameters<typeof revokeProfileVersion>[0]
 ): Promise<ProfileVersionResult[]> {
   const effectiveTime = inputs.effectiveTime ?? new Date(Date.now() - EFFECTIVE_TIME_MARGIN_MS)
@@ -135,7 +138,7 @@ async function revokeProfileVersions(
     // The jobs are revoked whatever happens here: their results still go out.
     return [
       {
-        profileName: inputs.profileName ?? '',
+        profileName: inputs.profileName,
         profileVersion: '',
         status: 'failed',
         effectiveFrom: effectiveTime.toISOString(),
@@ -180,9 +183,10 @@ async function revokeProfileVersions(
 
 async function profileVersionsOf(
   results: RevocationResult[],
-  inputs: RevokeInputs,
+  inputs: RevokeProfileInputs,
   signer: Parameters<typeof currentProfileVersion>[0]
 ): Promise<{ profileName: string; profileVersion: string }[]> {
+  refuseOtherProfiles(results, inputs)
   const versions = new Map<string, { profileName: string; profileVersion: string }>()
   // A record is a file anyone may have written, and a revoked version stays revoked: only
   // DescribeSigningJob's word is acted on.
@@ -212,19 +216,34 @@ async function profileVersionsOf(
       `revoke-profile-version revoked no profile version: only a record names one for the jobs, ${onRecordOnly.join(', ')}. ${byHand}`
     )
   }
-  if (!inputs.profileName) {
-    throw new InputError(
-      Input.RevokeProfileVersion,
-      "is true, and no job says which profile version signed it: give 'profile-name', whose current version is then revoked."
-    )
-  }
-  const profileVersion = await currentProfileVersion(
-    signer,
-    inputs.profileName,
-    inputs.profileOwner
-  )
+  const { profileName, profileOwner } = inputs
+  const profileVersion = await currentProfileVersion(signer, profileName, profileOwner)
   log.warning(
-    `No job says which profile version signed it: revoking the current version of '${inputs.profileName}', ${profileVersion}.`
+    `No job says which profile version signed it: revoking the current version of '${profileName}', ${profileVersion}.`
   )
-  return [{ profileName: inputs.profileName, profileVersion }]
+  return [{ profileName, profileVersion }]
+}
+
+/**
+ * Throws, before any version is revoked, when DescribeSigningJob says a job was signed with
+ * another profile than profile-name (or, with profile-owner, another account's): a record may
+ * list any job, and the other profile's revocation could not be undone.
+ */
+function refuseOtherProfiles(results: RevocationResult[], inputs: RevokeProfileInputs): void {
+  const { profileName, profileOwner } = inputs
+  const named = profileOwner ? `'${profileName}' of ${profileOwner}` : `'${profileName}'`
+  const others = results.filter(
+    result =>
+      result.profileFrom === 'signer' &&
+      (result.profileName !== profileName || (profileOwner && result.jobOwner !== profileOwner))
+  )
+  if (others.length === 0) return
+  const said = others.map(
+    ({ jobId, jobOwner, profileName: name, profileVersion }) =>
+      `job ${jobId} was signed with ${quoted(`${name}/${profileVersion}`)}${profileOwner ? ` of ${jobOwner || 'an unnamed owner'}` : ''}`
+  )
+  const otherNames = [...new Set(others.map(result => quoted(result.profileName)))]
+  throw new ActionError(
+    `revoke-profile-version revoked no profile version: DescribeSigningJob says ${said.join(', ')}, not with ${named} ('profile-name'${profileOwner ? ", 'profile-owner'" : ''}). Only the profile you name is revoked; check where the record's jobs come from, and run the step again without the jobs of ${otherNames.join(', ')}.`
+  )
 }

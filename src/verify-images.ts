@@ -28,6 +28,7 @@ export async function verifyImages(inputs: VerifyImageInputs): Promise<void> {
   const setup = {
     trust: { trustedRootSha256: inputs.trustedRootSha256, trustedProfiles },
     signer: clients.signer,
+    region: inputs.region,
     registries: new RegistryClients({
       username: inputs.registryCredentials?.username,
       password: inputs.registryCredentials?.password,

@@ -369,6 +369,7 @@ describe('revoking a release from its signing record', () => {
 
     const run = await revoke(workspace, {
       'signing-results': 'results.json',
+      'profile-name': profile,
       'revoke-profile-version': 'true'
     })
 
@@ -414,6 +415,7 @@ describe('revoking the profile version', () => {
 
     const run = await revoke(workspace, {
       'job-ids': results[0]!.jobId!,
+      'profile-name': profile,
       'revoke-profile-version': 'true'
     })
     const ended = Date.now()
@@ -440,54 +442,102 @@ describe('revoking the profile version', () => {
     expect(after.exitCode).toBe(1)
   })
 
-  it.each([
-    ['without profile-name', {}],
-    ['nor the current version of profile-name', { 'profile-name': 'PROFILE' }]
-  ])(
-    'revokes no profile version that only a record names, for a job Signer will not describe (%s)',
-    async (_case, extra) => {
-      const profile = newProfile()
-      const { workspace, results } = await signFiles(1, { 'profile-name': profile })
-      const read = (name: string) =>
-        signer.send(new GetSigningProfileCommand({ profileName: name }))
-      writeFileSync(path.join(workspace, 'results.json'), JSON.stringify(results))
-      rig.signer.faults.deny.add('DescribeSigningJob')
-      const inputs = Object.fromEntries(
-        Object.entries(extra).map(([name, value]) => [name, value.replace('PROFILE', profile)])
+  it("revokes no profile version when a record adds a job of another profile than 'profile-name'", async () => {
+    const profile = newProfile()
+    const other = newProfile()
+    const mine = await signFiles(1, { 'profile-name': profile })
+    const theirs = await signFiles(1, { 'profile-name': other })
+    const workspace = mine.workspace
+    // One line more in a file anyone with write access may change.
+    writeFileSync(
+      path.join(workspace, 'results.json'),
+      JSON.stringify([...mine.results, ...theirs.results])
+    )
+    const read = (name: string) => signer.send(new GetSigningProfileCommand({ profileName: name }))
+
+    const run = await revoke(workspace, {
+      'signing-results': 'results.json',
+      'profile-name': profile,
+      'revoke-profile-version': 'true'
+    })
+
+    expect(run.exitCode).toBe(1)
+    expect((await read(other)).status).toBe('Active')
+    // Neither: a record that mixes profiles is checked before anything irreversible is done.
+    expect((await read(profile)).status).toBe('Active')
+    expect(
+      rig.signer.requests.filter(request => request.operation === 'RevokeSigningProfile')
+    ).toEqual([])
+    const otherJob = theirs.results[0]!
+    expect(run.errors).toEqual([
+      `revoke-profile-version revoked no profile version: DescribeSigningJob says job ${otherJob.jobId} was signed with '${other}/${otherJob.profileVersion}', not with '${profile}' ('profile-name'). Only the profile you name is revoked; check where the record's jobs come from, and run the step again without the jobs of '${other}'.`
+    ])
+  })
+
+  it("revokes no profile version of a job whose owner is not 'profile-owner'", async () => {
+    const shared = newProfile(OTHER_ACCOUNT)
+    const { workspace, results } = await signFiles(1, {
+      'profile-name': shared,
+      'profile-owner': OTHER_ACCOUNT
+    })
+
+    const run = await revoke(workspace, {
+      'job-ids': results[0]!.jobId!,
+      'profile-name': shared,
+      'profile-owner': MOTO_ACCOUNT,
+      'revoke-profile-version': 'true'
+    })
+
+    expect(run.exitCode).toBe(1)
+    expect(run.errors).toEqual([
+      expect.stringContaining(
+        `job ${results[0]!.jobId} was signed with '${shared}/${results[0]!.profileVersion}' of ${OTHER_ACCOUNT}, not with '${shared}' of ${MOTO_ACCOUNT}`
       )
+    ])
+    expect(
+      rig.signer.requests.filter(request => request.operation === 'RevokeSigningProfile')
+    ).toEqual([])
+  })
 
-      const run = await revoke(workspace, {
-        'signing-results': 'results.json',
-        'revoke-profile-version': 'true',
-        ...inputs
+  it('revokes no profile version that only a record names, for a job Signer will not describe, nor the current version of profile-name', async () => {
+    const profile = newProfile()
+    const { workspace, results } = await signFiles(1, { 'profile-name': profile })
+    const read = (name: string) => signer.send(new GetSigningProfileCommand({ profileName: name }))
+    writeFileSync(path.join(workspace, 'results.json'), JSON.stringify(results))
+    rig.signer.faults.deny.add('DescribeSigningJob')
+
+    const run = await revoke(workspace, {
+      'signing-results': 'results.json',
+      'profile-name': profile,
+      'revoke-profile-version': 'true'
+    })
+
+    // The job's signature is revoked; the version it names is not, on a record's word alone.
+    const { jobId, jobArn, profileVersion } = results[0]!
+    expect(resultsOf(run)).toEqual([
+      expect.objectContaining({
+        jobId,
+        status: 'revoked',
+        profileName: profile,
+        profileVersion,
+        profileFrom: 'record'
       })
-
-      // The job's signature is revoked; the version it names is not, on a record's word alone.
-      const { jobId, jobArn, profileVersion } = results[0]!
-      expect(resultsOf(run)).toEqual([
-        expect.objectContaining({
-          jobId,
-          status: 'revoked',
-          profileName: profile,
-          profileVersion,
-          profileFrom: 'record'
-        })
-      ])
-      expect(revocationOf(jobArn!)).toBeDefined()
-      expect((await read(profile)).status).toBe('Active')
-      expect(run.exitCode).toBe(1)
-      expect(run.errors).toEqual([
-        `revoke-profile-version revoked no profile version: only a record names one for the jobs, '${profile}/${profileVersion}' (job ${jobId}). DescribeSigningJob did not name it; once checked, revoke it with 'aws signer revoke-signing-profile'.`
-      ])
-      expect(run.warnings).toEqual([])
-    }
-  )
+    ])
+    expect(revocationOf(jobArn!)).toBeDefined()
+    expect((await read(profile)).status).toBe('Active')
+    expect(run.exitCode).toBe(1)
+    expect(run.errors).toEqual([
+      `revoke-profile-version revoked no profile version: only a record names one for the jobs, '${profile}/${profileVersion}' (job ${jobId}). DescribeSigningJob did not name it; once checked, revoke it with 'aws signer revoke-signing-profile'.`
+    ])
+    expect(run.warnings).toEqual([])
+  })
 
   it('takes effective-time when given, and counts an earlier revocation covering it as done', async () => {
     const profile = newProfile()
     const { workspace, results } = await signFiles(2, { 'profile-name': profile })
     const earlier = await revoke(workspace, {
       'job-ids': results[0]!.jobId!,
+      'profile-name': profile,
       'revoke-profile-version': 'true',
       'effective-time': '2024-01-01T00:00:00Z'
     })
@@ -495,6 +545,7 @@ describe('revoking the profile version', () => {
 
     const later = await revoke(workspace, {
       'job-ids': results[1]!.jobId!,
+      'profile-name': profile,
       'revoke-profile-version': 'true'
     })
 
@@ -518,6 +569,7 @@ describe('revoking the profile version', () => {
 
     const run = await revoke(workspace, {
       'job-ids': results[0]!.jobId!,
+      'profile-name': shared,
       'revoke-profile-version': 'true'
     })
 
@@ -580,9 +632,15 @@ describe('bad inputs with mode revoke', () => {
       "Input 'release-tag': is not read with mode 'revoke'"
     ],
     [
+      'revoke-profile-version without profile-name',
+      { 'job-ids': 'job-1', 'revoke-profile-version': 'true' },
+      "Input 'profile-name': is required with 'revoke-profile-version: true'"
+    ],
+    [
       'effective-time in the future',
       {
         'job-ids': 'job-1',
+        'profile-name': PROFILE,
         'revoke-profile-version': 'true',
         'effective-time': '2999-01-01T00:00:00Z'
       },

@@ -19,7 +19,14 @@ import {
   SignerClient
 } from '@aws-sdk/client-signer'
 import { MOTO_ACCOUNT } from '../rig/moto.js'
-import { DESTINATION_BUCKET, PROFILE, runSigning, startRig, type Rig } from '../rig/rig.js'
+import {
+  DESTINATION_BUCKET,
+  PROFILE,
+  SOURCE_BUCKET,
+  runSigning,
+  startRig,
+  type Rig
+} from '../rig/rig.js'
 import { startResultsService, type ResultsService } from '../rig/results-service.js'
 import type { JobDescription } from '../rig/signer-service.js'
 import { runAction } from '../rig/run-action.js'
@@ -114,6 +121,32 @@ describe('verifying files the action signed', () => {
     const run = await runVerify({ path: 'signed/layer.zip', 'signing-results': 'results.json' })
     expect(run.exitCode).toBe(0)
     expect(resultsOf(run)[0]).toMatchObject({ recordedAs: 'signed/layer.zip' })
+  })
+
+  it("reads the signed object at a results-file's signedObjectVersionId, not a version put there since", async () => {
+    const own = workspaceWith({ 'build/versioned.zip': zipBytes(12) })
+    // The rig's versioned bucket: a results-file names a version only where S3 keeps versions.
+    const signing = await runSigning(rig, own, {
+      path: 'build/versioned.zip',
+      'destination-bucket': SOURCE_BUCKET
+    })
+    expect(signing.errors).toEqual([])
+    const [signed] = JSON.parse(
+      signing.runnerTemp[signing.outputs['results-file']!]!.toString()
+    ) as Array<(typeof signingResults)[number] & { signedObjectVersionId: string }>
+    expect(signed!.signedObjectVersionId).not.toBe('')
+    writeFileSync(path.join(own, 'results.json'), JSON.stringify([signed]))
+    // A later write at the key: a version the job never wrote, now the current one.
+    const key = signed!.signedObject.slice(`s3://${SOURCE_BUCKET}/`.length)
+    await rig.s3.send(new PutObjectCommand({ Bucket: SOURCE_BUCKET, Key: key, Body: zipBytes(13) }))
+
+    const run = await runVerify(
+      { path: 'signed/versioned.zip', 'signing-results': 'results.json' },
+      own
+    )
+
+    expect(run.errors).toEqual([])
+    expect(resultsOf(run)[0]).toMatchObject({ status: 'verified' })
   })
 
   it("says how to leave out the record and checksums that 'signed/*' matches too, and passes without them", async () => {

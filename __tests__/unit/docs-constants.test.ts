@@ -11,6 +11,7 @@ import { RATE } from '../../src/aws/request-rate.js'
 import { DEFAULTS, LIMITS } from '../../src/github/inputs.js'
 import { OUTPUT_LIMIT_BYTES } from '../../src/github/outputs.js'
 import { SUMMARY_LIMIT_BYTES } from '../../src/github/step-summary.js'
+import { MAX_SIGNATURE_MANIFEST_BYTES } from '../../src/notary/signature-manifest.js'
 import { EFFECTIVE_TIME_MARGIN_MS } from '../../src/revoke-signatures.js'
 
 interface DocsConstants {
@@ -33,7 +34,8 @@ describe('the constants npm run docs reads from src/', () => {
     ['github/input-names.ts', 'LIMITS', LIMITS],
     ['github/outputs.ts', 'OUTPUT_LIMIT_BYTES', OUTPUT_LIMIT_BYTES],
     ['github/step-summary.ts', 'SUMMARY_LIMIT_BYTES', SUMMARY_LIMIT_BYTES],
-    ['revoke-signatures.ts', 'EFFECTIVE_TIME_MARGIN_MS', EFFECTIVE_TIME_MARGIN_MS]
+    ['revoke-signatures.ts', 'EFFECTIVE_TIME_MARGIN_MS', EFFECTIVE_TIME_MARGIN_MS],
+    ['notary/signature-manifest.ts', 'MAX_SIGNATURE_MANIFEST_BYTES', MAX_SIGNATURE_MANIFEST_BYTES]
   ])('reads %s %s as the code has it', (file, name, value) => {
     expect(constantOf(source(file), name)).toEqual(value)
   })

@@ -25,6 +25,14 @@ export function signingJobArn(job: { region: string; owner: string; jobId: strin
   return `arn:${partitionOf(job.region)}:signer:${job.region}:${job.owner}:/signing-jobs/${job.jobId}`
 }
 
+/** The partition and Region any Signer ARN names; undefined for anything else. */
+export function signerArnPlace(arn: string): { partition: string; region: string } | undefined {
+  const match = /^arn:([a-z-]+):signer:([a-z0-9-]*):/.exec(arn)
+  if (!match) return undefined
+  const [, partition = '', region = ''] = match
+  return { partition, region }
+}
+
 /** A signing job ARN's parts; undefined for anything else. */
 export function parseSigningJobArn(
   arn: string

@@ -1,3 +1,4 @@
+import { isRealDateTime } from '../calendar-date.js'
 import { InputError } from '../errors.js'
 import { parseSigningJobArn } from '../aws/signer-arns.js'
 import { Input, LIMITS, type InputReader } from './input-names.js'
@@ -6,7 +7,17 @@ import { ACCOUNT_ID, boolean, given, lines, optional } from './input-values.js'
 import { JOB_ID, type RecordedJob } from './signing-record.js'
 
 /** `mode: revoke`: the signatures of signing jobs, and optionally their profile version. */
-export interface RevokeInputs {
+export type RevokeInputs = RevokeJobsInputs & ProfileVersionChoice
+
+/**
+ * With revoke-profile-version, profile-name is required: only versions of the profile the user
+ * names are revoked, whatever profile a record's jobs were signed with.
+ */
+type ProfileVersionChoice =
+  | { revokeProfileVersion: false; profileName: string | undefined }
+  | { revokeProfileVersion: true; profileName: string }
+
+interface RevokeJobsInputs {
   mode: 'revoke'
   /** What the step acts on, as `kind` says for signing steps: signing jobs. */
   kind: 'jobs'
@@ -15,12 +26,12 @@ export interface RevokeInputs {
   /** `signing-results`: paths or glob patterns of `.signing.json` files, as given. */
   signingResults: string[]
   reason: string
-  revokeProfileVersion: boolean
   /** `effective-time`, when given; else the step takes now, less a margin for clock skew. */
   effectiveTime: Date | undefined
-  /** For a profile version no job names (GetSigningProfile), and for messages. */
-  profileName: string | undefined
-  /** The account that owns jobs whose owner nothing else names (profile-owner). */
+  /**
+   * The account that owns jobs whose owner nothing else names (profile-owner); with
+   * revoke-profile-version, the jobs' owner Signer must name.
+   */
   profileOwner: string | undefined
   region: string
   timeoutSeconds: number
@@ -93,9 +104,9 @@ export function revokeInputs(
       "and 'signing-results' are both empty: mode 'revoke' needs the jobs to revoke, as job IDs (one a line: '<jobId>', '<jobId> <jobOwner>' or a job ARN) or as the <artifact-name>.signing.json that signing wrote."
     )
   }
-  const revokeProfileVersion = boolean(read, Input.RevokeProfileVersion, false)
+  const profileVersion = profileVersionChoice(read)
   const effectiveTime = optional(read, Input.EffectiveTime, value => pastTime(value, now))
-  if (effectiveTime && !revokeProfileVersion) {
+  if (effectiveTime && !profileVersion.revokeProfileVersion) {
     throw new InputError(
       Input.EffectiveTime,
       "is read only with 'revoke-profile-version: true': it is when the profile version's revocation takes effect. A job's signature is revoked as a whole."
@@ -107,12 +118,25 @@ export function revokeInputs(
     jobs,
     signingResults,
     reason: reason(read(Input.Reason)),
-    revokeProfileVersion,
+    ...profileVersion,
     effectiveTime,
-    profileName: profileNameInput(read),
     ...stepInputs(read, env, 'jobs at once'),
     ignored: given(read, IGNORED_WITH_REVOKE)
   }
+}
+
+function profileVersionChoice(read: InputReader): ProfileVersionChoice {
+  const profileName = profileNameInput(read)
+  if (!boolean(read, Input.RevokeProfileVersion, false)) {
+    return { revokeProfileVersion: false, profileName }
+  }
+  if (!profileName) {
+    throw new InputError(
+      Input.ProfileName,
+      "is required with 'revoke-profile-version: true': only versions of the profile you name are revoked, whichever profiles the jobs were signed with."
+    )
+  }
+  return { revokeProfileVersion: true, profileName }
 }
 
 /** One job a line: `<jobId>`, `<jobId> <jobOwner>` or the job's ARN; each job once. */
@@ -134,15 +158,23 @@ function jobLine(line: string): RecordedJob {
     profileVersion: undefined
   }
   const arn = parseSigningJobArn(line)
-  if (arn) return { ...job, jobId: arn.jobId, jobOwner: arn.owner, region: arn.region }
+  if (arn) {
+    // The ARN's form takes any job ID without a slash; a plain ID's rule holds here too.
+    if (!JOB_ID.test(arn.jobId)) throw notAJob(line)
+    return { ...job, jobId: arn.jobId, jobOwner: arn.owner, region: arn.region }
+  }
   const [jobId = '', jobOwner, ...rest] = line.split(/\s+/)
   if (!JOB_ID.test(jobId) || rest.length > 0 || (jobOwner && !ACCOUNT_ID.test(jobOwner))) {
-    throw new InputError(
-      Input.JobIds,
-      `'${line}' is not a job: give one a line, as '<jobId>', '<jobId> <jobOwner>' (the 12-digit account that owns the job, for a profile shared by another account) or the job's ARN (arn:aws:signer:<region>:<account>:/signing-jobs/<jobId>).`
-    )
+    throw notAJob(line)
   }
   return { ...job, jobId, jobOwner, region: undefined }
+}
+
+function notAJob(line: string): InputError {
+  return new InputError(
+    Input.JobIds,
+    `'${line}' is not a job: give one a line, as '<jobId>', '<jobId> <jobOwner>' (the 12-digit account that owns the job, for a profile shared by another account) or the job's ARN (arn:aws:signer:<region>:<account>:/signing-jobs/<jobId>).`
+  )
 }
 
 function reason(raw: string): string {
@@ -170,6 +202,12 @@ function pastTime(value: string, now: Date): Date {
     throw new InputError(
       Input.EffectiveTime,
       `must be a time with its offset, such as 2025-06-01T12:00:00Z; got '${value}'.`
+    )
+  }
+  if (!isRealDateTime(value)) {
+    throw new InputError(
+      Input.EffectiveTime,
+      `'${value}' names a day or time of day that does not exist (months have 28 to 31 days, hours run 00 to 23).`
     )
   }
   if (time.getTime() > now.getTime()) {

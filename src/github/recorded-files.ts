@@ -4,9 +4,10 @@ import { isObject, optionalString, parseSigningResults } from './signing-record.
  * The signed files that `signing-results` names, for `mode: verify`: a signing record
  * (`<artifact-name>.signing.json`, signing-record.ts: `{"schemaVersion": 1, "region",
  * "results": [...]}`, each entry named by its path under output-dir), or a signing step's own
- * `results` (an array, each entry with `signedPath` and `signedObject` as `s3://bucket/key`). The
- * file travels through artifacts and releases, so it is read as untrusted: it only says which
- * job to ask Signer about and which SHA-256 to expect; Signer's and S3's answers decide.
+ * `results` (an array, each entry with `signedPath`, `signedObject` as `s3://bucket/key` and
+ * `signedObjectVersionId`). The file travels through artifacts and releases, so it is read as
+ * untrusted: it only says which job to ask Signer about, which SHA-256 to expect and which
+ * version of the signed object to read; Signer's and S3's answers decide.
  */
 
 export interface RecordedFile {
@@ -64,18 +65,27 @@ function fileOf(entry: unknown, where: string): RecordedFile[] {
       jobId,
       jobOwner: jobOwner || undefined,
       sha256: sha256.toLowerCase(),
-      signedObject: signedObjectOf(entry.signedObject, `${where}.signedObject`)
+      signedObject: signedObjectOf(entry, where)
     }
   ]
 }
 
-/** `{bucket, key, versionId?}` as a record writes it, or `s3://bucket/key` as results do. */
-function signedObjectOf(value: unknown, where: string): RecordedFile['signedObject'] {
+/**
+ * `{bucket, key, versionId?}` as a record writes it, or `s3://bucket/key` as results do, with
+ * the version beside it in `signedObjectVersionId`.
+ */
+function signedObjectOf(
+  entry: Record<string, unknown>,
+  entryWhere: string
+): RecordedFile['signedObject'] {
+  const value = entry.signedObject
+  const where = `${entryWhere}.signedObject`
   if (value === undefined || value === null || value === '') return undefined
   if (typeof value === 'string') {
     const match = /^s3:\/\/([^/]+)\/(.+)$/s.exec(value)
     if (!match) throw new Error(`${where} is not s3://bucket/key`)
-    return { bucket: match[1] ?? '', key: match[2] ?? '', versionId: undefined }
+    const versionId = optionalString(entry, 'signedObjectVersionId', entryWhere) || undefined
+    return { bucket: match[1] ?? '', key: match[2] ?? '', versionId }
   }
   if (!isObject(value)) throw new Error(`${where} is neither s3://bucket/key nor an object`)
   const bucket = optionalString(value, 'bucket', where)

@@ -1,4 +1,5 @@
 import { createHash, type KeyObject, type X509Certificate } from 'node:crypto'
+import { isRealDateTime } from '../calendar-date.js'
 import { ActionError } from '../errors.js'
 import {
   describeKey,
@@ -462,7 +463,10 @@ function rfc3339Header(
 ): Date | undefined {
   if (!Object.hasOwn(header, name)) return undefined
   const value = header[name]
-  const time = typeof value === 'string' && RFC3339.test(value) ? Date.parse(value) : NaN
+  const time =
+    typeof value === 'string' && RFC3339.test(value) && isRealDateTime(value)
+      ? Date.parse(value)
+      : NaN
   if (Number.isNaN(time)) {
     throw new EnvelopeError(check, `${name} is ${quoted(value)}, not an RFC 3339 date-time`)
   }

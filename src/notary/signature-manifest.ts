@@ -103,6 +103,12 @@ export function signatureManifest(input: SignatureManifestInput): SignatureManif
   }
 }
 
+/**
+ * A signature manifest is under a kilobyte (a subject, one layer, a few annotations): a listed
+ * one larger than this is passed over, and no more is read of one.
+ */
+export const MAX_SIGNATURE_MANIFEST_BYTES = 64 * 1024
+
 /** What a signature manifest read back from a registry stores, or why it cannot be a signature. */
 export type SignatureManifestReading = { envelope: Descriptor } | { problem: string }
 

@@ -74,6 +74,13 @@ export interface VerifyOptions {
   trustedProfiles: readonly string[] | 'skip'
   /** The time of verification: expiry, and certificate validity under `notary.x509`. */
   now: Date
+  /**
+   * The signing schemes accepted; default the signing authority's only, the one AWS's plugin
+   * accepts: under `notary.x509` the signing time is the signer's own claim, so a backdated
+   * signature would escape a profile version's revocation. The Notary Project's test vectors
+   * also take `notary.x509`.
+   */
+  signingSchemes?: readonly SigningScheme[]
 }
 
 /** What a signature says, read as verification went. */
@@ -139,7 +146,7 @@ export function verifySignature(bytes: Uint8Array, options: VerifyOptions): Sign
     const chain = readChain(envelope.certificates)
     read.thumbprints = envelope.certificates.map(sha256Hex)
     read.certificateHashes = revocationCertificateHashes(chain)
-    const attributes = readNotaryAttributes(envelope)
+    const attributes = readNotaryAttributes(envelope, options.signingSchemes ?? [SIGNING_AUTHORITY])
     read.signingScheme = attributes.signingScheme
     read.signingTime = attributes.signingTime
     read.expiry = attributes.expiry

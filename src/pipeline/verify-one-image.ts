@@ -1,10 +1,14 @@
 import type { SignerClient } from '@aws-sdk/client-signer'
 import { revokedEntities } from '../aws/revocation-status.js'
+import { partitionOf, signerArnPlace } from '../aws/signer-arns.js'
 import { errorMessage } from '../errors.js'
 import type { EnvelopeCheck } from '../notary/envelope.js'
 import { MAX_ENVELOPE_BYTES } from '../notary/envelope.js'
 import { NOTATION_PLATFORM } from '../notary/payload.js'
-import { readSignatureManifest } from '../notary/signature-manifest.js'
+import {
+  MAX_SIGNATURE_MANIFEST_BYTES,
+  readSignatureManifest
+} from '../notary/signature-manifest.js'
 import { quoted } from '../notary/untrusted.js'
 import { verifySignature, type SignatureReading } from '../notary/verify-signature.js'
 import type { Descriptor } from '../registry/descriptor.js'
@@ -28,7 +32,7 @@ import { mapBounded } from './map-bounded.js'
  * 'read' (the signature manifest or its envelope could not be read from the registry),
  * 'signatureManifest' (it is not a Notary signature of this image), 'revoked' (GetRevocationStatus
  * reports its profile version, job or a certificate revoked), 'revocationStatus' (that could not
- * be asked, so the signature is not taken as valid).
+ * be asked, or not in the Region that signed, so the signature is not taken as valid).
  */
 export type SignatureCheck =
   EnvelopeCheck | 'read' | 'signatureManifest' | 'revoked' | 'revocationStatus'
@@ -91,6 +95,8 @@ export interface ImageVerifySetup {
   trust: ImageTrust
   /** The step's Signer client, for GetRevocationStatus: paced like every Signer request. */
   signer: SignerClient
+  /** The step's Region, where `signer` asks. */
+  region: string
   /** Clients that only pull. */
   registries: RegistryClients
   /** For a tag: the advice to deploy by digest. */
@@ -199,9 +205,9 @@ async function verifyListedSignature(
 
   let envelope: Buffer
   try {
-    // No more than the listing said: a signature manifest is about a kilobyte.
+    // No more than the listing said, nor than a signature manifest may be.
     const manifest = await client.getManifest(reference.repository, descriptor.digest, {
-      maxBytes: descriptor.size
+      maxBytes: Math.min(descriptor.size, MAX_SIGNATURE_MANIFEST_BYTES)
     })
     const stored = readSignatureManifest(manifest.bytes, image)
     if ('problem' in stored) {
@@ -228,6 +234,8 @@ async function verifyListedSignature(
       'the envelope names no AWS Signer job and profile version, so its revocation cannot be asked'
     )
   }
+  const elsewhere = askedElsewhere([read.jobArn, read.profileVersionArn], setup.region)
+  if (elsewhere) return fail('revocationStatus', elsewhere)
   let revoked: string[]
   try {
     revoked = await revokedEntities(setup.signer, {
@@ -244,6 +252,21 @@ async function verifyListedSignature(
     return fail('revoked', `GetRevocationStatus reports revoked: ${revokedNames(revoked, read)}`)
   }
   return { ...verification, verdict: 'valid' }
+}
+
+/**
+ * Why the step's Region cannot answer for the signature: an ARN of it names another Region or
+ * partition, whose revocations the step's Signer may not know. Undefined when all are the step's.
+ */
+function askedElsewhere(arns: string[], region: string): string | undefined {
+  const partition = partitionOf(region)
+  for (const arn of arns) {
+    const place = signerArnPlace(arn)
+    if (place?.region === region && place.partition === partition) continue
+    const there = place ? `${place.region} (partition ${place.partition})` : 'no Region'
+    return `${quoted(arn)} names ${there}, and this step asks GetRevocationStatus in ${region} (partition ${partition}), which may not know of revocations made there: verify this image in a step with 'region: ${place?.region ?? '<the signing Region>'}'`
+  }
+  return undefined
 }
 
 function readingFields(

@@ -6,10 +6,10 @@
  * and what it points to is checked by digest on reading and verified by its signature.
  */
 import { ActionError } from '../errors.js'
-import { Annotation } from '../notary/signature-manifest.js'
+import { Annotation, MAX_SIGNATURE_MANIFEST_BYTES } from '../notary/signature-manifest.js'
 import { MediaType, SHA256_DIGEST, type Descriptor } from './descriptor.js'
 import { parseReferrersIndex, referrersTag } from './referrers-index.js'
-import { MANIFEST_LIMIT, type CallOptions, type RegistryClient } from './registry-client.js'
+import type { CallOptions, RegistryClient } from './registry-client.js'
 
 /** As many as `notation verify` tries by default (--max-signatures). */
 export const MAX_SIGNATURES = 100
@@ -89,7 +89,8 @@ function bounded(
 
 /**
  * The entries of a referrers listing that are Notary signature manifests, each once, newest
- * first: others' entries (SBOMs, attestations) and malformed ones are passed over.
+ * first: others' entries (SBOMs, attestations), malformed ones and ones larger than
+ * MAX_SIGNATURE_MANIFEST_BYTES are passed over.
  */
 export function notarySignatures(entries: readonly unknown[]): Descriptor[] {
   const seen = new Set<string>()
@@ -105,7 +106,7 @@ export function notarySignatures(entries: readonly unknown[]): Descriptor[] {
       typeof size !== 'number' ||
       !Number.isSafeInteger(size) ||
       size <= 0 ||
-      size > MANIFEST_LIMIT ||
+      size > MAX_SIGNATURE_MANIFEST_BYTES ||
       seen.has(digest)
     ) {
       return

@@ -604,6 +604,10 @@ describe('readInputs: mode revoke', () => {
     if (inputs.mode !== 'revoke') throw new Error(`read as ${inputs.mode}`)
     return inputs
   }
+  const PROFILE_VERSION: Values = {
+    [Input.RevokeProfileVersion]: 'true',
+    [Input.ProfileName]: 'release_profile'
+  }
   const job = (jobId: string, jobOwner?: string, region?: string) => ({
     jobId,
     jobOwner,
@@ -697,15 +701,39 @@ describe('readInputs: mode revoke', () => {
     ],
     [
       'effective-time without an offset',
-      { [Input.RevokeProfileVersion]: 'true', [Input.EffectiveTime]: '2024-05-01T12:00:00' },
+      { ...PROFILE_VERSION, [Input.EffectiveTime]: '2024-05-01T12:00:00' },
       Input.EffectiveTime,
       'with its offset'
     ],
     [
+      'effective-time on a day that does not exist',
+      { ...PROFILE_VERSION, [Input.EffectiveTime]: '2025-02-30T00:00:00Z' },
+      Input.EffectiveTime,
+      "'2025-02-30T00:00:00Z' names a day or time of day that does not exist"
+    ],
+    [
+      'effective-time at hour 24',
+      { ...PROFILE_VERSION, [Input.EffectiveTime]: '2025-01-01T24:00+01:00' },
+      Input.EffectiveTime,
+      'does not exist'
+    ],
+    [
       'effective-time in the future',
-      { [Input.RevokeProfileVersion]: 'true', [Input.EffectiveTime]: '2999-01-01T00:00:00Z' },
+      { ...PROFILE_VERSION, [Input.EffectiveTime]: '2999-01-01T00:00:00Z' },
       Input.EffectiveTime,
       'is in the future'
+    ],
+    [
+      'revoke-profile-version without profile-name',
+      { [Input.RevokeProfileVersion]: 'true' },
+      Input.ProfileName,
+      "is required with 'revoke-profile-version: true': only versions of the profile you name"
+    ],
+    [
+      'a job ARN whose job ID is not one',
+      { [Input.JobIds]: 'arn:aws:signer:us-east-1:111122223333:/signing-jobs/..' },
+      Input.JobIds,
+      "'arn:aws:signer:us-east-1:111122223333:/signing-jobs/..' is not a job: give one a line"
     ],
     [
       'revoke-profile-version not a boolean',

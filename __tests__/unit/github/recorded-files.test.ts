@@ -46,7 +46,7 @@ describe('signedFilesOf', () => {
     })
   })
 
-  it("reads a signing step's results: signedPath, the owner from the job ARN, s3:// objects", () => {
+  it("reads a signing step's results: signedPath, the owner from the job ARN, s3:// objects at signedObjectVersionId", () => {
     const text = JSON.stringify([
       {
         path: 'build/function.zip',
@@ -55,6 +55,17 @@ describe('signedFilesOf', () => {
         jobId: JOB,
         jobArn: JOB_ARN,
         signedObject: 's3://release-signed/signed/abc.zip',
+        signedObjectVersionId: '',
+        sha256: SHA
+      },
+      {
+        path: 'build/versioned.zip',
+        signedPath: 'signed/versioned.zip',
+        status: 'signed',
+        jobId: JOB,
+        jobArn: JOB_ARN,
+        signedObject: 's3://release-signed/signed/def.zip',
+        signedObjectVersionId: 'v7',
         sha256: SHA
       },
       { path: 'build/other.zip', signedPath: '', status: 'failed', jobId: '', sha256: '' }
@@ -68,6 +79,13 @@ describe('signedFilesOf', () => {
           jobOwner: '111122223333',
           sha256: SHA,
           signedObject: { bucket: 'release-signed', key: 'signed/abc.zip', versionId: undefined }
+        },
+        {
+          name: 'signed/versioned.zip',
+          jobId: JOB,
+          jobOwner: '111122223333',
+          sha256: SHA,
+          signedObject: { bucket: 'release-signed', key: 'signed/def.zip', versionId: 'v7' }
         }
       ]
     })

@@ -271,14 +271,13 @@ describe('checkEnvelope refuses a tampered envelope, naming the check', () => {
     )
   })
 
-  it('authenticSigningTime that is not RFC 3339', async () => {
-    const bytes = envelope(withHeader({ 'io.cncf.notary.authenticSigningTime': '1 March 2026' }))
-    await expectRefused(
-      bytes,
-      'authenticSigningTime',
-      "is '1 March 2026', not an RFC 3339 date-time"
-    )
-  })
+  it.each(['1 March 2026', '2026-02-30T10:00:00Z', '2026-03-01T24:00:00Z'])(
+    'authenticSigningTime that is not an RFC 3339 date-time that exists (%s)',
+    async time => {
+      const bytes = envelope(withHeader({ 'io.cncf.notary.authenticSigningTime': time }))
+      await expectRefused(bytes, 'authenticSigningTime', `is '${time}', not an RFC 3339 date-time`)
+    }
+  )
 
   it('a plain signingTime beside the signing-authority scheme', async () => {
     const bytes = envelope(withHeader({ 'io.cncf.notary.signingTime': '2026-03-01T10:00:00Z' }))

@@ -2,7 +2,7 @@ import { createHash, X509Certificate } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from '@jest/globals'
-import type { EnvelopeCheck } from '../../../src/notary/envelope.js'
+import { NOTARY_X509, SIGNING_AUTHORITY, type EnvelopeCheck } from '../../../src/notary/envelope.js'
 import {
   AWS_SIGNER_ROOT_SHA256,
   verifySignature,
@@ -42,6 +42,8 @@ function expectInvalid(verdict: SignatureVerdict, check: EnvelopeCheck, reason: 
 }
 
 const NOW = new Date('2026-12-01T00:00:00Z')
+/** The action takes the signing authority's scheme only; these vectors test both. */
+const BOTH_SCHEMES = [SIGNING_AUTHORITY, NOTARY_X509] as const
 
 describe('sa_valid_sig_env.json: the signing-authority scheme, PS384, a leaf and its root', () => {
   const VALID = fixture('sa_valid_sig_env.json')
@@ -250,6 +252,7 @@ describe('jws_signature.sig: the notary.x509 scheme, PS256, one self-signed cert
     trustedRootSha256: [ALPINE],
     trustedProfiles: 'skip',
     now: NOW,
+    signingSchemes: BOTH_SCHEMES,
     ...changes
   })
 
@@ -325,7 +328,8 @@ describe('jwsExpiredWithTimestamp.sig: notary.x509 with a certificate valid for 
     },
     trustedRootSha256: ['6381e2ac01a6d9396ad0c99cd7da2fa53206e0c26daba512420b95f4f0479137'],
     trustedProfiles: 'skip',
-    now
+    now,
+    signingSchemes: BOTH_SCHEMES
   })
 
   it('fails validity now: its timestamp countersignature is not verified here, so only now counts', () => {

@@ -3,7 +3,7 @@ import { createHash, KeyObject, webcrypto } from 'node:crypto'
 import { beforeAll, describe, expect, it } from '@jest/globals'
 import * as x509 from '@peculiar/x509'
 import { ActionError } from '../../../src/errors.js'
-import type { EnvelopeCheck } from '../../../src/notary/envelope.js'
+import { NOTARY_X509, SIGNING_AUTHORITY, type EnvelopeCheck } from '../../../src/notary/envelope.js'
 import { notaryPayload } from '../../../src/notary/payload.js'
 import {
   AWS_SIGNER_ROOT_SHA256,
@@ -467,16 +467,37 @@ describe('verifySignature refuses a tampered envelope, naming the check', () => 
     expectInvalid(
       verifySignature(envelope(withHeader({ 'io.cncf.notary.signingScheme': 'x509' })), options()),
       'signingScheme',
-      "is 'x509', expected 'notary.x509.signingAuthority' or 'notary.x509'"
+      "is 'x509', expected 'notary.x509.signingAuthority'"
     )
     expectInvalid(
       verifySignature(
         envelope(withHeader({ 'io.cncf.notary.signingScheme': 'notary.x509' })),
-        options()
+        options({ signingSchemes: [SIGNING_AUTHORITY, NOTARY_X509] })
       ),
       'signingScheme',
       'io.cncf.notary.authenticSigningTime is present, which the notary.x509 scheme does not allow'
     )
+  })
+
+  it('the notary.x509 scheme, whose signing time is the signer’s claim, unless the caller takes it', () => {
+    const bytes = envelope(d =>
+      withHeader({
+        'io.cncf.notary.signingScheme': 'notary.x509',
+        'io.cncf.notary.signingTime': '2026-03-01T10:00:00Z'
+      })(withoutHeaders('io.cncf.notary.authenticSigningTime')(d))
+    )
+    // Within the leaf's validity: under notary.x509 the chain is checked now.
+    const now = new Date('2026-03-02T00:00:00Z')
+    expectInvalid(
+      verifySignature(bytes, options({ now })),
+      'signingScheme',
+      "io.cncf.notary.signingScheme is 'notary.x509', expected 'notary.x509.signingAuthority'"
+    )
+    const taken = verifySignature(
+      bytes,
+      options({ now, signingSchemes: [SIGNING_AUTHORITY, NOTARY_X509] })
+    )
+    expect(taken.verdict === 'valid' && taken.read.signingScheme).toBe('notary.x509')
   })
 
   it('not JSON, with nothing read', () => {

@@ -119,7 +119,12 @@ async function signIntoTag(image: Descriptor): Promise<string> {
   return digest
 }
 
-function verify(text: string, changes: Partial<ImageTrust> = {}, budgetMs = 10_000) {
+function verify(
+  text: string,
+  changes: Partial<ImageTrust> = {},
+  budgetMs = 10_000,
+  region = 'us-east-1'
+) {
   const warn = jest.fn<(text: string) => void>()
   const lines: string[] = []
   return verifyImage(
@@ -127,6 +132,7 @@ function verify(text: string, changes: Partial<ImageTrust> = {}, budgetMs = 10_0
     {
       trust: trust(changes),
       signer: clients.signer,
+      region,
       registries: registries('pull', budgetMs),
       warn
     },
@@ -280,6 +286,26 @@ describe('verifyImage', () => {
       reason: expect.stringContaining('the role needs signer:GetRevocationStatus')
     })
   })
+
+  it.each([
+    ['another Region', 'us-west-2', 'partition aws'],
+    ['another partition', 'cn-north-1', 'partition aws-cn']
+  ])(
+    "fails 'revocationStatus' for a signature made in %s than the step's, asking nothing",
+    async (_case, region, partition) => {
+      const image = await pushTestImage(standIn.endpoint, REPOSITORY, { seed: `from-${region}` })
+      await sign(image)
+      const { result } = await verify(byDigest(image), {}, 10_000, region)
+      const job = signerService.notary.jobs[0]!
+      expect(result.status).toBe('failed')
+      expect(result.signatures[0]).toMatchObject({
+        verdict: 'invalid',
+        check: 'revocationStatus',
+        reason: `'${job.jobArn}' names us-east-1 (partition aws), and this step asks GetRevocationStatus in ${region} (${partition}), which may not know of revocations made there: verify this image in a step with 'region: us-east-1'`
+      })
+      expect(signerService.revocations.queries).toEqual([])
+    }
+  )
 
   it('verifies an image with one good signature among bad ones, and reports each', async () => {
     const image = await pushTestImage(standIn.endpoint, REPOSITORY, { seed: 'mixed' })

@@ -101,7 +101,7 @@ const entry = (digit: string, extra: Record<string, unknown> = {}) => ({
 const created = (time: string) => ({ annotations: { 'org.opencontainers.image.created': time } })
 
 describe('notarySignatures', () => {
-  it('keeps Notary signature manifests only, each once, as descriptors without annotations', () => {
+  it('keeps Notary signature manifests of at most 64 KiB only, each once, as descriptors without annotations', () => {
     expect(
       notarySignatures([
         entry('a', created('2026-01-01T00:00:00Z')),
@@ -110,6 +110,7 @@ describe('notarySignatures', () => {
         entry('d', { digest: 'sha256:short' }),
         entry('e', { size: 0 }),
         entry('f', { size: 5 * 1024 * 1024 }),
+        entry('9', { size: 64 * 1024 + 1 }),
         entry('a'),
         null,
         'text'
