@@ -19,6 +19,7 @@ beforeAll(async () => {
   // Symlinks that leave the workspace: a file and a directory.
   symlinkSync('/etc/hostname', path.join(workspace, 'build/escape.zip'))
   symlinkSync('/tmp', path.join(workspace, 'out-link'))
+  symlinkSync(path.join(workspace, 'nowhere'), path.join(workspace, 'dangling'))
   // Names that would forge workflow commands, a FIFO, and a link out of output-dir.
   writeFileSync(path.join(workspace, 'hostile', 'a\n::warning::forged.zip'), 'x')
   writeFileSync(path.join(workspace, 'hostile-cr', 'a\r::notice::forged.zip'), 'x')
@@ -59,6 +60,8 @@ const BAD: Array<[string, string, string, Record<string, string>?]> = [
   ['output-dir', '../signed', 'inside the workspace'],
   ['output-dir', '/tmp/signed', 'inside the workspace'],
   ['output-dir', 'out-link/signed', 'inside the workspace'],
+  ['output-dir', 'build/app.zip', 'is a file, not a directory'],
+  ['output-dir', 'dangling/signed', 'is a symbolic link to nothing'],
   [
     'output-dir',
     'build',

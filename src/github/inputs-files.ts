@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { InputError } from '../errors.js'
-import { isInside, realpathOfExisting } from '../pipeline/paths.js'
+import { directoryProblem, isInside, realpathOfExisting } from '../pipeline/paths.js'
 import { hasControlCharacter, hasInvisibleCharacter } from '../safe-text.js'
 import { commonInputs, type CommonInputs } from './inputs-common.js'
 import { DEFAULTS, Input, LIMITS, type InputReader } from './input-names.js'
@@ -169,6 +169,14 @@ function outputDirectory(raw: string, workspace: string): string {
     throw new InputError(
       Input.OutputDir,
       `must be a directory inside the workspace, such as 'signed'; '${raw}' resolves to ${resolved}, outside ${workspace} or the workspace itself.`
+    )
+  }
+  // Found now, not after every file's job has run and its download cannot make the directory.
+  const problem = directoryProblem(resolved, workspace)
+  if (problem) {
+    throw new InputError(
+      Input.OutputDir,
+      `'${raw}' cannot hold the signed files: ${problem}. Give a directory, or a name that does not exist yet.`
     )
   }
   return resolved

@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, realpathSync } from 'node:fs'
+import { existsSync, lstatSync, realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
 
 /** The real path of the deepest existing ancestor, with the rest appended: catches symlinks that leave. */
@@ -98,4 +98,30 @@ export function linkLeaving(
     }
   }
   return { path: directory, target: realpathOfExisting(directory) }
+}
+
+/**
+ * Why `directory` (under `root`, which exists) could not be made or written into: a part of the
+ * way that exists but is a file, or a symbolic link to nothing. Undefined when every existing part
+ * is a directory (the rest is made when the first file is written).
+ */
+export function directoryProblem(directory: string, root: string): string | undefined {
+  let current = root
+  for (const part of path.relative(root, directory).split(path.sep).filter(Boolean)) {
+    current = path.join(current, part)
+    let link: boolean
+    try {
+      link = lstatSync(current).isSymbolicLink()
+    } catch {
+      return undefined
+    }
+    let stats
+    try {
+      stats = statSync(current)
+    } catch {
+      return link ? `${current} is a symbolic link to nothing` : undefined
+    }
+    if (!stats.isDirectory()) return `${current} is a file, not a directory`
+  }
+  return undefined
 }

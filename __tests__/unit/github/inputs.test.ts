@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
@@ -32,6 +32,8 @@ beforeAll(() => {
   symlinkSync(path.join(workspace, 'real-out'), path.join(workspace, 'inner-link'))
   symlinkSync(workspace, path.join(workspace, 'self'))
   symlinkSync(workspace, path.join(root, 'workspace-link'))
+  writeFileSync(path.join(workspace, 'notes.txt'), 'not a directory')
+  symlinkSync(path.join(workspace, 'missing'), path.join(workspace, 'dangling'))
 })
 
 afterAll(() => {
@@ -126,6 +128,10 @@ describe('readInputs: invalid values', () => {
     [Input.OutputDir, 'escape'],
     [Input.OutputDir, 'escape/signed'],
     [Input.OutputDir, 'escape/deeper/still'],
+    [Input.OutputDir, 'notes.txt'],
+    [Input.OutputDir, 'notes.txt/signed'],
+    [Input.OutputDir, 'dangling'],
+    [Input.OutputDir, 'dangling/signed'],
     // path patterns
     [Input.Path, '../a.zip'],
     [Input.Path, '/etc/passwd'],
