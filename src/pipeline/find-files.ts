@@ -3,6 +3,7 @@ import path from 'node:path'
 import * as glob from '@actions/glob'
 import { InputError } from '../errors.js'
 import { Input } from '../github/inputs.js'
+import { info } from '../github/log.js'
 import { singleLine } from '../safe-text.js'
 import { refuseUnsafeNames } from './file-names.js'
 import { refuseInputsInsideOutputDir, refuseLinksOut } from './output-dir-checks.js'
@@ -44,7 +45,7 @@ export async function findArtifactFiles(
       implicitDescendants: false
     }
   )
-  const matches = new Map<string, string>()
+  const matches = new Map<string, string[]>()
   const insideOutputDir = new Set<string>()
   for (const match of await globber.glob()) {
     const real = realpathSync(match)
@@ -55,10 +56,15 @@ export async function findArtifactFiles(
       )
     }
     if (isInsideOnDisk(outputDir, match, platform)) insideOutputDir.add(real)
-    else if (!matches.has(real)) matches.set(real, match)
+    else matches.set(real, [...(matches.get(real) ?? []), match])
   }
   if (matches.size === 0) noFiles(patterns, workspace, outputDir, insideOutputDir.size)
-  const files = [...matches.values()].sort()
+  // One file under several names (a symbolic link to it was matched too) is signed once, under
+  // the first name in order, whatever order the glob found them in.
+  const files = [...matches.values()].map(names => names.sort()[0] as string).sort()
+  for (const names of matches.values()) {
+    if (names.length > 1) sameFile(names.map(name => path.relative(workspace, name)))
+  }
   refuseUnsafeNames(files, workspace)
   refuseSpecialFiles(files, workspace)
   const mapped = mapToOutputs(files, workspace, outputDir, platform)
@@ -249,4 +255,11 @@ export function commonAncestor(
   }
   // Joined back with a trailing separator, so that 'C:' comes back as the root 'C:\\'.
   return p.resolve(first.slice(0, length).join(p.sep) + p.sep)
+}
+
+function sameFile(names: string[]): void {
+  const [kept, ...others] = names.sort()
+  info(
+    `${others.map(name => `'${singleLine(name)}'`).join(', ')} ${others.length === 1 ? 'is' : 'are'} the same file as '${singleLine(kept ?? '')}' (reached through a symbolic link): signed once, as '${singleLine(kept ?? '')}'.`
+  )
 }

@@ -183,6 +183,31 @@ describe('findArtifactFiles', () => {
     expect(found.map(file => file.path)).toContain('build/b.zip')
   })
 
+  it('signs one file under two names once, as the first name, and says so', async () => {
+    files('build/b.zip')
+    symlinkSync(path.join(workspace, 'build', 'b.zip'), path.join(workspace, 'build', 'a.zip'))
+    const lines: string[] = []
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation(chunk => {
+      lines.push(String(chunk))
+      return true
+    })
+    try {
+      for (const patterns of [
+        ['build/b.zip', 'build/a.zip'],
+        ['build/a.zip', 'build/b.zip']
+      ]) {
+        const found = await findArtifactFiles(patterns, workspace, outputDir)
+        expect(found.map(file => file.path)).toEqual(['build/a.zip'])
+      }
+    } finally {
+      write.mockRestore()
+    }
+    expect(lines.filter(line => line.includes('the same file'))).toEqual([
+      "'build/b.zip' is the same file as 'build/a.zip' (reached through a symbolic link): signed once, as 'build/a.zip'.\n",
+      "'build/b.zip' is the same file as 'build/a.zip' (reached through a symbolic link): signed once, as 'build/a.zip'.\n"
+    ])
+  })
+
   it('refuses a directory named literally, saying it is a directory', async () => {
     files('build/a.zip')
     for (const pattern of ['build', 'build/']) {
