@@ -59,11 +59,11 @@ export async function findArtifactFiles(
     else matches.set(real, [...(matches.get(real) ?? []), match])
   }
   if (matches.size === 0) noFiles(patterns, workspace, outputDir, insideOutputDir.size)
-  // One file under several names (a symbolic link to it was matched too) is signed once, under
-  // the first name in order, whatever order the glob found them in.
-  const files = [...matches.values()].map(names => names.sort()[0] as string).sort()
-  for (const names of matches.values()) {
-    if (names.length > 1) sameFile(names.map(name => path.relative(workspace, name)))
+  // One file under several names (a symbolic link to it was matched too) is signed once: under
+  // its own name when that was matched, else the first in order, whatever order the glob took.
+  const files = [...matches].map(([real, names]) => keptName(real, names)).sort()
+  for (const [real, names] of matches) {
+    if (names.length > 1) sameFile(keptName(real, names), names, workspace)
   }
   refuseUnsafeNames(files, workspace)
   refuseSpecialFiles(files, workspace)
@@ -257,9 +257,14 @@ export function commonAncestor(
   return p.resolve(first.slice(0, length).join(p.sep) + p.sep)
 }
 
-function sameFile(names: string[]): void {
-  const [kept, ...others] = names.sort()
+function keptName(real: string, names: string[]): string {
+  return names.includes(real) ? real : ([...names].sort()[0] as string)
+}
+
+function sameFile(kept: string, names: string[], workspace: string): void {
+  const shown = (name: string) => `'${singleLine(path.relative(workspace, name))}'`
+  const others = names.filter(name => name !== kept).sort()
   info(
-    `${others.map(name => `'${singleLine(name)}'`).join(', ')} ${others.length === 1 ? 'is' : 'are'} the same file as '${singleLine(kept ?? '')}' (reached through a symbolic link): signed once, as '${singleLine(kept ?? '')}'.`
+    `${others.map(shown).join(', ')} ${others.length === 1 ? 'is' : 'are'} the same file as ${shown(kept)} (reached through a symbolic link): signed once, as ${shown(kept)}.`
   )
 }

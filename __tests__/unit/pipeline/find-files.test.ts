@@ -183,9 +183,10 @@ describe('findArtifactFiles', () => {
     expect(found.map(file => file.path)).toContain('build/b.zip')
   })
 
-  it('signs one file under two names once, as the first name, and says so', async () => {
+  it('signs one file under two names once, as its own name, and says so', async () => {
     files('build/b.zip')
     symlinkSync(path.join(workspace, 'build', 'b.zip'), path.join(workspace, 'build', 'a.zip'))
+    symlinkSync(path.join(workspace, 'build', 'b.zip'), path.join(workspace, 'build', 'c.zip'))
     const lines: string[] = []
     const write = jest.spyOn(process.stdout, 'write').mockImplementation(chunk => {
       lines.push(String(chunk))
@@ -197,14 +198,18 @@ describe('findArtifactFiles', () => {
         ['build/a.zip', 'build/b.zip']
       ]) {
         const found = await findArtifactFiles(patterns, workspace, outputDir)
-        expect(found.map(file => file.path)).toEqual(['build/a.zip'])
+        expect(found.map(file => file.path)).toEqual(['build/b.zip'])
       }
+      // Two links to a file that was not matched: the first in order.
+      const linked = await findArtifactFiles(['build/a.zip', 'build/c*.zip'], workspace, outputDir)
+      expect(linked.map(file => file.path)).toEqual(['build/a.zip'])
     } finally {
       write.mockRestore()
     }
     expect(lines.filter(line => line.includes('the same file'))).toEqual([
-      "'build/b.zip' is the same file as 'build/a.zip' (reached through a symbolic link): signed once, as 'build/a.zip'.\n",
-      "'build/b.zip' is the same file as 'build/a.zip' (reached through a symbolic link): signed once, as 'build/a.zip'.\n"
+      "'build/a.zip' is the same file as 'build/b.zip' (reached through a symbolic link): signed once, as 'build/b.zip'.\n",
+      "'build/a.zip' is the same file as 'build/b.zip' (reached through a symbolic link): signed once, as 'build/b.zip'.\n",
+      "'build/c.zip' is the same file as 'build/a.zip' (reached through a symbolic link): signed once, as 'build/a.zip'.\n"
     ])
   })
 
