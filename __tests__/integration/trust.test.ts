@@ -228,6 +228,50 @@ describe('cancellation and foreign buckets', () => {
     expect(filesUnder(path.join(workspace, 'signed'))).toEqual([])
   })
 
+  it('starts no upload, job or download after the runner cancels, while a slow abort is under way', async () => {
+    rig.proxy!.failNext(100, 'hang', { method: 'PUT', path: /partNumber=/ })
+    rig.proxy!.failNext(1, 'delay', { method: 'DELETE', path: /uploadId=/ }, { delayMs: 1500 })
+    const workspace = workspaceWith({
+      'dist/a.zip': zipBytes(1, 20 * 1024 * 1024),
+      'dist/b.zip': zipBytes(2),
+      'dist/c.zip': zipBytes(3, 12 * 1024 * 1024)
+    })
+    const before = rig.proxy!.requests.length
+    let signalledAt = Infinity
+    const partHung = () =>
+      rig.proxy!.requests.slice(before).some(request => request.status === 'hung')
+
+    const run = await runSigning(
+      rig,
+      workspace,
+      { path: 'dist/*.zip', 'max-concurrency': '1' },
+      {
+        onSpawn: child => {
+          const poll = setInterval(() => {
+            if (!partHung()) return
+            clearInterval(poll)
+            signalledAt = Date.now()
+            child.kill('SIGINT')
+          }, 50)
+          child.once('exit', () => clearInterval(poll))
+        }
+      }
+    )
+
+    expect(run.exitCode).toBe(1)
+    // Only a.zip's abort, slow as it was, went out after the signal: b.zip and c.zip never started.
+    const afterSignal = rig
+      .proxy!.requests.slice(before)
+      .filter(request => request.atMs >= signalledAt && request.status !== 'hung')
+    expect(afterSignal.map(request => `${request.method} ${request.status}`)).toEqual([
+      'DELETE 204'
+    ])
+    expect(startRequests()).toHaveLength(0)
+    const uploads = await rig.s3.send(new ListMultipartUploadsCommand({ Bucket: SOURCE_BUCKET }))
+    expect(uploads.Uploads ?? []).toEqual([])
+    expect(filesUnder(path.join(workspace, 'signed'))).toEqual([])
+  })
+
   it('says the owner check failed, and uploads nothing, when the bucket belongs to another account', async () => {
     const workspace = workspaceWith({ 'dist/app.zip': zipBytes(2) })
     const before = rig.proxy!.requests.length

@@ -101,6 +101,16 @@ describe('S3 fault proxy in front of moto', () => {
     expect(statusesAfter(mark)).toEqual(['hung', 200])
   })
 
+  it('passes a delayed request on once its delay is over', async () => {
+    const mark = proxy.requests.length
+    proxy.failNext(1, 'delay', { method: 'PUT' }, { delayMs: 300 })
+    const started = Date.now()
+    await put(s3({ maxAttempts: 1 }), 'delayed.txt')
+
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300)
+    expect(statusesAfter(mark)).toEqual([200])
+  })
+
   it('answers other requests while one hangs, until its caller aborts', async () => {
     const client = s3({ maxAttempts: 1 })
     await put(client, 'held.txt')

@@ -10,8 +10,11 @@ import {
 import { MOTO_ACCOUNT } from './moto.js'
 import { closeServer, listenOnLoopback, readBody } from './net.js'
 
-/** 'hang' reads the request and never answers, until the client gives up or the proxy stops. */
-export type RequestFault = 'reset' | 'internal-error' | 'slow-down' | 'hang'
+/**
+ * 'hang' reads the request and never answers, until the client gives up or the proxy stops.
+ * 'delay' passes the request on after `delayMs`: a slow answer that does come.
+ */
+export type RequestFault = 'reset' | 'internal-error' | 'slow-down' | 'hang' | 'delay'
 
 /**
  * Faults that strike after moto answered and its headers went out, as a network or a server
@@ -34,6 +37,8 @@ export interface FaultOptions {
   extraBytes?: number
   /** 'inflate': whether the content-length counts the extra bytes; default true. */
   declareLength?: boolean
+  /** 'delay': how long the request waits before it is passed on; default 1000. */
+  delayMs?: number
 }
 
 export interface ProxiedRequest {
@@ -106,7 +111,7 @@ const HOP_BY_HOP = new Set([
   'expect'
 ])
 
-type S3ErrorAnswer = Exclude<RequestFault, 'reset' | 'hang'> | 'access-denied'
+type S3ErrorAnswer = Exclude<RequestFault, 'reset' | 'hang' | 'delay'> | 'access-denied'
 
 const S3_ERRORS: Record<S3ErrorAnswer, { status: number; code: string; message: string }> = {
   'access-denied': { status: 403, code: 'AccessDenied', message: 'Access Denied' },
@@ -168,6 +173,12 @@ export async function startS3FaultProxy(target: string): Promise<S3FaultProxy> {
       // Read it all, so the client is left waiting for the answer; stop() closes the connection.
       req.resume()
       req.once('end', () => log('hung'))
+    } else if (fault === 'delay') {
+      const timer = setTimeout(
+        () => forward(req, res, targetUrl, agent, log),
+        rule?.options.delayMs ?? 1000
+      )
+      res.once('close', () => clearTimeout(timer))
     } else if (fault) {
       // Drain the body first so the connection stays usable for the SDK's retry.
       req.resume()

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3'
-import { onCancel } from '../cancellation.js'
+import { onCancel, throwIfCancelled } from '../cancellation.js'
 import { systemClock, type Clock } from '../clock.js'
 import { ActionError, errorMessage, httpStatus, isAccessDenied, isTransient } from '../errors.js'
 import { linkLeaving } from '../pipeline/paths.js'
@@ -152,6 +152,9 @@ async function downloadOnce(
   const directory = path.dirname(targetPath)
   // Short, so that a name near the 255-byte limit still has room beside it.
   const temporary = path.join(directory, `.aws-signer-${randomBytes(6).toString('hex')}.partial`)
+  // No attempt starts once the step is cancelled. Checked with no wait before the undo is
+  // registered: an undo run at once could not remove a file made after it.
+  throwIfCancelled('downloading')
   const forget = onCancel(() => removeQuietly(temporary))
   let writer: WriteStream | undefined
   try {

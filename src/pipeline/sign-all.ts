@@ -1,3 +1,4 @@
+import { stepCancelled } from '../cancellation.js'
 import * as log from '../github/log.js'
 import { mapBounded } from './map-bounded.js'
 
@@ -16,7 +17,7 @@ export interface ItemSigning<Item, Result> {
 /**
  * Lets items flow through their stages with at most `maxConcurrency` in flight: one item's wait
  * never holds back another's, and one item's failure never abandons the others. Results keep
- * the order of `items`.
+ * the order of `items`. Once the runner cancels the step no item starts, and this rejects.
  */
 export async function signAll<Item, Result>(
   items: Item[],
@@ -29,6 +30,8 @@ export async function signAll<Item, Result>(
   let done = 0
 
   return mapBounded(items, maxConcurrency, async (item, index) => {
+    // Rejecting stops mapBounded from taking up any further item.
+    stepCancelled.throwIfAborted()
     const name = signing.name(item)
     const started = Date.now()
     // Groups cannot interleave in the log: one item logs live, several log a group each when done.

@@ -1,5 +1,6 @@
 import type { AwsClients } from '../aws/clients.js'
 import { downloadSignedObject, maxSignedBytes } from '../aws/download.js'
+import { throwIfCancelled } from '../cancellation.js'
 import { errorMessage } from '../errors.js'
 import { warning } from '../github/log.js'
 import type { ArtifactFile } from './find-files.js'
@@ -85,6 +86,7 @@ export async function signFile(
   try {
     const found = await hashFile(file.absolutePath)
     const key = sourceObjectKey(inputs.sourcePrefix, context, found.sha256, file.relativePath)
+    throwIfCancelled('uploading')
     // Refused, and deleted, unless exactly the bytes hashed here were uploaded.
     const upload = await uploadFile(clients.s3, {
       bucket: inputs.sourceBucket,
@@ -114,6 +116,7 @@ export async function signFile(
       source: { bucket: inputs.sourceBucket, key, version: result.sourceVersionId },
       destination: { bucket: inputs.destinationBucket, prefix: inputs.destinationPrefix }
     }
+    throwIfCancelled('StartSigningJob')
     const askedAt = new Date()
     result.jobId = await startSigningJob(clients.signer, request)
     log(`signing job ${result.jobId} started`)
@@ -138,6 +141,7 @@ export async function signFile(
     }
 
     result.signedObject = `s3://${signed.bucket}/${signed.key}`
+    throwIfCancelled('downloading')
     const download = await downloadSignedObject(
       clients.s3,
       {

@@ -1,5 +1,6 @@
 import type { SignerClient } from '@aws-sdk/client-signer'
 import { signPayload } from '../aws/sign-payload.js'
+import { throwIfCancelled } from '../cancellation.js'
 import { ActionError, errorMessage } from '../errors.js'
 import type { ImageInputs } from '../github/inputs.js'
 import { warning } from '../github/log.js'
@@ -174,6 +175,7 @@ async function signManifest(
   // Platform manifests are signed side by side: their lines say which is which.
   const say = (line: string) => log(platform ? `${platform} ${descriptor.digest}: ${line}` : line)
   try {
+    throwIfCancelled('SignPayload')
     const signed = await signPayload(signer, {
       profileName: inputs.profileName,
       profileOwner: inputs.profileOwner,
@@ -205,6 +207,7 @@ async function signManifest(
       signingTime: envelope.signingTime,
       metadata: signed.metadata
     })
+    throwIfCancelled('pushing the signature')
     await Promise.all([
       client.pushBlob(repository, EMPTY_BLOB, MediaType.ociEmpty),
       // Made just now by SignPayload: no registry has it yet.
@@ -219,6 +222,7 @@ async function signManifest(
     result.signatureDigest = manifest.descriptor.digest
     say(`pushed the signature ${manifest.descriptor.digest}`)
 
+    // Once cancelled, a referrers tag update stops itself as its rules allow (onCancel).
     result.referrers = await addReferrer(client, repository, descriptor, manifest.descriptor, {
       ociSubject: pushed.ociSubject,
       deadline
