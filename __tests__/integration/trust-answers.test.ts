@@ -217,6 +217,84 @@ describe("two files, one answered with the other file's job", () => {
   })
 })
 
+describe("a Succeeded answer whose identity values are not of Signer's form", () => {
+  // They would go into profile-version-arn, signing-job-arn and the summary's `aws lambda` line.
+  it('refuses them, showing each quoted, and writes nothing', async () => {
+    const run = await signOneWith(
+      answer => ({ ...answer, jobOwner: 'x y<z>', profileVersion: 'v1$(id)' }),
+      14
+    )
+    expectRefused(
+      run,
+      `Signing job ${run.job.jobId} for dist/app.zip succeeded but answered a jobOwner that is not a 12-digit account ID: 'x y<z>'; a profileVersion that is not 10 letters or digits: 'v1$(id)'. ${NOT_TRUSTED}`
+    )
+    expect(run.outputs['profile-version-arn']).toBe('')
+    expect(run.outputs['signing-job-arn']).toBe('')
+    expect(run.summary).not.toContain('allowed-publishers')
+  })
+})
+
+describe("a file's own answer naming another file's signed object", () => {
+  // The answer keeps a's job ID, source and profile: only the key says the object is b's, which
+  // the same step had Signer write moments before, so it passes as written during a's job.
+  it("refuses it, naming the key, and writes nothing at a's path", async () => {
+    const bytes = { a: zipBytes(11), b: zipBytes(12) }
+    const jobOf = (name: string) =>
+      rig.signer.jobs.find(job => job.source.key.endsWith(`/${name}.zip`))
+    rig.signer.jobDurationMs = 1000
+    rig.signer.faults.describeAnswer = (answer, job, describe) => {
+      const b = jobOf('b')
+      if (job !== jobOf('a')) return answer
+      if (b?.status !== 'Succeeded')
+        return { ...answer, status: 'InProgress', signedObject: undefined }
+      return { ...answer, status: 'Succeeded', signedObject: describe(b).signedObject }
+    }
+    const workspace = workspaceWith({ 'dist/a.zip': bytes.a, 'dist/b.zip': bytes.b })
+
+    const run = await runSigning(rig, workspace, { path: 'dist/*.zip' })
+
+    const [a, b] = [jobOf('a')!, jobOf('b')!]
+    expect(run.errors).toEqual([
+      `dist/a.zip (job ${a.jobId}): Signing job ${a.jobId} for dist/a.zip succeeded but names its signed object s3://${DESTINATION_BUCKET}/${b.signedObject?.key}, which is not this job's: destination-prefix 'signed/', then job ID ${a.jobId}, then nothing or an extension such as '.zip'. ${NOT_TRUSTED}`,
+      "1 of 2 files failed to sign; the 1 signed file(s) are in place and listed in 'results'."
+    ])
+    expect(run.exitCode).toBe(1)
+    expect(filesUnder(path.join(workspace, 'signed'))).toEqual(['b.zip'])
+    expect(readFileSync(path.join(workspace, 'signed', 'b.zip'))).toEqual(
+      signedBytesOf(bytes.b, b.jobId)
+    )
+  })
+})
+
+describe("a StartSigningJob answer whose job ID is not of Signer's form", () => {
+  // The job-id output is what the README's first example pastes into a `run:` line.
+  it('fails the file before any wait or download, and no output names the job', async () => {
+    const jobId = '"; $(id) #'
+    rig.signer.faults.startAnswer = answer => ({ ...answer, jobId })
+    const workspace = workspaceWith({ 'dist/app.zip': zipBytes(13) })
+
+    const run = await runSigning(rig, workspace, { path: 'dist/app.zip' })
+
+    const job = rig.signer.jobs[0]!
+    expect(run.errors).toEqual([
+      `dist/app.zip: StartSigningJob for s3://${SOURCE_BUCKET}/${job.source.key} answered a jobId that is not a signing job ID: '${jobId}'. The answer is not trusted and the job is not waited for: check what answers for Signer between the runner and AWS (AWS_ENDPOINT_URL_SIGNER, a proxy).`
+    ])
+    expect(run.exitCode).toBe(1)
+    expect(rig.signer.requests.map(request => request.operation)).not.toContain(
+      'DescribeSigningJob'
+    )
+    expect(filesUnder(path.join(workspace, 'signed'))).toEqual([])
+    expect(run.outputs['job-id']).toBe('')
+    const results = JSON.parse(run.outputs.results ?? '[]') as Array<Record<string, unknown>>
+    expect(results.map(result => result.jobId)).toEqual([''])
+    // Only the error's text in results repeats the answer, quoted.
+    const carrying = Object.entries(run.outputs).filter(
+      ([name, value]) => name !== 'results' && value.includes(jobId)
+    )
+    expect(carrying).toEqual([])
+  })
+})
+
 describe('a DescribeSigningJob that never answers', () => {
   it('fails naming DescribeSigningJob and the endpoint, within timeout-seconds, though the job succeeded', async () => {
     rig.signer.faults.hang.add('DescribeSigningJob')

@@ -97,6 +97,17 @@ describe('fault knobs', () => {
     expect((await waitForJob(jobId)).status).toBe('Succeeded')
   })
 
+  it('rewrites StartSigningJob answers with startAnswer, after creating the job', async () => {
+    service.faults.startAnswer = answer => ({ ...answer, jobId: 'not the job' })
+    const jobId = await startJob(
+      'rewritten.zip',
+      await putSource('rewritten.zip', Buffer.from('r'))
+    )
+    expect(jobId).toBe('not the job')
+    expect(service.jobs).toHaveLength(1)
+    expect(service.jobs[0]?.jobId).not.toBe(jobId)
+  })
+
   it('denies the operations named with AccessDeniedException', async () => {
     service.faults.deny.add('GetSigningProfile')
     await expect(
@@ -337,7 +348,8 @@ describe('hang', () => {
       revokeAgain: 'reject',
       envelope: null,
       payloadMetadata: null,
-      describeAnswer: null
+      describeAnswer: null,
+      startAnswer: null
     })
     expect((await signer.send(platform)).platformId).toBe('AWSLambda-SHA384-ECDSA')
   })

@@ -59,6 +59,11 @@ export interface SignerFaults {
    * path to Signer could; null sends them as they are.
    */
   describeAnswer: DescribeRewrite | null
+  /**
+   * Rewrites every StartSigningJob answer (`{jobId, jobOwner}`) before it goes out, after the job
+   * was created; null sends them as they are.
+   */
+  startAnswer: ((answer: { jobId: string; jobOwner: string }) => object) | null
 }
 
 /**
@@ -101,7 +106,8 @@ export function noFaults(): SignerFaults {
     revokeAgain: 'reject',
     envelope: null,
     payloadMetadata: null,
-    describeAnswer: null
+    describeAnswer: null,
+    startAnswer: null
   }
 }
 

@@ -522,7 +522,8 @@ class LocalSignerService implements SignerService {
     const job = await this.findOrCreateJob(parseStartInput(call.body))
     call.jobId = job.jobId
     if (fault === 'after') throw injectedInternalError()
-    return { jobId: job.jobId, jobOwner: job.profileOwner }
+    const answer = { jobId: job.jobId, jobOwner: job.profileOwner }
+    return this.faults.startAnswer?.(answer) ?? answer
   }
 
   private async findOrCreateJob(input: StartInput): Promise<LocalSigningJob> {

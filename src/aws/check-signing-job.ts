@@ -1,6 +1,8 @@
 import type { DescribeSigningJobCommandOutput } from '@aws-sdk/client-signer'
 import { ActionError } from '../errors.js'
+import { quoted } from '../notary/untrusted.js'
 import type { SigningRequest } from './request-token.js'
+import { ACCOUNT_ID, PLATFORM_ID, PROFILE_VERSION } from './signer-ids.js'
 
 /**
  * Cross-checks of a DescribeSigningJob answer against what the step asked for. The answer comes
@@ -11,7 +13,7 @@ import type { SigningRequest } from './request-token.js'
 
 export type JobAnswer = Pick<
   DescribeSigningJobCommandOutput,
-  'jobId' | 'source' | 'profileName' | 'signedObject'
+  'jobId' | 'source' | 'profileName' | 'signedObject' | 'jobOwner' | 'profileVersion' | 'platformId'
 >
 
 /** The job the step started, and the request that started it. */
@@ -61,13 +63,14 @@ export interface SignedObject {
 }
 
 /**
- * The signed object a Succeeded answer names, once it is where the request asked Signer to write:
- * in the destination bucket, under the destination prefix (S3 keys are literal strings, so a
- * plain string prefix), without dot segments, and not the unsigned source object. Throws
- * otherwise.
+ * The signed object a Succeeded answer names, once it is where Signer writes this job's output:
+ * in the destination bucket, at destination-prefix then the job's ID then nothing or an
+ * extension (S3 keys are literal strings, so plain string tests), and not the unsigned source
+ * object. Anywhere else under the prefix may be another job's output, written by this very step.
+ * Throws otherwise.
  */
 export function checkedSignedObject(answer: JobAnswer, started: StartedJob): SignedObject {
-  const problem = signedObjectProblem(answer, started.request)
+  const problem = signedObjectProblem(answer, started)
   const signed = answer.signedObject?.s3
   if (problem || !signed?.bucketName || !signed.key) {
     throw new UntrustedAnswerError(
@@ -77,10 +80,13 @@ export function checkedSignedObject(answer: JobAnswer, started: StartedJob): Sig
   return { bucket: signed.bucketName, key: signed.key }
 }
 
+// What Signer puts after the job's ID: the source key's extension, if any (`.zip`, `.tar.gz`).
+const EXTENSION = /^(\.[A-Za-z0-9_-]+)*$/
+
 /** Why the answer's signed object may not be downloaded, if it may not. */
 export function signedObjectProblem(
   answer: JobAnswer,
-  { source, destination }: SigningRequest
+  { jobId, request: { source, destination } }: Pick<StartedJob, 'jobId' | 'request'>
 ): string | undefined {
   const signed = answer.signedObject?.s3
   if (!signed?.bucketName || !signed.key) return 'names no signed object'
@@ -88,18 +94,50 @@ export function signedObjectProblem(
   if (signed.bucketName !== destination.bucket) {
     return `${named}, which is not in destination-bucket '${destination.bucket}'`
   }
-  if (!signed.key.startsWith(destination.prefix) || signed.key === destination.prefix) {
-    return `${named}, which is not under destination-prefix '${destination.prefix}'`
-  }
-  // S3 reads keys literally, but a proxy that normalises URL paths would fetch another object
-  // (path-style, even in another bucket); Signer writes none, as destination-prefix has none.
-  if (signed.key.split('/').some(segment => segment === '.' || segment === '..')) {
-    return `${named}, which has a '.' or '..' segment`
-  }
   if (signed.bucketName === source.bucket && signed.key === source.key) {
     return `${named}, which is the unsigned source object itself`
   }
+  if (!signed.key.startsWith(destination.prefix) || signed.key === destination.prefix) {
+    return `${named}, which is not under destination-prefix '${destination.prefix}'`
+  }
+  // The job's ID, from StartSigningJob, is of JOB_ID's form: no '/', no '.', so no dot segment
+  // either, which a path-normalising proxy would resolve to another object.
+  const ownKey = `${destination.prefix}${jobId}`
+  if (!signed.key.startsWith(ownKey) || !EXTENSION.test(signed.key.slice(ownKey.length))) {
+    return `${named}, which is not this job's: destination-prefix '${destination.prefix}', then job ID ${jobId}, then nothing or an extension such as '.zip'`
+  }
   return undefined
+}
+
+/**
+ * Throws unless the values of a Succeeded answer that reach the outputs, the signing record and
+ * the summary's `aws lambda` command are of Signer's forms, where the answer gives them.
+ */
+export function checkPublisherValues(answer: JobAnswer, started: StartedJob): void {
+  const problems = [
+    unlike('jobOwner', answer.jobOwner, ACCOUNT_ID, 'a 12-digit account ID'),
+    unlike('profileVersion', answer.profileVersion, PROFILE_VERSION, '10 letters or digits'),
+    unlike(
+      'platformId',
+      answer.platformId,
+      PLATFORM_ID,
+      'up to 128 letters, digits, dots, underscores or hyphens'
+    )
+  ].filter((problem): problem is string => Boolean(problem))
+  if (problems.length === 0) return
+  throw new UntrustedAnswerError(
+    `Signing job ${started.jobId} for ${started.label} succeeded but answered ${problems.join('; ')}. ${NOT_TRUSTED}`
+  )
+}
+
+function unlike(
+  what: string,
+  value: string | undefined,
+  form: RegExp,
+  formName: string
+): string | undefined {
+  if (value === undefined || form.test(value)) return undefined
+  return `a ${what} that is not ${formName}: ${quoted(value)}`
 }
 
 function differs(what: string, got: string | undefined, asked: string): string | undefined {

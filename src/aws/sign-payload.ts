@@ -3,6 +3,7 @@ import { ActionError, errorMessage, isAccessDenied } from '../errors.js'
 import { PAYLOAD_FORMAT } from '../notary/payload.js'
 import { quoted } from '../notary/untrusted.js'
 import { singleLine } from '../safe-text.js'
+import { ACCOUNT_ID, JOB_ID } from './signer-ids.js'
 
 export interface PayloadSigningRequest {
   profileName: string
@@ -22,10 +23,6 @@ export interface SignedPayload {
   /** The signature envelope (flattened JWS), still unchecked: see checkEnvelope. */
   envelope: Uint8Array
 }
-
-// Forms a well-behaved answer has; anything else is refused before it reaches a log or an ARN.
-const JOB_ID = /^[A-Za-z0-9-]{1,128}$/
-const ACCOUNT_ID = /^\d{12}$/
 
 /**
  * One SignPayload call: Signer signs the Notary payload with the profile's key and answers with
@@ -54,6 +51,7 @@ export async function signPayload(
     throw new ActionError(`${context} failed: ${errorMessage(error)}${hint}`)
   }
   const { jobId, jobOwner, metadata, signature } = answer
+  // Forms a well-behaved answer has; anything else is refused before it reaches a log or an ARN.
   const refuse = (detail: string) => new ActionError(`${context} answered ${detail}`)
   if (typeof jobId !== 'string' || !JOB_ID.test(jobId)) {
     throw refuse(`a jobId that is not a job id: ${quoted(jobId)}`)

@@ -3,9 +3,10 @@ import path from 'node:path'
 import { InputError } from '../errors.js'
 import { DEFAULTS, Input, type InputReader } from './input-names.js'
 
+export { ACCOUNT_ID } from '../aws/signer-ids.js'
+
 /** The parsers every mode's inputs share: each throws an `InputError` that names the input. */
 
-export const ACCOUNT_ID = /^\d{12}$/
 export const PROFILE_NAME = /^[A-Za-z0-9_]{2,64}$/
 const REGION = /^[a-z]{2}(-[a-z0-9]+)+-\d{1,2}$/
 

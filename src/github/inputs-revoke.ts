@@ -4,7 +4,8 @@ import { parseSigningJobArn } from '../aws/signer-arns.js'
 import { Input, LIMITS, type InputReader } from './input-names.js'
 import { profileNameInput, stepInputs } from './inputs-common.js'
 import { ACCOUNT_ID, boolean, given, lines, optional } from './input-values.js'
-import { JOB_ID, type RecordedJob } from './signing-record.js'
+import { JOB_ID } from '../aws/signer-ids.js'
+import type { RecordedJob } from './signing-record.js'
 
 /** `mode: revoke`: the signatures of signing jobs, and optionally their profile version. */
 export type RevokeInputs = RevokeJobsInputs & ProfileVersionChoice

@@ -1,3 +1,4 @@
+import { ACCOUNT_ID, JOB_ID } from '../aws/signer-ids.js'
 import { isObject, optionalString, parseSigningResults } from './signing-record.js'
 
 /**
@@ -29,9 +30,7 @@ export interface SigningResults {
   files: RecordedFile[]
 }
 
-const JOB_ID = /^[A-Za-z0-9_-]{1,128}$/
 const SHA256_HEX = /^[0-9a-f]{64}$/i
-const ACCOUNT_ID = /^\d{12}$/
 const MAX_ENTRIES = 100_000
 
 /** Reads the text of a `signing-results` file; throws an Error that says what is wrong with it. */

@@ -1,3 +1,4 @@
+import { ACCOUNT_ID, JOB_ID } from '../aws/signer-ids.js'
 import { parseProfileVersionArn, parseSigningJobArn } from '../aws/signer-arns.js'
 import { writeNotFollowing } from './checksums.js'
 import type { RunContext } from './run-context.js'
@@ -129,9 +130,6 @@ export interface RecordedJob {
   profileVersion: string | undefined
 }
 
-/** Signer's job IDs are UUIDs; this also keeps anything odd out of request paths and the log. */
-export const JOB_ID = /^[A-Za-z0-9_-]{1,128}$/
-
 /**
  * A `signing-results` text: a step's results (an array) as they are, or a signing record's
  * `results` with the record, once its schemaVersion is one this code reads (`mode` is what to do
@@ -201,7 +199,7 @@ function jobOf(entry: unknown, index: number, source: string): RecordedJob[] {
   const versionArn = optionalString(entry, 'profileVersionArn', where)
   const version = versionArn ? parseProfileVersionArn(versionArn) : undefined
   const jobOwner = optionalString(entry, 'jobOwner', where) || fromArn?.owner
-  if (jobOwner && !/^\d{12}$/.test(jobOwner)) {
+  if (jobOwner && !ACCOUNT_ID.test(jobOwner)) {
     throw new Error(`${where}.jobOwner '${jobOwner}' is not a 12-digit account ID`)
   }
   const name =

@@ -9,7 +9,7 @@ import type { FileInputs } from '../github/inputs.js'
 import { sourceObjectKey, traceMetadata } from './object-keys.js'
 import type { RunContext } from '../github/run-context.js'
 import { startSigningJob, type SigningRequest } from '../aws/start-signing-job.js'
-import { checkedSignedObject } from '../aws/check-signing-job.js'
+import { checkPublisherValues, checkedSignedObject } from '../aws/check-signing-job.js'
 import { uploadFile } from '../aws/upload.js'
 import { JobFailedError, waitForSigningJob, type SigningJob } from '../aws/wait-for-job.js'
 import { deleteUploadedVersion, type UploadedVersion } from '../aws/delete-unsigned.js'
@@ -130,8 +130,10 @@ export async function signFile(
     })
     jobEnded = true
     const endSeenAt = new Date()
-    // Signer decides the key of the signed object: read it, never guess it, but only where asked.
-    const signed = checkedSignedObject(job, { jobId: result.jobId, request, label: file.path })
+    // Signer decides the key of the signed object: read it, never guess it, but only this job's.
+    const answered = { jobId: result.jobId, request, label: file.path }
+    const signed = checkedSignedObject(job, answered)
+    checkPublisherValues(job, answered)
     Object.assign(result, publisherIdentity(job, setup))
     result.signatureExpiresAt = job.signatureExpiresAt?.toISOString() ?? ''
     if (!job.signatureExpiresAt) {

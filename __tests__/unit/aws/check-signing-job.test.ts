@@ -3,6 +3,7 @@ import {
   UntrustedAnswerError,
   answerDifferences,
   checkJobAnswer,
+  checkPublisherValues,
   checkedSignedObject,
   signedObjectProblem,
   type JobAnswer
@@ -81,7 +82,7 @@ describe('checkJobAnswer', () => {
 describe('where a signed object may lie', () => {
   it('is in destination-bucket, under destination-prefix', () => {
     expect(
-      signedObjectProblem(signedAt('release-signed', 'signed/job-1.zip'), REQUEST)
+      signedObjectProblem(signedAt('release-signed', 'signed/job-1.zip'), started)
     ).toBeUndefined()
     expect(checkedSignedObject(signedAt('release-signed', 'signed/job-1.zip'), started)).toEqual({
       bucket: 'release-signed',
@@ -126,7 +127,7 @@ describe('where a signed object may lie', () => {
       'names no signed object'
     ]
   ])('refuses %s', (_, answer, problem) => {
-    expect(signedObjectProblem(answer, REQUEST)).toBe(problem)
+    expect(signedObjectProblem(answer, started)).toBe(problem)
     const error = thrownBy(() => checkedSignedObject(answer, started), UntrustedAnswerError)
     expect(error.message).toBe(
       `Signing job job-1 for dist/a.zip succeeded but ${problem}. ${NOT_TRUSTED}`
@@ -140,26 +141,94 @@ describe('where a signed object may lie', () => {
       destination: { bucket: REQUEST.source.bucket, prefix: '' }
     }
     const answer = signedAt(REQUEST.source.bucket, REQUEST.source.key)
-    expect(signedObjectProblem(answer, request)).toBe(
+    expect(signedObjectProblem(answer, { ...started, request })).toBe(
       `names its signed object s3://release-unsigned/${REQUEST.source.key}, which is the unsigned source object itself`
     )
     expect(
-      signedObjectProblem(signedAt(REQUEST.source.bucket, 'job-1.zip'), request)
+      signedObjectProblem(signedAt(REQUEST.source.bucket, 'job-1.zip'), { ...started, request })
     ).toBeUndefined()
   })
+})
 
-  it.each(['signed/../../release-unsigned/x.zip', 'signed/./job-1.zip', 'signed/..'])(
-    'has no dot segments, which a path-normalising proxy would resolve elsewhere: %s',
+describe("the signed object's key: this job's, as Signer writes it", () => {
+  it.each(['signed/job-1', 'signed/job-1.zip', 'signed/job-1.tar.gz', 'signed/job-1.my_ext-2'])(
+    'takes destination-prefix, the job ID, then nothing or an extension: %s',
     key => {
-      expect(signedObjectProblem(signedAt('release-signed', key), REQUEST)).toBe(
-        `names its signed object s3://release-signed/${key}, which has a '.' or '..' segment`
-      )
+      expect(signedObjectProblem(signedAt('release-signed', key), started)).toBeUndefined()
     }
   )
 
-  it('takes names that merely contain dots as they are', () => {
-    for (const key of ['signed/job-1.zip', 'signed/..job-1.zip', 'signed/a..b/job-1.zip']) {
-      expect(signedObjectProblem(signedAt('release-signed', key), REQUEST)).toBeUndefined()
+  it.each([
+    [
+      "another job's object, which the same step may have written moments before",
+      'signed/job-2.zip'
+    ],
+    ['a job ID that merely starts with this one', 'signed/job-10.zip'],
+    ['a folder named after the job', 'signed/job-1/b.zip'],
+    ['the job under a deeper folder', 'signed/x/job-1.zip'],
+    ['an empty extension part', 'signed/job-1..zip'],
+    ['a trailing dot', 'signed/job-1.'],
+    ['shell characters after the job ID', 'signed/job-1.zip"; $(id) #'],
+    // A path-normalising proxy would resolve these to another object.
+    ['a dot-dot segment', 'signed/../../release-unsigned/x.zip'],
+    ['a dot segment', 'signed/./job-1.zip'],
+    ['a trailing dot-dot segment', 'signed/..']
+  ])('refuses %s', (_, key) => {
+    const problem = `names its signed object s3://release-signed/${key}, which is not this job's: destination-prefix 'signed/', then job ID job-1, then nothing or an extension such as '.zip'`
+    expect(signedObjectProblem(signedAt('release-signed', key), started)).toBe(problem)
+    const error = thrownBy(
+      () => checkedSignedObject(signedAt('release-signed', key), started),
+      UntrustedAnswerError
+    )
+    expect(error.message).toBe(
+      `Signing job job-1 for dist/a.zip succeeded but ${problem}. ${NOT_TRUSTED}`
+    )
+  })
+})
+
+describe('checkPublisherValues', () => {
+  const answer = {
+    ...answerAbout('job-1'),
+    jobOwner: '111122223333',
+    profileVersion: 'ABCDEFGHIJ',
+    platformId: 'AWSLambda-SHA384-ECDSA'
+  }
+
+  it("passes Signer's forms, and values the answer leaves out", () => {
+    expect(() => checkPublisherValues(answer, started)).not.toThrow()
+    expect(() => checkPublisherValues(answerAbout('job-1'), started)).not.toThrow()
+  })
+
+  it('refuses values that would reach the outputs and the summary as they came, showing each escaped', () => {
+    const odd = {
+      ...answer,
+      jobOwner: 'x y<z>',
+      profileVersion: 'v1$(id)',
+      platformId: 'AWSLambda\n::warning::x'
     }
+    const error = thrownBy(() => checkPublisherValues(odd, started), UntrustedAnswerError)
+    expect(error.message).toBe(
+      "Signing job job-1 for dist/a.zip succeeded but answered a jobOwner that is not a 12-digit account ID: 'x y<z>'; " +
+        "a profileVersion that is not 10 letters or digits: 'v1$(id)'; " +
+        "a platformId that is not up to 128 letters, digits, dots, underscores or hyphens: 'AWSLambda\\n::warning::x'. " +
+        NOT_TRUSTED
+    )
+  })
+
+  it.each([
+    ['jobOwner', '11112222333'],
+    ['jobOwner', '1111222233334'],
+    ['profileVersion', 'ABCDEFGHI'],
+    ['profileVersion', 'ABCDEFGHIJK'],
+    ['profileVersion', 'ABCDE-GHIJ'],
+    ['platformId', 'AWSLambda SHA384'],
+    ['platformId', '']
+  ])('refuses a %s of %p', (member, value) => {
+    const error = thrownBy(
+      () => checkPublisherValues({ ...answer, [member]: value }, started),
+      UntrustedAnswerError
+    )
+    expect(error.message).toContain(`a ${member} that is not `)
+    expect(error.message).toContain(`'${value}'`)
   })
 })

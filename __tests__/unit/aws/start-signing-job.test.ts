@@ -3,6 +3,7 @@ import { SignerClient, StartSigningJobCommand } from '@aws-sdk/client-signer'
 import { mockClient } from 'aws-sdk-client-mock'
 import { ActionError } from '../../../src/errors.js'
 import { clientRequestToken } from '../../../src/aws/request-token.js'
+import { quoted } from '../../../src/notary/untrusted.js'
 import { startSigningJob, type SigningRequest } from '../../../src/aws/start-signing-job.js'
 import { rejectionOf, sdkError } from '../helpers.js'
 
@@ -90,6 +91,27 @@ describe('startSigningJob', () => {
   it('fails when the answer has no job id', async () => {
     signerMock.on(StartSigningJobCommand).resolves({})
     const error = await failure(startSigningJob(signer, REQUEST))
-    expect(error.message).toContain('StartSigningJob answered without a jobId')
+    expect(error.message).toBe(
+      'StartSigningJob for s3://unsigned-bucket/unsigned/o-r/1-1/build/abc/f.zip answered without a jobId'
+    )
+  })
+
+  // The job ID becomes the job-id output, which workflows interpolate into `run:` lines.
+  it.each(['"; $(id) #\n::warning::x', 'job 1', 'job/1', 'a'.repeat(129)])(
+    "refuses a jobId not of Signer's form, showing it escaped: %p",
+    async jobId => {
+      signerMock.on(StartSigningJobCommand).resolves({ jobId })
+      const error = await failure(startSigningJob(signer, REQUEST))
+      expect(error.message).toBe(
+        `StartSigningJob for s3://unsigned-bucket/unsigned/o-r/1-1/build/abc/f.zip answered a jobId that is not a signing job ID: ${quoted(jobId)}. The answer is not trusted and the job is not waited for: check what answers for Signer between the runner and AWS (AWS_ENDPOINT_URL_SIGNER, a proxy).`
+      )
+      expect(error.message).not.toContain('\n')
+    }
+  )
+
+  it("takes Signer's UUIDs", async () => {
+    const jobId = 'e218ee67-5dd3-4dc4-8caf-224898b12493'
+    signerMock.on(StartSigningJobCommand).resolves({ jobId })
+    expect(await startSigningJob(signer, REQUEST)).toBe(jobId)
   })
 })
