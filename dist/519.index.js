@@ -182,13 +182,14 @@ var inputs_verify = __webpack_require__(19374);
 var outputs = __webpack_require__(88353);
 // EXTERNAL MODULE: ./src/github/read-signing-results.ts
 var read_signing_results = __webpack_require__(88746);
+// EXTERNAL MODULE: ./src/aws/signer-ids.ts
+var signer_ids = __webpack_require__(25412);
 // EXTERNAL MODULE: ./src/github/signing-record.ts
 var signing_record = __webpack_require__(47344);
 ;// CONCATENATED MODULE: ./src/github/recorded-files.ts
 
-const JOB_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
 const SHA256_HEX = /^[0-9a-f]{64}$/i;
-const ACCOUNT_ID = /^\d{12}$/;
 const MAX_ENTRIES = 100_000;
 /** Reads the text of a `signing-results` file; throws an Error that says what is wrong with it. */
 function signedFilesOf(text) {
@@ -206,12 +207,12 @@ function fileOf(entry, where) {
     const sha256 = (0,signing_record/* optionalString */.sx)(entry, 'sha256', where);
     if ((status && status !== 'signed') || !jobId || !sha256)
         return [];
-    if (!JOB_ID.test(jobId))
+    if (!signer_ids/* JOB_ID */.mu.test(jobId))
         throw new Error(`${where}.jobId '${jobId}' is not a signing job ID`);
     if (!SHA256_HEX.test(sha256))
         throw new Error(`${where}.sha256 is not a SHA-256 in hex`);
     const jobOwner = (0,signing_record/* optionalString */.sx)(entry, 'jobOwner', where) || ownerOfJobArn(entry, where);
-    if (jobOwner && !ACCOUNT_ID.test(jobOwner)) {
+    if (jobOwner && !signer_ids/* ACCOUNT_ID */.W_.test(jobOwner)) {
         throw new Error(`${where}.jobOwner '${jobOwner}' is not a 12-digit account ID`);
     }
     const name = (0,signing_record/* optionalString */.sx)(entry, 'name', where) ||
