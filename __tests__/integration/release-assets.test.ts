@@ -306,6 +306,27 @@ describe('attaching to a release: dist/index.js as the runner runs it', () => {
     expect(github.requests).toEqual([])
   })
 
+  it('refuses, before any request, two files whose names GitHub would store as one', async () => {
+    github.addRelease(REPOSITORY, 'v3.2.0')
+    const workspace = workspaceWith({
+      'build/app 1.zip': zipBytes(34),
+      'build/app~1.zip': zipBytes(35)
+    })
+
+    const run = await sign(workspace, {
+      path: 'build/*.zip',
+      'release-tag': 'v3.2.0',
+      'github-token': writer
+    })
+
+    expect(run.exitCode).toBe(1)
+    expect(run.errors).toEqual([
+      "Input 'release-tag': 'signed/app 1.zip' and 'signed/app~1.zip' would both become the release asset 'app.1.zip' ('app 1.zip' and 'app~1.zip', as GitHub renames them); rename one, or attach them in separate steps."
+    ])
+    expect(rig.signer.requests).toEqual([])
+    expect(github.requests).toEqual([])
+  })
+
   it('lets three matrix legs attach their own files to one draft release at once', async () => {
     const draft = github.addRelease(REPOSITORY, 'v4.0.0', { draft: true })
     // A re-run of the linux leg: its earlier upload is replaced, the others' are left alone.

@@ -17,31 +17,46 @@ export function releaseAssetName(outputPath: string, outputDir: string): string 
 }
 
 /**
- * Two files that would get one asset name are refused before any request, as is a file that
- * would get the signing record's (`recordAsset`): the record's upload would fail after the files'.
+ * The name GitHub's upload API gives an asset, as far as it is known: it turns each run of other
+ * characters than letters, digits, `_` and `-` into one `.` (`a b.zip` and `a~b.zip` both become
+ * `a.b.zip`) and drops leading and trailing dots. GitHub does not document the rule (it also
+ * transliterates letters outside ASCII), so this serves to find clashes, never to name assets.
+ */
+export function githubAssetName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_-]+/g, '.').replace(/^\.+|\.+$/g, '')
+}
+
+/**
+ * Two files that would get one asset name, as GitHub names assets, are refused before any
+ * request, as is a file that would get the signing record's (`recordAsset`): the second upload
+ * would fail after the first was attached.
  */
 export function refuseAssetNameClashes(
   files: Array<Pick<ArtifactFile, 'outputPath' | 'signedPath'>>,
   outputDir: string,
   recordAsset?: string
 ): void {
-  const seen = new Map<string, string>()
+  const seen = new Map<string, { name: string; signedPath: string }>()
+  const record = recordAsset === undefined ? undefined : githubAssetName(recordAsset)
   for (const file of files) {
     const name = releaseAssetName(file.outputPath, outputDir)
-    if (name === recordAsset) {
+    const asGithubNames = githubAssetName(name)
+    if (asGithubNames === record) {
       throw new InputError(
         Input.ArtifactName,
-        `'${file.signedPath}' would become the release asset '${name}', which is the name of the signing record attached beside the files; choose another name.`
+        `'${file.signedPath}' would become the release asset '${asGithubNames}', which is the name of the signing record attached beside the files; choose another name.`
       )
     }
-    const other = seen.get(name)
+    const other = seen.get(asGithubNames)
     if (other !== undefined) {
+      const renamed =
+        other.name === name ? '' : ` ('${other.name}' and '${name}', as GitHub renames them)`
       throw new InputError(
         Input.ReleaseTag,
-        `'${other}' and '${file.signedPath}' would both become the release asset '${name}'; rename one, or attach them in separate steps.`
+        `'${other.signedPath}' and '${file.signedPath}' would both become the release asset '${asGithubNames}'${renamed}; rename one, or attach them in separate steps.`
       )
     }
-    seen.set(name, file.signedPath)
+    seen.set(asGithubNames, { name, signedPath: file.signedPath })
   }
 }
 

@@ -17,6 +17,7 @@ import type { FileResult } from '../../../src/pipeline/sign-one-file.js'
 import type { RunContext } from '../../../src/github/run-context.js'
 import {
   attachToRelease,
+  githubAssetName,
   refuseAssetNameClashes,
   releaseAssetName
 } from '../../../src/github/release-assets.js'
@@ -65,6 +66,31 @@ describe('refuseAssetNameClashes', () => {
     expect(error.input).toBe('release-tag')
     expect(error.message).toBe(
       "Input 'release-tag': 'signed/linux-x64/app.zip' and 'signed/linux/x64-app.zip' would both become the release asset 'linux-x64-app.zip'; rename one, or attach them in separate steps."
+    )
+  })
+})
+
+describe('githubAssetName', () => {
+  it('turns each run of other characters into one dot, as GitHub renamed them in travis-ci/dpl#821', () => {
+    expect(githubAssetName("a5_ !#$%&'()+,-.0123456789;=@ABC[]^_`abc{}~.txt")).toBe(
+      'a5_.-.0123456789.ABC._.abc.txt'
+    )
+    expect(githubAssetName('tobwen-1.1.0-1~buster_amd64.deb')).toBe(
+      'tobwen-1.1.0-1.buster_amd64.deb'
+    )
+    expect(githubAssetName('.hidden.zip.')).toBe('hidden.zip')
+    expect(githubAssetName('linux-x64_app.zip')).toBe('linux-x64_app.zip')
+  })
+})
+
+describe('refuseAssetNameClashes as GitHub names assets', () => {
+  it('refuses two files whose names GitHub would turn into one', () => {
+    const files = ['app 1.zip', 'app~1.zip'].map(artifactFile)
+
+    const error = thrownBy(() => refuseAssetNameClashes(files, OUTPUT_DIR), InputError)
+
+    expect(error.message).toBe(
+      "Input 'release-tag': 'signed/app 1.zip' and 'signed/app~1.zip' would both become the release asset 'app.1.zip' ('app 1.zip' and 'app~1.zip', as GitHub renames them); rename one, or attach them in separate steps."
     )
   })
 })
