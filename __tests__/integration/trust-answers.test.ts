@@ -205,17 +205,30 @@ describe("two files, one answered with the other file's job", () => {
     const differs = withJobIdOfA
       ? `source key '${b.source.key}', not '${a.source.key}'; source version '${b.source.version}', not '${a.source.version}'`
       : `jobId '${b.jobId}', not '${a.jobId}'; source key '${b.source.key}', not '${a.source.key}'; source version '${b.source.version}', not '${a.source.version}'`
-    expect(run.errors).toEqual([
+    expectOnlyBSigned(
+      run,
+      workspace,
       `dist/a.zip (job ${a.jobId}): DescribeSigningJob for signing job ${a.jobId} (dist/a.zip) answered about another job or object: ${differs}. ${NOT_TRUSTED}`,
-      "1 of 2 files failed to sign; the 1 signed file(s) are in place and listed in 'results'."
-    ])
-    expect(run.exitCode).toBe(1)
-    expect(filesUnder(path.join(workspace, 'signed'))).toEqual(['b.zip'])
-    expect(readFileSync(path.join(workspace, 'signed', 'b.zip'))).toEqual(
       signedBytesOf(bytes.b, b.jobId)
     )
   })
 })
+
+/** a.zip refused with `error` and nothing at its path; b.zip signed, in place, with its bytes. */
+function expectOnlyBSigned(
+  run: ActionRun,
+  workspace: string,
+  error: string,
+  signedB: Buffer
+): void {
+  expect(run.errors).toEqual([
+    error,
+    "1 of 2 files failed to sign; the 1 signed file(s) are in place and listed in 'results'."
+  ])
+  expect(run.exitCode).toBe(1)
+  expect(filesUnder(path.join(workspace, 'signed'))).toEqual(['b.zip'])
+  expect(readFileSync(path.join(workspace, 'signed', 'b.zip'))).toEqual(signedB)
+}
 
 describe("a Succeeded answer whose identity values are not of Signer's form", () => {
   // They would go into profile-version-arn, signing-job-arn and the summary's `aws lambda` line.
@@ -254,13 +267,10 @@ describe("a file's own answer naming another file's signed object", () => {
     const run = await runSigning(rig, workspace, { path: 'dist/*.zip' })
 
     const [a, b] = [jobOf('a')!, jobOf('b')!]
-    expect(run.errors).toEqual([
+    expectOnlyBSigned(
+      run,
+      workspace,
       `dist/a.zip (job ${a.jobId}): Signing job ${a.jobId} for dist/a.zip succeeded but names its signed object s3://${DESTINATION_BUCKET}/${b.signedObject?.key}, which is not this job's: destination-prefix 'signed/', then job ID ${a.jobId}, then nothing or an extension such as '.zip'. ${NOT_TRUSTED}`,
-      "1 of 2 files failed to sign; the 1 signed file(s) are in place and listed in 'results'."
-    ])
-    expect(run.exitCode).toBe(1)
-    expect(filesUnder(path.join(workspace, 'signed'))).toEqual(['b.zip'])
-    expect(readFileSync(path.join(workspace, 'signed', 'b.zip'))).toEqual(
       signedBytesOf(bytes.b, b.jobId)
     )
   })
