@@ -146,6 +146,9 @@ describe('what a step that signs images refuses', () => {
     expect(writes()).toEqual([])
     const [result] = JSON.parse(run.outputs.results!) as Array<Record<string, string>>
     expect(result).toMatchObject({ status: 'failed', jobId: job.jobId, signatureDigest: '' })
+    // Resolved and sent to Signer, but not signed: no single-value output names it.
+    expect(run.outputs['signed-image']).toBe('')
+    expect(run.outputs['job-id']).toBe('')
   })
 
   it('signs the other images when one fails, then fails the step counting them', async () => {

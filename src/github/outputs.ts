@@ -50,8 +50,10 @@ export async function setOutputs(
 }
 
 /**
- * For images, the single-value outputs describe the first manifest signed (the first image);
- * `results` and `results-file` every one.
+ * For images, the single-value outputs describe the first image once it is signed; `results` and
+ * `results-file` every manifest. A first image that failed after it was resolved (its signature
+ * refused, or not pushed) leaves them empty: `signed-image` names only what was signed, since a
+ * later step may deploy it.
  */
 export async function setImageOutputs(
   results: ImageResult[],
@@ -59,12 +61,14 @@ export async function setImageOutputs(
 ): Promise<void> {
   const first = results[0]
   if (first) {
-    core.setOutput(Output.JobId, first.jobId)
-    core.setOutput(Output.SignatureExpiresAt, first.signatureExpiresAt)
-    core.setOutput(Output.ProfileVersionArn, first.profileVersionArn)
-    core.setOutput(Output.SigningJobArn, first.jobArn)
-    core.setOutput(Output.SignedImage, first.signedImage)
-    core.setOutput(Output.SignatureDigest, first.signatureDigest)
+    const signed = first.status === 'signed'
+    const value = (text: string) => (signed ? text : '')
+    core.setOutput(Output.JobId, value(first.jobId))
+    core.setOutput(Output.SignatureExpiresAt, value(first.signatureExpiresAt))
+    core.setOutput(Output.ProfileVersionArn, value(first.profileVersionArn))
+    core.setOutput(Output.SigningJobArn, value(first.jobArn))
+    core.setOutput(Output.SignedImage, value(first.signedImage))
+    core.setOutput(Output.SignatureDigest, value(first.signatureDigest))
   }
   await setResults(results, 'images', env)
 }

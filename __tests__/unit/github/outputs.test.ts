@@ -99,6 +99,22 @@ describe('setImageOutputs', () => {
     expect(outputs()[Output.SignedImage]).toBe('')
     expect(outputs()[Output.SignatureDigest]).toBe('')
   })
+
+  it('leaves them empty when the first image failed after it was resolved and signed', async () => {
+    // Its envelope checked and its job known, but the push refused: nothing names it signed.
+    const unpushed = { ...SIGNED_IMAGE, status: 'failed' as const, error: 'push refused' }
+    await setImageOutputs([unpushed, SIGNED_IMAGE])
+    for (const output of [
+      Output.JobId,
+      Output.SignatureExpiresAt,
+      Output.ProfileVersionArn,
+      Output.SigningJobArn,
+      Output.SignedImage,
+      Output.SignatureDigest
+    ]) {
+      expect(outputs()[output]).toBe('')
+    }
+  })
 })
 
 describe('firstThatFit', () => {
