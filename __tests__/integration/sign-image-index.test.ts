@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { startRig, type Rig } from '../rig/rig.js'
-import { pushTestImage, pushTestIndex } from '../rig/test-images.js'
+import { pushManifest, pushTestImage, pushTestIndex } from '../rig/test-images.js'
 import {
   CONTAINER_PROFILE,
   NOTATION_PLATFORM,
@@ -33,6 +33,7 @@ beforeEach(() => {
   rig.signer.reset()
 })
 
+const OCI_INDEX = 'application/vnd.oci.image.index.v1+json'
 const referrersTag = (digest: string) => digest.replace(':', '-')
 const listed = async (repository: string, digest: string): Promise<string[]> =>
   parsed<StoredIndex>(await readStored(registry, repository, referrersTag(digest))).manifests.map(
@@ -80,6 +81,49 @@ describe('image indexes and matrix legs', () => {
     expect(run.summary).toContain('3 of 3 images signed.')
     expect(run.summary).toContain(`${reference} (linux/arm64)`)
     expect(run.stdout).toContain('the index lists 2 platform manifests to sign')
+  }, 120_000)
+
+  it('signs only the platform images an index lists: not an artifact, an entry without a platform, or one twice', async () => {
+    const push = (platform: { os: string; architecture: string }, seed: string) =>
+      pushTestImage(registry.endpoint, 'acme/mixed', { platform, seed })
+    const amd64 = await push({ os: 'linux', architecture: 'amd64' }, 'mixed amd64')
+    const arm64 = await push({ os: 'linux', architecture: 'arm64' }, 'mixed arm64')
+    const sbom = await push({ os: 'linux', architecture: 'amd64' }, 'mixed sbom')
+    const bare = await push({ os: 'linux', architecture: 'amd64' }, 'mixed bare')
+    const { descriptor: index } = await pushManifest(
+      registry.endpoint,
+      'acme/mixed',
+      {
+        schemaVersion: 2,
+        mediaType: OCI_INDEX,
+        manifests: [
+          { ...amd64, platform: { os: 'linux', architecture: 'amd64' } },
+          { ...arm64, platform: { os: 'linux', architecture: 'arm64' } },
+          { ...amd64, platform: { os: 'linux', architecture: 'amd64' } },
+          { ...sbom, artifactType: 'application/spdx+json' },
+          bare
+        ]
+      },
+      OCI_INDEX
+    )
+
+    const run = await runImageSigning(
+      rig,
+      { image: `${registry.host}/acme/mixed@${index.digest}`, 'sign-platform-manifests': 'true' },
+      { timeoutMs: 90_000 }
+    )
+
+    expect(run.errors).toEqual([])
+    const results = JSON.parse(run.outputs.results!) as Array<Record<string, string>>
+    expect(results.map(result => [result.platform, result.digest])).toEqual([
+      ['', index.digest],
+      ['linux/amd64', amd64.digest],
+      ['linux/arm64', arm64.digest]
+    ])
+    expect(rig.signer.notary.jobs).toHaveLength(3)
+    expect(run.stdout).toContain(`left out ${amd64.digest} (listed before)`)
+    expect(run.stdout).toContain(`left out ${sbom.digest} (an artifact, not an image)`)
+    expect(run.stdout).toContain(`left out ${bare.digest} (no readable platform)`)
   }, 120_000)
 
   it('lists every signature when two steps sign the same image at the same moment', async () => {

@@ -133,15 +133,9 @@ async function platformManifests(
     const problem = targetProblem(descriptor)
     if (problem) throw new ActionError(`${where} lists an entry whose ${problem}.`)
     const platform = platformOf(entry.platform)
-    const attestation =
-      platform === 'unknown/unknown' ||
-      (entry.annotations as Record<string, unknown> | undefined)?.['vnd.docker.reference.type'] ===
-        'attestation-manifest'
-    if (
-      attestation ||
-      (mediaType !== MediaType.ociManifest && mediaType !== MediaType.dockerManifest)
-    ) {
-      log(`left out ${digest} (${attestation ? 'an attestation manifest' : `a ${mediaType}`})`)
+    const leftOut = notAPlatformManifest(entry, platform)
+    if (leftOut || targets.some(target => target.descriptor.digest === digest)) {
+      log(`left out ${digest} (${leftOut ?? 'listed before'})`)
       continue
     }
     targets.push({ descriptor, platform })
@@ -150,6 +144,30 @@ async function platformManifests(
     `the index lists ${targets.length} platform manifest${targets.length === 1 ? '' : 's'} to sign`
   )
   return targets
+}
+
+/**
+ * Why an index entry is not a platform's image to sign, if it is not: an attestation manifest
+ * (platform unknown/unknown, as buildx writes them), an artifact (an SBOM, a signature: it names
+ * an artifactType), an entry without a readable platform, or not an image manifest at all.
+ */
+function notAPlatformManifest(
+  entry: Record<string, unknown>,
+  platform: string
+): string | undefined {
+  const annotations = entry.annotations as Record<string, unknown> | undefined
+  if (
+    platform.startsWith('unknown/') ||
+    annotations?.['vnd.docker.reference.type'] === 'attestation-manifest'
+  ) {
+    return 'an attestation manifest'
+  }
+  if (entry.artifactType !== undefined) return 'an artifact, not an image'
+  if (!platform) return 'no readable platform'
+  if (entry.mediaType !== MediaType.ociManifest && entry.mediaType !== MediaType.dockerManifest) {
+    return `a ${String(entry.mediaType)}`
+  }
+  return undefined
 }
 
 /** `os/architecture[/variant]` of an index entry, or '' when it names none readable. */
