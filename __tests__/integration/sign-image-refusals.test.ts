@@ -129,6 +129,19 @@ describe('what a step that signs images refuses', () => {
       'is signed by a key not its certificate’s',
       (draft: EnvelopeDraft): EnvelopeDraft => ({ ...draft, signingKey: otherKey }),
       "failed its 'signature' check"
+    ],
+    [
+      'names another account’s profile of the same name',
+      (draft: EnvelopeDraft): EnvelopeDraft => {
+        const header = { ...draft.protectedHeader }
+        const arn = header['com.amazonaws.signer.signingProfileVersion'] as string
+        header['com.amazonaws.signer.signingProfileVersion'] = arn.replace(
+          /:\d{12}:/,
+          ':999999999999:'
+        )
+        return { ...draft, protectedHeader: header }
+      },
+      "failed its 'signingProfileVersion' check: com.amazonaws.signer.signingProfileVersion names a profile of account '999999999999', not"
     ]
   ])('fails an image whose envelope %s, pushing nothing', async (_, tamper, words) => {
     const image = await pushImage('acme/tampered', `tampered ${words}`)

@@ -86,7 +86,9 @@ describe('SignPayload through the SDK', () => {
     const checked = await checkEnvelope(signed.envelope, {
       target: IMAGE,
       profileName: PROFILE,
-      jobId: signed.jobId
+      region,
+      jobId: signed.jobId,
+      jobOwner: signed.jobOwner
     })
     const [job] = service.notary.jobs
     expect(job?.jobId).toBe(signed.jobId)
@@ -219,7 +221,13 @@ describe('SignPayload and the fault knobs', () => {
     service.faults.envelope = draft => ({ ...draft, payload: notaryPayload({ ...IMAGE, size: 1 }) })
     const signed = await signPayload(signer, request)
     const error = await rejection(
-      checkEnvelope(signed.envelope, { target: IMAGE, profileName: PROFILE, jobId: signed.jobId })
+      checkEnvelope(signed.envelope, {
+        target: IMAGE,
+        profileName: PROFILE,
+        region,
+        jobId: signed.jobId,
+        jobOwner: signed.jobOwner
+      })
     )
     expect(error.check).toBe('payload')
   })
@@ -232,7 +240,13 @@ describe('SignPayload and the fault knobs', () => {
     }
     const signed = await signPayload(signer, request)
     const error = await rejection(
-      checkEnvelope(signed.envelope, { target: IMAGE, profileName: PROFILE, jobId: signed.jobId })
+      checkEnvelope(signed.envelope, {
+        target: IMAGE,
+        profileName: PROFILE,
+        region,
+        jobId: signed.jobId,
+        jobOwner: signed.jobOwner
+      })
     )
     expect(error.check).toBe('signature')
   })

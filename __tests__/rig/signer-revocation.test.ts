@@ -23,6 +23,7 @@ import {
   clientOf,
   describeJob,
   putSource,
+  region,
   rejectionOf,
   service,
   signer,
@@ -92,7 +93,9 @@ async function signImage(profileName: string) {
   const checked = await checkEnvelope(signed.signature ?? new Uint8Array(), {
     target: IMAGE,
     profileName,
-    jobId: signed.jobId ?? ''
+    region,
+    jobId: signed.jobId ?? '',
+    jobOwner: signed.jobOwner ?? ''
   })
   return { jobId: signed.jobId ?? '', ...checked }
 }

@@ -1,4 +1,5 @@
 import { createHash, type KeyObject, type X509Certificate } from 'node:crypto'
+import { partitionOf } from '../aws/signer-arns.js'
 import { isRealDateTime } from '../calendar-date.js'
 import { ActionError } from '../errors.js'
 import {
@@ -21,6 +22,7 @@ import { quoted, quotedName } from './untrusted.js'
  * verify mode reuses them: `parseEnvelope` takes it apart, `verifyEnvelopeSignature` checks the
  * signature against the first certificate, `readNotaryAttributes` checks the protected headers the
  * Notary Project defines (either signing scheme) and `readAwsSignerAttributes` AWS's;
+ * `checkUnderstood` and `checkVerificationPlugin` refuse what this action cannot verify;
  * `checkEnvelope` runs them as signing needs them, against what was sent. Chain trust (pinned
  * root, issuers, revocation) is verify-signature.ts's.
  */
@@ -84,8 +86,8 @@ export type EnvelopeCheck =
   | 'crit'
   | 'signingProfileVersion'
   | 'signingJob'
-  | 'payload'
   | 'verificationPlugin'
+  | 'payload'
   | 'certificate'
   | 'chain'
   | 'trustedRoot'
@@ -323,8 +325,9 @@ export interface SignedAttributes {
 
 // arn:<partition>:signer:<region>:<account>:/signing-profiles/<name>/<version> and /signing-jobs/<id>
 const PROFILE_VERSION_ARN =
-  /^arn:aws[a-z-]*:signer:[a-z0-9-]+:(\d{12}):\/signing-profiles\/([A-Za-z0-9_]{2,64})\/([A-Za-z0-9]{1,64})$/
-const JOB_ARN = /^arn:aws[a-z-]*:signer:[a-z0-9-]+:(\d{12}):\/signing-jobs\/([A-Za-z0-9-]{1,128})$/
+  /^arn:(aws[a-z-]*):signer:([a-z0-9-]+):(\d{12}):\/signing-profiles\/([A-Za-z0-9_]{2,64})\/([A-Za-z0-9]{1,64})$/
+const JOB_ARN =
+  /^arn:(aws[a-z-]*):signer:([a-z0-9-]+):(\d{12}):\/signing-jobs\/([A-Za-z0-9-]{1,128})$/
 
 /**
  * Checks the protected header as AWS writes it: the Notary Project's headers under the
@@ -342,6 +345,47 @@ export function readSignedAttributes(envelope: JwsEnvelope): SignedAttributes {
   return { signingTime, expiry, profileVersionArn, jobArn, critical }
 }
 
+/** The verification plugin AWS's envelopes name; this action makes that plugin's checks. */
+export const AWS_VERIFICATION_PLUGIN = 'com.amazonaws.signer.notation.plugin'
+
+/**
+ * Critical headers this action understands and applies (RFC 7515 `crit`): the Notary Project's
+ * own, the verification plugin (AWS's only, checkVerificationPlugin) and AWS's profile version
+ * (trusted profiles) and job (read for revocation). Anything else marked critical fails the
+ * 'crit' check, among them `io.cncf.notary.verificationPluginMinVersion`: no plugin version is
+ * involved here.
+ */
+const UNDERSTOOD_CRITICAL: ReadonlySet<string> = new Set([
+  Header.signingScheme,
+  Header.signingTime,
+  Header.authenticSigningTime,
+  Header.expiry,
+  Header.verificationPlugin,
+  Header.signingProfileVersion,
+  Header.signingJob
+])
+
+/** Verification refuses a header marked critical that it does not apply; so signing does too. */
+export function checkUnderstood(critical: readonly string[]): void {
+  const unknown = critical.filter(name => !UNDERSTOOD_CRITICAL.has(name))
+  if (unknown.length > 0) {
+    throw new EnvelopeError(
+      'crit',
+      `crit names headers this action does not understand: ${unknown.map(name => quoted(name)).join(', ')}`
+    )
+  }
+}
+
+/** A signer that names another verification plugin asks for checks this action cannot make. */
+export function checkVerificationPlugin(plugin: unknown): void {
+  if (plugin !== undefined && plugin !== AWS_VERIFICATION_PLUGIN) {
+    throw new EnvelopeError(
+      'verificationPlugin',
+      `${Header.verificationPlugin} is ${quoted(plugin)}; this action verifies as '${AWS_VERIFICATION_PLUGIN}' only`
+    )
+  }
+}
+
 /** What SignPayload was asked and answered, which the envelope must match. */
 export interface SentPayload {
   /** The descriptor the payload named. */
@@ -349,8 +393,12 @@ export interface SentPayload {
   profileName: string
   /** The profile's account, when it was named (a profile shared by another account). */
   profileOwner?: string
+  /** The step's Region: both ARNs must name it and its partition. */
+  region: string
   /** SignPayload's `jobId`. */
   jobId: string
+  /** SignPayload's `jobOwner`: the job ARN's account, and the profile's unless profileOwner is named. */
+  jobOwner: string
 }
 
 /** An envelope that passed every check: what the signature manifest and the outputs need. */
@@ -362,17 +410,23 @@ export interface CheckedEnvelope extends SignedAttributes {
 }
 
 /**
- * Every check, in order: the envelope's form, its ES384 signature, its protected header, that its
- * payload names the descriptor that was sent (field by field: AWS may re-encode the JSON), and
- * that its ARNs name the profile that was asked for and the job SignPayload answered.
+ * Every check, in order: the envelope's form, its ES384 signature, its protected header (with
+ * only critical headers and a verification plugin that verification accepts, and an expiry after
+ * the signing time and `now`), that its payload names the descriptor that was sent (field by
+ * field: AWS may re-encode the JSON), and that its ARNs name the profile that was asked for and
+ * the job SignPayload answered, in the step's partition, Region and accounts.
  */
 export async function checkEnvelope(
   bytes: Uint8Array,
-  sent: SentPayload
+  sent: SentPayload,
+  now: Date = new Date()
 ): Promise<CheckedEnvelope> {
   const envelope = parseEnvelope(bytes)
   await verifyEnvelopeSignatureConcurrently(envelope)
   const attributes = readSignedAttributes(envelope)
+  checkUnderstood(attributes.critical)
+  checkVerificationPlugin(envelope.protectedHeader[Header.verificationPlugin])
+  checkExpiry(attributes, now)
   checkPayload(envelope.payload, sent.target)
   checkIdentity(attributes, sent)
   return {
@@ -399,25 +453,75 @@ function checkPayload(payload: Buffer, sent: TargetArtifact): void {
   }
 }
 
+/** An expiry that verification would refuse as soon as it reads it. */
+function checkExpiry({ expiry, signingTime }: SignedAttributes, now: Date): void {
+  if (!expiry) return
+  if (expiry <= signingTime) {
+    throw new EnvelopeError(
+      'expiry',
+      `${Header.expiry} is ${expiry.toISOString()}, not after the signing time ${signingTime.toISOString()}`
+    )
+  }
+  if (expiry <= now) {
+    throw new EnvelopeError(
+      'expiry',
+      `${Header.expiry} is ${expiry.toISOString()}, already past: it is now ${now.toISOString()}`
+    )
+  }
+}
+
+/**
+ * The ARNs are the envelope's claims, and they become the `profile-version-arn` output and the
+ * trust policy: the profile asked for, the job answered, the step's partition and Region, and the
+ * accounts SignPayload named (a job belongs to its profile's account).
+ */
 function checkIdentity(attributes: SignedAttributes, sent: SentPayload): void {
-  const [, , jobId] = JOB_ARN.exec(attributes.jobArn) ?? []
+  const [, jobPartition, jobRegion, jobAccount, jobId] = JOB_ARN.exec(attributes.jobArn) ?? []
   if (jobId !== sent.jobId) {
     throw new EnvelopeError(
       'signingJob',
       `${Header.signingJob} names job ${quoted(jobId)}, but SignPayload answered job ${quoted(sent.jobId)}`
     )
   }
-  const [, owner, profileName] = PROFILE_VERSION_ARN.exec(attributes.profileVersionArn) ?? []
+  checkPlace('signingJob', jobPartition, jobRegion, sent.region)
+  if (jobAccount !== sent.jobOwner) {
+    throw new EnvelopeError(
+      'signingJob',
+      `${Header.signingJob} names a job of account ${quoted(jobAccount)}, but SignPayload answered jobOwner ${quoted(sent.jobOwner)}`
+    )
+  }
+  const [, partition, region, owner, profileName] =
+    PROFILE_VERSION_ARN.exec(attributes.profileVersionArn) ?? []
   if (profileName !== sent.profileName) {
     throw new EnvelopeError(
       'signingProfileVersion',
       `${Header.signingProfileVersion} names profile ${quoted(profileName)}, not ${quoted(sent.profileName)}`
     )
   }
-  if (sent.profileOwner !== undefined && owner !== sent.profileOwner) {
+  checkPlace('signingProfileVersion', partition, region, sent.region)
+  const [expectedOwner, whose] =
+    sent.profileOwner === undefined
+      ? [sent.jobOwner, "SignPayload's jobOwner"]
+      : [sent.profileOwner, 'the profile owner']
+  if (owner !== expectedOwner) {
     throw new EnvelopeError(
       'signingProfileVersion',
-      `${Header.signingProfileVersion} names a profile of account ${quoted(owner)}, not ${quoted(sent.profileOwner)}`
+      `${Header.signingProfileVersion} names a profile of account ${quoted(owner)}, not ${quoted(expectedOwner)} (${whose})`
+    )
+  }
+}
+
+function checkPlace(
+  check: 'signingProfileVersion' | 'signingJob',
+  partition: string | undefined,
+  region: string | undefined,
+  stepRegion: string
+): void {
+  const stepPartition = partitionOf(stepRegion)
+  if (partition !== stepPartition || region !== stepRegion) {
+    throw new EnvelopeError(
+      check,
+      `${Header[check]} names partition ${quoted(partition)} and Region ${quoted(region)}, but the step signs in '${stepPartition}' and '${stepRegion}'`
     )
   }
 }

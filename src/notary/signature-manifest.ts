@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { ActionError } from '../errors.js'
 import { MediaType, type Descriptor } from '../registry/descriptor.js'
-import { hasControlCharacter } from '../safe-text.js'
+import { hasControlCharacter, hasInvisibleCharacter } from '../safe-text.js'
 import { MAX_ENVELOPE_BYTES } from './envelope.js'
 import { goJson } from './go-json.js'
 import { targetDifferences, targetProblem, type TargetArtifact } from './payload.js'
@@ -92,6 +92,13 @@ export function signatureManifest(input: SignatureManifestInput): SignatureManif
     }),
     'utf8'
   )
+  // Readers pass over a larger one (MAX_SIGNATURE_MANIFEST_BYTES): it would be a signature that
+  // verification never finds.
+  if (bytes.length > MAX_SIGNATURE_MANIFEST_BYTES) {
+    throw new ActionError(
+      `Cannot push the signature manifest: it is ${bytes.length} bytes, more than the ${MAX_SIGNATURE_MANIFEST_BYTES} that verification reads (SignPayload's metadata makes most of it)`
+    )
+  }
   return {
     bytes,
     descriptor: {
@@ -184,8 +191,8 @@ function describe(mediaType: string, bytes: Uint8Array): Descriptor {
 
 /**
  * SignPayload's metadata, checked as text from outside: a string map of bounded size, keys
- * printable ASCII without spaces, values free of control characters (they end up in logs and
- * registry UIs), and no key in the Notary Project's reserved namespace or one the manifest sets.
+ * printable ASCII without spaces, values free of control and invisible characters (they end up
+ * in logs and registry UIs), and no key in the Notary Project's reserved namespace or one the manifest sets.
  */
 function checkedMetadata(metadata: Readonly<Record<string, unknown>>): Record<string, string> {
   const refuse = (detail: string) =>
@@ -209,10 +216,11 @@ function checkedMetadata(metadata: Readonly<Record<string, unknown>>): Record<st
     if (
       typeof value !== 'string' ||
       value.length > MAX_VALUE_CHARACTERS ||
-      hasControlCharacter(value)
+      hasControlCharacter(value) ||
+      hasInvisibleCharacter(value)
     ) {
       throw refuse(
-        `the value of ${quoted(key)} is not text of at most ${MAX_VALUE_CHARACTERS} characters without control characters`
+        `the value of ${quoted(key)} is not text of at most ${MAX_VALUE_CHARACTERS} characters without control or invisible characters`
       )
     }
   }

@@ -8,6 +8,8 @@ import {
   revocationCertificateHashes
 } from './check-certificate-chain.js'
 import {
+  checkUnderstood,
+  checkVerificationPlugin,
   EnvelopeError,
   Header,
   parseEnvelope,
@@ -42,25 +44,6 @@ import { quoted } from './untrusted.js'
  */
 export const AWS_SIGNER_ROOT_SHA256 =
   '90a87d0543c3f094dbff9589b6649affe2f3d6e0f308799be2258461c686473f'
-
-/** The verification plugin AWS's envelopes name; this verifier makes that plugin's checks. */
-export const AWS_VERIFICATION_PLUGIN = 'com.amazonaws.signer.notation.plugin'
-
-/**
- * Critical headers this verifier understands and applies (RFC 7515 `crit`): the Notary Project's
- * own, the verification plugin (AWS's only, checked below) and AWS's profile version (trusted
- * profiles) and job (read for revocation). Anything else marked critical fails the 'crit' check,
- * among them `io.cncf.notary.verificationPluginMinVersion`: no plugin version is involved here.
- */
-const UNDERSTOOD_CRITICAL: ReadonlySet<string> = new Set([
-  Header.signingScheme,
-  Header.signingTime,
-  Header.authenticSigningTime,
-  Header.expiry,
-  Header.verificationPlugin,
-  Header.signingProfileVersion,
-  Header.signingJob
-])
 
 export interface VerifyOptions {
   /** The descriptor of the image manifest the signature should sign. */
@@ -219,26 +202,6 @@ function checkOptions(options: VerifyOptions): void {
   }
   if (Number.isNaN(options.now.getTime()))
     throw new ActionError('The time of verification is not a date.')
-}
-
-function checkUnderstood(critical: readonly string[]): void {
-  const unknown = critical.filter(name => !UNDERSTOOD_CRITICAL.has(name))
-  if (unknown.length > 0) {
-    throw new EnvelopeError(
-      'crit',
-      `crit names headers this action does not understand: ${unknown.map(name => quoted(name)).join(', ')}`
-    )
-  }
-}
-
-/** A signer that names another verification plugin asks for checks this action cannot make. */
-function checkVerificationPlugin(plugin: unknown): void {
-  if (plugin !== undefined && plugin !== AWS_VERIFICATION_PLUGIN) {
-    throw new EnvelopeError(
-      'verificationPlugin',
-      `${Header.verificationPlugin} is ${quoted(plugin)}; this action verifies as '${AWS_VERIFICATION_PLUGIN}' only`
-    )
-  }
 }
 
 function checkSubject(payload: Buffer, subject: TargetArtifact): TargetArtifact {

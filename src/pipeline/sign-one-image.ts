@@ -49,7 +49,7 @@ export interface ImageResult {
 export interface ImageSigningSetup {
   inputs: Pick<
     ImageInputs,
-    'profileName' | 'profileOwner' | 'timeoutSeconds' | 'signPlatformManifests'
+    'profileName' | 'profileOwner' | 'region' | 'timeoutSeconds' | 'signPlatformManifests'
   >
   /** The step's Signer client: its retries paced by the rate every Signer request shares. */
   signer: SignerClient
@@ -206,7 +206,9 @@ async function signManifest(
       target: descriptor,
       profileName: inputs.profileName,
       ...(inputs.profileOwner ? { profileOwner: inputs.profileOwner } : {}),
-      jobId: signed.jobId
+      region: inputs.region,
+      jobId: signed.jobId,
+      jobOwner: signed.jobOwner
     })
     result.profileVersionArn = envelope.profileVersionArn
     result.jobArn = envelope.jobArn

@@ -28,7 +28,14 @@ const PROFILE_VERSION_ARN =
 const JOB_ARN = `arn:aws:signer:us-east-2:111122223333:/signing-jobs/${JOB_ID}`
 const SIGNED_AT = new Date('2026-03-01T10:00:00Z')
 const EXPIRES_AT = new Date('2029-03-01T10:00:00Z')
-const SENT: SentPayload = { target: IMAGE, profileName: 'release_profile', jobId: JOB_ID }
+const SENT: SentPayload = {
+  target: IMAGE,
+  profileName: 'release_profile',
+  region: 'us-east-2',
+  jobId: JOB_ID,
+  jobOwner: '111122223333'
+}
+const NOW = new Date('2026-03-01T10:00:05Z')
 
 let chain: CertificateChain
 let otherChain: CertificateChain
@@ -57,8 +64,12 @@ function envelope(change: (draft: EnvelopeDraft) => EnvelopeDraft | Buffer = d =
   return Buffer.isBuffer(changed) ? changed : writeEnvelope(changed)
 }
 
-function refusal(bytes: Uint8Array, sent: SentPayload = SENT): Promise<EnvelopeError> {
-  return rejectionOf(checkEnvelope(bytes, sent), EnvelopeError)
+function refusal(
+  bytes: Uint8Array,
+  sent: SentPayload = SENT,
+  now: Date = NOW
+): Promise<EnvelopeError> {
+  return rejectionOf(checkEnvelope(bytes, sent, now), EnvelopeError)
 }
 
 async function expectRefused(
@@ -75,7 +86,7 @@ async function expectRefused(
 
 describe('checkEnvelope accepts AWS’s envelope', () => {
   it('and returns the signing time, expiry, ARNs, chain and thumbprints', async () => {
-    const checked = await checkEnvelope(envelope(), SENT)
+    const checked = await checkEnvelope(envelope(), SENT, NOW)
     expect(checked).toEqual({
       signingTime: SIGNED_AT,
       expiry: EXPIRES_AT,
@@ -101,7 +112,7 @@ describe('checkEnvelope accepts AWS’s envelope', () => {
 
   it('with the profile owner named, when it is the ARN’s account', async () => {
     await expect(
-      checkEnvelope(envelope(), { ...SENT, profileOwner: '111122223333' })
+      checkEnvelope(envelope(), { ...SENT, profileOwner: '111122223333' }, NOW)
     ).resolves.toBeDefined()
   })
 
@@ -113,7 +124,7 @@ describe('checkEnvelope accepts AWS’s envelope', () => {
       )
       return withHeader({ crit })(changed)
     })
-    expect((await checkEnvelope(bytes, SENT)).expiry).toBeUndefined()
+    expect((await checkEnvelope(bytes, SENT, NOW)).expiry).toBeUndefined()
   })
 
   it('with a payload AWS re-encoded (same descriptor, other spacing and order)', async () => {
@@ -127,7 +138,8 @@ describe('checkEnvelope accepts AWS’s envelope', () => {
     await expect(
       checkEnvelope(
         envelope(d => ({ ...d, payload: reencoded })),
-        SENT
+        SENT,
+        NOW
       )
     ).resolves.toBeDefined()
   })
@@ -136,7 +148,7 @@ describe('checkEnvelope accepts AWS’s envelope', () => {
     const bytes = envelope(
       withHeader({ 'io.cncf.notary.authenticSigningTime': '2026-03-01T11:00:00.250+01:00' })
     )
-    expect((await checkEnvelope(bytes, SENT)).signingTime).toEqual(
+    expect((await checkEnvelope(bytes, SENT, NOW)).signingTime).toEqual(
       new Date('2026-03-01T10:00:00.250Z')
     )
   })
@@ -395,6 +407,108 @@ describe('checkEnvelope refuses a tampered envelope, naming the check', () => {
     )
   })
 
+  it.each([
+    [
+      'another account’s profile of the same name',
+      'arn:aws:signer:us-east-2:999999999999:/signing-profiles/release_profile/awUPb84ibN',
+      "names a profile of account '999999999999', not '111122223333' (SignPayload's jobOwner)"
+    ],
+    [
+      'a profile of the same name in another Region',
+      'arn:aws:signer:eu-west-1:111122223333:/signing-profiles/release_profile/awUPb84ibN',
+      "names partition 'aws' and Region 'eu-west-1', but the step signs in 'aws' and 'us-east-2'"
+    ],
+    [
+      'a profile of the same name in another partition',
+      'arn:aws-cn:signer:us-east-2:111122223333:/signing-profiles/release_profile/awUPb84ibN',
+      "names partition 'aws-cn' and Region 'us-east-2', but the step signs in 'aws' and 'us-east-2'"
+    ]
+  ])('the profile version ARN of %s', async (_, arn, detail) => {
+    const bytes = envelope(withHeader({ 'com.amazonaws.signer.signingProfileVersion': arn }))
+    await expectRefused(bytes, 'signingProfileVersion', detail)
+  })
+
+  it.each([
+    [
+      'another account than SignPayload’s jobOwner',
+      JOB_ARN.replace('111122223333', '999999999999'),
+      "names a job of account '999999999999', but SignPayload answered jobOwner '111122223333'"
+    ],
+    [
+      'another Region',
+      JOB_ARN.replace('us-east-2', 'eu-west-1'),
+      "names partition 'aws' and Region 'eu-west-1', but the step signs in 'aws' and 'us-east-2'"
+    ]
+  ])('the job ARN of %s', async (_, arn, detail) => {
+    const bytes = envelope(withHeader({ 'com.amazonaws.signer.signingJob': arn }))
+    await expectRefused(bytes, 'signingJob', detail)
+  })
+
+  it('ARNs of the right account in another step’s Region and partition', async () => {
+    const error = await refusal(envelope(), { ...SENT, region: 'cn-north-1' })
+    expect(error.check).toBe('signingJob')
+    expect(error.message).toContain("but the step signs in 'aws-cn' and 'cn-north-1'")
+  })
+
+  it('the profile of the jobOwner when another profile owner was named', async () => {
+    const error = await refusal(envelope(), {
+      ...SENT,
+      profileOwner: '444455556666',
+      jobOwner: '111122223333'
+    })
+    expect(error.message).toContain(
+      "a profile of account '111122223333', not '444455556666' (the profile owner)"
+    )
+  })
+
+  it('a critical header verification does not understand', async () => {
+    const bytes = envelope(d =>
+      withHeader({
+        'com.example.policy': 'strict',
+        'io.cncf.notary.verificationPluginMinVersion': '99.0.0',
+        crit: [
+          ...(d.protectedHeader.crit as string[]),
+          'com.example.policy',
+          'io.cncf.notary.verificationPluginMinVersion'
+        ]
+      })(d)
+    )
+    await expectRefused(
+      bytes,
+      'crit',
+      "crit names headers this action does not understand: 'com.example.policy', 'io.cncf.notary.verificationPluginMinVersion'"
+    )
+  })
+
+  it('another verification plugin', async () => {
+    const bytes = envelope(
+      withHeader({ 'io.cncf.notary.verificationPlugin': 'com.example.other-plugin' })
+    )
+    await expectRefused(
+      bytes,
+      'verificationPlugin',
+      "io.cncf.notary.verificationPlugin is 'com.example.other-plugin'; this action verifies as 'com.amazonaws.signer.notation.plugin' only"
+    )
+  })
+
+  it('an expiry not after the signing time', async () => {
+    for (const expiry of ['2020-03-01T10:00:00Z', '2026-03-01T10:00:00Z']) {
+      await expectRefused(
+        envelope(withHeader({ 'io.cncf.notary.expiry': expiry })),
+        'expiry',
+        `io.cncf.notary.expiry is ${new Date(expiry).toISOString()}, not after the signing time 2026-03-01T10:00:00.000Z`
+      )
+    }
+  })
+
+  it('an expiry already past', async () => {
+    const error = await refusal(envelope(), SENT, new Date('2029-03-01T10:00:00Z'))
+    expect(error.check).toBe('expiry')
+    expect(error.message).toContain(
+      'io.cncf.notary.expiry is 2029-03-01T10:00:00.000Z, already past: it is now 2029-03-01T10:00:00.000Z'
+    )
+  })
+
   it('a protected header with base64 padding', async () => {
     const bytes = envelope(afterSigning(jws => (jws.protected = `${jws.protected as string}=`)))
     await expectRefused(bytes, 'base64url', 'protected is not unpadded base64url')
@@ -487,13 +601,13 @@ describe('checkEnvelope on many envelopes of one chain (each certificate parsed 
   }
 
   it('still verifies each signature: a later envelope with the same chain and a bad signature fails', async () => {
-    expect((await checkEnvelope(envelope(), SENT)).thumbprints).toHaveLength(4)
+    expect((await checkEnvelope(envelope(), SENT, NOW)).thumbprints).toHaveLength(4)
     await expectRefused(envelope(afterSigning(flippedSignature)), 'signature', 'does not verify')
-    expect((await checkEnvelope(envelope(), SENT)).jobArn).toBe(JOB_ARN)
+    expect((await checkEnvelope(envelope(), SENT, NOW)).jobArn).toBe(JOB_ARN)
   })
 
   it('still checks each payload: a later envelope with the same chain for another image fails', async () => {
-    await checkEnvelope(envelope(), SENT)
+    await checkEnvelope(envelope(), SENT, NOW)
     await expectRefused(
       envelope(d => ({ ...d, payload: notaryPayload(OTHER_IMAGE) })),
       'payload',
@@ -502,13 +616,15 @@ describe('checkEnvelope on many envelopes of one chain (each certificate parsed 
   })
 
   it('checks a second, distinct chain as its own', async () => {
-    await checkEnvelope(envelope(), SENT)
+    await checkEnvelope(envelope(), SENT, NOW)
     const other = (d: EnvelopeDraft): EnvelopeDraft => ({
       ...d,
       certificates: otherChain.certificates,
       signingKey: otherChain.signingKey
     })
-    expect((await checkEnvelope(envelope(other), SENT)).thumbprints[0]).toBe(otherChain.leaf.sha256)
+    expect((await checkEnvelope(envelope(other), SENT, NOW)).thumbprints[0]).toBe(
+      otherChain.leaf.sha256
+    )
     // The other chain's certificates with the first chain's signature: not its key.
     await expectRefused(
       envelope(d => ({ ...d, certificates: otherChain.certificates })),

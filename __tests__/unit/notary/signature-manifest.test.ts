@@ -5,6 +5,7 @@ import {
   Annotation,
   EMPTY_BLOB,
   EMPTY_DESCRIPTOR,
+  MAX_SIGNATURE_MANIFEST_BYTES,
   readSignatureManifest,
   rfc3339Seconds,
   signatureManifest,
@@ -108,7 +109,9 @@ describe('signatureManifest', () => {
     [{ 'org.opencontainers.image.created': 'x' }, 'is one the signature manifest sets itself'],
     [{ 'with space': 'x' }, 'is not printable ASCII'],
     [{ ['k'.repeat(257)]: 'x' }, 'is not printable ASCII'],
-    [{ 'com.example.note': 'line\n::error::forged' }, 'without control characters'],
+    [{ 'com.example.note': 'line\n::error::forged' }, 'without control or invisible characters'],
+    [{ 'com.example.note': 'invoice\u202Epiz.exe' }, 'without control or invisible characters'],
+    [{ 'com.example.note': 'app\u200B.zip' }, 'without control or invisible characters'],
     [{ 'com.example.note': 'x'.repeat(4097) }, 'at most 4096 characters'],
     [
       Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, 'v'])),
@@ -119,6 +122,30 @@ describe('signatureManifest', () => {
     expect(error.message).toMatch(/^SignPayload's metadata cannot become signature annotations: /)
     expect(error.message).toContain(detail)
     expect(error.message).not.toContain('\n')
+  })
+
+  it('refuses a manifest larger than verification reads: at most MAX_SIGNATURE_MANIFEST_BYTES', () => {
+    const keys = Array.from({ length: 32 }, (_, i) => `com.example.k${String(i).padStart(2, '0')}`)
+    // Metadata of `total` characters of values, spread over the 32 keys (at most 4096 each).
+    const metadata = (total: number) =>
+      Object.fromEntries(
+        keys.map((key, i) => [key, 'x'.repeat(Math.floor(total / 32) + (i < total % 32 ? 1 : 0))])
+      )
+    const empty = signatureManifest({ ...INPUT, metadata: metadata(0) }).bytes.length
+    const fill = MAX_SIGNATURE_MANIFEST_BYTES - empty
+
+    expect(signatureManifest({ ...INPUT, metadata: metadata(fill) }).bytes).toHaveLength(
+      MAX_SIGNATURE_MANIFEST_BYTES
+    )
+    for (const total of [fill + 1, 32 * 4096]) {
+      const error = thrownBy(
+        () => signatureManifest({ ...INPUT, metadata: metadata(total) }),
+        ActionError
+      )
+      expect(error.message).toBe(
+        `Cannot push the signature manifest: it is ${empty + total} bytes, more than the ${MAX_SIGNATURE_MANIFEST_BYTES} that verification reads (SignPayload's metadata makes most of it)`
+      )
+    }
   })
 
   it('refuses thumbprints that are not lowercase SHA-256 hex, or none', () => {

@@ -87,6 +87,7 @@ async function sign(image: Descriptor): Promise<string> {
       inputs: {
         profileName: PROFILE,
         profileOwner: undefined,
+        region: 'us-east-1',
         timeoutSeconds: 10,
         signPlatformManifests: false
       },
