@@ -836,23 +836,6 @@ var jws_algorithm = __webpack_require__(19537);
  * with: the SHA-256 of its DER (shared/NOTES.md; notation prints it for AWS's signatures).
  */
 const AWS_SIGNER_ROOT_SHA256 = '90a87d0543c3f094dbff9589b6649affe2f3d6e0f308799be2258461c686473f';
-/** The verification plugin AWS's envelopes name; this verifier makes that plugin's checks. */
-const AWS_VERIFICATION_PLUGIN = 'com.amazonaws.signer.notation.plugin';
-/**
- * Critical headers this verifier understands and applies (RFC 7515 `crit`): the Notary Project's
- * own, the verification plugin (AWS's only, checked below) and AWS's profile version (trusted
- * profiles) and job (read for revocation). Anything else marked critical fails the 'crit' check,
- * among them `io.cncf.notary.verificationPluginMinVersion`: no plugin version is involved here.
- */
-const UNDERSTOOD_CRITICAL = new Set([
-    notary_envelope/* Header */.Y9.signingScheme,
-    notary_envelope/* Header */.Y9.signingTime,
-    notary_envelope/* Header */.Y9.authenticSigningTime,
-    notary_envelope/* Header */.Y9.expiry,
-    notary_envelope/* Header */.Y9.verificationPlugin,
-    notary_envelope/* Header */.Y9.signingProfileVersion,
-    notary_envelope/* Header */.Y9.signingJob
-]);
 /**
  * Every check, in order, each with its own name: the envelope's form ('size', 'json', 'base64url',
  * 'x5c'); the protected header's ('cty', 'signingScheme', 'authenticSigningTime' or
@@ -879,8 +862,8 @@ function verifySignature(bytes, options) {
         read.signingScheme = attributes.signingScheme;
         read.signingTime = attributes.signingTime;
         read.expiry = attributes.expiry;
-        checkUnderstood(attributes.critical);
-        checkVerificationPlugin(envelope.protectedHeader[notary_envelope/* Header */.Y9.verificationPlugin]);
+        (0,notary_envelope/* checkUnderstood */.e7)(attributes.critical);
+        (0,notary_envelope/* checkVerificationPlugin */.J5)(envelope.protectedHeader[notary_envelope/* Header */.Y9.verificationPlugin]);
         const aws = (0,notary_envelope/* readAwsSignerAttributes */.n1)(envelope);
         read.profileVersionArn = aws.profileVersionArn;
         read.jobArn = aws.jobArn;
@@ -949,18 +932,6 @@ function checkOptions(options) {
     }
     if (Number.isNaN(options.now.getTime()))
         throw new errors/* ActionError */.lZ('The time of verification is not a date.');
-}
-function checkUnderstood(critical) {
-    const unknown = critical.filter(name => !UNDERSTOOD_CRITICAL.has(name));
-    if (unknown.length > 0) {
-        throw new notary_envelope/* EnvelopeError */.tO('crit', `crit names headers this action does not understand: ${unknown.map(name => (0,untrusted/* quoted */.T)(name)).join(', ')}`);
-    }
-}
-/** A signer that names another verification plugin asks for checks this action cannot make. */
-function checkVerificationPlugin(plugin) {
-    if (plugin !== undefined && plugin !== AWS_VERIFICATION_PLUGIN) {
-        throw new notary_envelope/* EnvelopeError */.tO('verificationPlugin', `${notary_envelope/* Header */.Y9.verificationPlugin} is ${(0,untrusted/* quoted */.T)(plugin)}; this action verifies as '${AWS_VERIFICATION_PLUGIN}' only`);
-    }
 }
 function checkSubject(payload, subject) {
     let signed;
