@@ -166,7 +166,9 @@ function addNotationVerification(signed: ImageResult[]): void {
   if (!policy) return
   const commands = [
     'notation policy import trustpolicy.json',
-    ...signed.slice(0, MAX_VERIFY_COMMANDS).map(result => `notation verify ${result.signedImage}`)
+    ...signed
+      .slice(0, MAX_VERIFY_COMMANDS)
+      .map(result => `notation verify ${shellWord(result.signedImage)}`)
   ]
   if (signed.length > MAX_VERIFY_COMMANDS) {
     commands.push(`# … and ${signed.length - MAX_VERIFY_COMMANDS} more, listed in the results`)
@@ -252,4 +254,13 @@ function cellsOf(result: FileResult): string[] {
     String(result.seconds),
     result.status === 'signed' ? '✅ signed' : `❌ ${result.error ?? 'failed'}`
   ]
+}
+
+/**
+ * A reference as one shell word: quoted when it holds what a shell would expand, such as an
+ * IPv6 registry's brackets (`[::1]:5000/app@sha256:…` is a glob). A parsed reference holds no
+ * quote.
+ */
+function shellWord(reference: string): string {
+  return /^[A-Za-z0-9._:/@+-]+$/.test(reference) ? reference : `'${reference}'`
 }

@@ -134,6 +134,12 @@ describe('writeImageSummary', () => {
     )
   })
 
+  it('quotes an IPv6 registry in the notation command, which a shell would take for a glob', async () => {
+    const ipv6 = { ...SIGNED_IMAGE, signedImage: `[::1]:5000/owner/app@${SIGNED_IMAGE.digest}` }
+    await writeImageSummary([ipv6])
+    expect(summary()).toContain(`notation verify &#39;${ipv6.signedImage}&#39;</code>`)
+  })
+
   it('writes no trust policy when nothing was signed', async () => {
     await writeImageSummary([FAILED_IMAGE])
     expect(summary()).toContain('0 of 1 image signed.')
