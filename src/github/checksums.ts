@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
-import { mkdir, open, writeFile } from 'node:fs/promises'
+import { lstat, mkdir, open, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { toPosix } from '../pipeline/paths.js'
@@ -41,11 +41,24 @@ export async function writeChecksumsFile(
   return file
 }
 
-/** Writes `file`, replacing a regular file but never following a symbolic link planted there. */
-export async function writeNotFollowing(file: string, content: string): Promise<void> {
+/**
+ * Writes `file`, replacing a regular file but never following a symbolic link planted there.
+ * Windows has no O_NOFOLLOW (`noFollow` is then null): a link there is refused before the
+ * open instead.
+ */
+export async function writeNotFollowing(
+  file: string,
+  content: string,
+  noFollow: number | null = constants.O_NOFOLLOW ?? null
+): Promise<void> {
+  if (noFollow === null && (await lstat(file).catch(() => undefined))?.isSymbolicLink()) {
+    throw Object.assign(new Error(`ELOOP: ${file} is a symbolic link; not written through it`), {
+      code: 'ELOOP'
+    })
+  }
   const handle = await open(
     file,
-    constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW
+    constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | (noFollow ?? 0)
   )
   try {
     await handle.writeFile(content)

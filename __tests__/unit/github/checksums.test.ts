@@ -73,4 +73,17 @@ describe('checksums of the signed files', () => {
     )
     expect(readFileSync(target, 'utf8')).toBe('keep')
   })
+
+  it('refuses a symbolic link where the platform has no O_NOFOLLOW, as on Windows', async () => {
+    const target = path.join(workspace, 'target-windows')
+    writeFileSync(target, 'keep')
+    symlinkSync(target, path.join(workspace, 'link-windows.sha256'))
+    await expect(
+      writeNotFollowing(path.join(workspace, 'link-windows.sha256'), 'x', null)
+    ).rejects.toThrow(/ELOOP/)
+    expect(readFileSync(target, 'utf8')).toBe('keep')
+    const file = path.join(workspace, 'plain-windows.sha256')
+    await writeNotFollowing(file, 'new', null)
+    expect(readFileSync(file, 'utf8')).toBe('new')
+  })
 })
