@@ -1208,13 +1208,11 @@ async function verifyListedSignature(client, reference, image, { descriptor, lis
  * partition, whose revocations the step's Signer may not know. Undefined when all are the step's.
  */
 function askedElsewhere(arns, region) {
-    const partition = (0,signer_arns/* partitionOf */.iQ)(region);
     for (const arn of arns) {
-        const place = (0,signer_arns/* signerArnPlace */.Lr)(arn);
-        if (place?.region === region && place.partition === partition)
+        const there = (0,signer_arns/* elsewhereThan */.a2)(arn, region);
+        if (there === undefined)
             continue;
-        const there = place ? `${place.region} (partition ${place.partition})` : 'no Region';
-        return `${(0,untrusted/* quoted */.T)(arn)} names ${there}, and this step asks GetRevocationStatus in ${region} (partition ${partition}), which may not know of revocations made there: verify this image in a step with 'region: ${place?.region ?? '<the signing Region>'}'`;
+        return `${(0,untrusted/* quoted */.T)(arn)} names ${there}, and this step asks GetRevocationStatus in ${region} (partition ${(0,signer_arns/* partitionOf */.iQ)(region)}), which may not know of revocations made there: verify this image in a step with 'region: ${(0,signer_arns/* signerArnPlace */.Lr)(arn)?.region || '<the signing Region>'}'`;
     }
     return undefined;
 }

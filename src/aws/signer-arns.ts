@@ -33,6 +33,16 @@ export function signerArnPlace(arn: string): { partition: string; region: string
   return { partition, region }
 }
 
+/**
+ * Where a Signer ARN points when that is not the step's Region and partition, as words for a
+ * message ('us-west-2 (partition aws)', 'no Region'); undefined when it is the step's.
+ */
+export function elsewhereThan(arn: string, region: string): string | undefined {
+  const place = signerArnPlace(arn)
+  if (place?.region === region && place.partition === partitionOf(region)) return undefined
+  return place ? `${place.region} (partition ${place.partition})` : 'no Region'
+}
+
 /** A signing job ARN's parts; undefined for anything else. */
 export function parseSigningJobArn(
   arn: string

@@ -1,5 +1,5 @@
 import { createHash, type KeyObject, type X509Certificate } from 'node:crypto'
-import { partitionOf } from '../aws/signer-arns.js'
+import { elsewhereThan, partitionOf } from '../aws/signer-arns.js'
 import { isRealDateTime } from '../calendar-date.js'
 import { ActionError } from '../errors.js'
 import {
@@ -325,9 +325,8 @@ export interface SignedAttributes {
 
 // arn:<partition>:signer:<region>:<account>:/signing-profiles/<name>/<version> and /signing-jobs/<id>
 const PROFILE_VERSION_ARN =
-  /^arn:(aws[a-z-]*):signer:([a-z0-9-]+):(\d{12}):\/signing-profiles\/([A-Za-z0-9_]{2,64})\/([A-Za-z0-9]{1,64})$/
-const JOB_ARN =
-  /^arn:(aws[a-z-]*):signer:([a-z0-9-]+):(\d{12}):\/signing-jobs\/([A-Za-z0-9-]{1,128})$/
+  /^arn:aws[a-z-]*:signer:[a-z0-9-]+:(\d{12}):\/signing-profiles\/([A-Za-z0-9_]{2,64})\/([A-Za-z0-9]{1,64})$/
+const JOB_ARN = /^arn:aws[a-z-]*:signer:[a-z0-9-]+:(\d{12}):\/signing-jobs\/([A-Za-z0-9-]{1,128})$/
 
 /**
  * Checks the protected header as AWS writes it: the Notary Project's headers under the
@@ -476,29 +475,28 @@ function checkExpiry({ expiry, signingTime }: SignedAttributes, now: Date): void
  * accounts SignPayload named (a job belongs to its profile's account).
  */
 function checkIdentity(attributes: SignedAttributes, sent: SentPayload): void {
-  const [, jobPartition, jobRegion, jobAccount, jobId] = JOB_ARN.exec(attributes.jobArn) ?? []
+  const [, jobAccount, jobId] = JOB_ARN.exec(attributes.jobArn) ?? []
   if (jobId !== sent.jobId) {
     throw new EnvelopeError(
       'signingJob',
       `${Header.signingJob} names job ${quoted(jobId)}, but SignPayload answered job ${quoted(sent.jobId)}`
     )
   }
-  checkPlace('signingJob', jobPartition, jobRegion, sent.region)
+  checkPlace('signingJob', attributes.jobArn, sent.region)
   if (jobAccount !== sent.jobOwner) {
     throw new EnvelopeError(
       'signingJob',
       `${Header.signingJob} names a job of account ${quoted(jobAccount)}, but SignPayload answered jobOwner ${quoted(sent.jobOwner)}`
     )
   }
-  const [, partition, region, owner, profileName] =
-    PROFILE_VERSION_ARN.exec(attributes.profileVersionArn) ?? []
+  const [, owner, profileName] = PROFILE_VERSION_ARN.exec(attributes.profileVersionArn) ?? []
   if (profileName !== sent.profileName) {
     throw new EnvelopeError(
       'signingProfileVersion',
       `${Header.signingProfileVersion} names profile ${quoted(profileName)}, not ${quoted(sent.profileName)}`
     )
   }
-  checkPlace('signingProfileVersion', partition, region, sent.region)
+  checkPlace('signingProfileVersion', attributes.profileVersionArn, sent.region)
   const [expectedOwner, whose] =
     sent.profileOwner === undefined
       ? [sent.jobOwner, "SignPayload's jobOwner"]
@@ -513,15 +511,14 @@ function checkIdentity(attributes: SignedAttributes, sent: SentPayload): void {
 
 function checkPlace(
   check: 'signingProfileVersion' | 'signingJob',
-  partition: string | undefined,
-  region: string | undefined,
+  arn: string,
   stepRegion: string
 ): void {
-  const stepPartition = partitionOf(stepRegion)
-  if (partition !== stepPartition || region !== stepRegion) {
+  const there = elsewhereThan(arn, stepRegion)
+  if (there !== undefined) {
     throw new EnvelopeError(
       check,
-      `${Header[check]} names partition ${quoted(partition)} and Region ${quoted(region)}, but the step signs in '${stepPartition}' and '${stepRegion}'`
+      `${Header[check]} names ${there}, but the step signs in ${stepRegion} (partition ${partitionOf(stepRegion)})`
     )
   }
 }

@@ -1,6 +1,6 @@
 import type { SignerClient } from '@aws-sdk/client-signer'
 import { revokedEntities } from '../aws/revocation-status.js'
-import { partitionOf, signerArnPlace } from '../aws/signer-arns.js'
+import { elsewhereThan, partitionOf, signerArnPlace } from '../aws/signer-arns.js'
 import { errorMessage } from '../errors.js'
 import type { EnvelopeCheck } from '../notary/envelope.js'
 import { MAX_ENVELOPE_BYTES } from '../notary/envelope.js'
@@ -259,12 +259,10 @@ async function verifyListedSignature(
  * partition, whose revocations the step's Signer may not know. Undefined when all are the step's.
  */
 function askedElsewhere(arns: string[], region: string): string | undefined {
-  const partition = partitionOf(region)
   for (const arn of arns) {
-    const place = signerArnPlace(arn)
-    if (place?.region === region && place.partition === partition) continue
-    const there = place ? `${place.region} (partition ${place.partition})` : 'no Region'
-    return `${quoted(arn)} names ${there}, and this step asks GetRevocationStatus in ${region} (partition ${partition}), which may not know of revocations made there: verify this image in a step with 'region: ${place?.region ?? '<the signing Region>'}'`
+    const there = elsewhereThan(arn, region)
+    if (there === undefined) continue
+    return `${quoted(arn)} names ${there}, and this step asks GetRevocationStatus in ${region} (partition ${partitionOf(region)}), which may not know of revocations made there: verify this image in a step with 'region: ${signerArnPlace(arn)?.region || '<the signing Region>'}'`
   }
   return undefined
 }

@@ -416,12 +416,12 @@ describe('checkEnvelope refuses a tampered envelope, naming the check', () => {
     [
       'a profile of the same name in another Region',
       'arn:aws:signer:eu-west-1:111122223333:/signing-profiles/release_profile/awUPb84ibN',
-      "names partition 'aws' and Region 'eu-west-1', but the step signs in 'aws' and 'us-east-2'"
+      'names eu-west-1 (partition aws), but the step signs in us-east-2 (partition aws)'
     ],
     [
       'a profile of the same name in another partition',
       'arn:aws-cn:signer:us-east-2:111122223333:/signing-profiles/release_profile/awUPb84ibN',
-      "names partition 'aws-cn' and Region 'us-east-2', but the step signs in 'aws' and 'us-east-2'"
+      'names us-east-2 (partition aws-cn), but the step signs in us-east-2 (partition aws)'
     ]
   ])('the profile version ARN of %s', async (_, arn, detail) => {
     const bytes = envelope(withHeader({ 'com.amazonaws.signer.signingProfileVersion': arn }))
@@ -437,7 +437,7 @@ describe('checkEnvelope refuses a tampered envelope, naming the check', () => {
     [
       'another Region',
       JOB_ARN.replace('us-east-2', 'eu-west-1'),
-      "names partition 'aws' and Region 'eu-west-1', but the step signs in 'aws' and 'us-east-2'"
+      'names eu-west-1 (partition aws), but the step signs in us-east-2 (partition aws)'
     ]
   ])('the job ARN of %s', async (_, arn, detail) => {
     const bytes = envelope(withHeader({ 'com.amazonaws.signer.signingJob': arn }))
@@ -447,7 +447,7 @@ describe('checkEnvelope refuses a tampered envelope, naming the check', () => {
   it('ARNs of the right account in another step’s Region and partition', async () => {
     const error = await refusal(envelope(), { ...SENT, region: 'cn-north-1' })
     expect(error.check).toBe('signingJob')
-    expect(error.message).toContain("but the step signs in 'aws-cn' and 'cn-north-1'")
+    expect(error.message).toContain('but the step signs in cn-north-1 (partition aws-cn)')
   })
 
   it('the profile of the jobOwner when another profile owner was named', async () => {
