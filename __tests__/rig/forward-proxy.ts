@@ -15,11 +15,14 @@ export interface ForwardProxy {
   url: string
   /** 'GET http://host:port/path' or 'CONNECT host:port', as asked. */
   asked: string[]
+  /** The requests of `asked` that came with `Expect: 100-continue`, as listed there. */
+  askedToContinue: string[]
   stop(): Promise<void>
 }
 
 export async function startForwardProxy(routes: Record<string, string>): Promise<ForwardProxy> {
   const asked: string[] = []
+  const askedToContinue: string[] = []
   const route = (destination: string) => {
     const target = routes[destination.toLowerCase()]
     if (!target) return undefined
@@ -30,6 +33,9 @@ export async function startForwardProxy(routes: Record<string, string>): Promise
 
   const server = http.createServer((request, response) => {
     asked.push(`${request.method} ${request.url}`)
+    if (request.headers.expect?.toLowerCase() === '100-continue') {
+      askedToContinue.push(`${request.method} ${request.url}`)
+    }
     let url: URL
     try {
       url = new URL(request.url ?? '')
@@ -90,6 +96,7 @@ export async function startForwardProxy(routes: Record<string, string>): Promise
   return {
     url,
     asked,
+    askedToContinue,
     async stop() {
       for (const socket of tunnels) socket.destroy()
       await closeServer(server)

@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals'
+import { describe, expect, it, jest } from '@jest/globals'
 import { StepCancellation } from '../../src/cancellation.js'
 import { ActionError } from '../../src/errors.js'
 import { thrownBy } from './helpers.js'
@@ -50,17 +50,22 @@ describe('StepCancellation', () => {
   })
 
   it('gives up on undos that do not end within the time from the first signal, late ones too', async () => {
-    const step = new StepCancellation()
-    step.onCancel(() => new Promise<void>(() => {}))
-    const started = Date.now()
-    const undoing = step.undoAll(200)
-    await new Promise(resolve => setTimeout(resolve, 100))
-    step.onCancel(() => new Promise<void>(() => {}))
+    // A late undo gets what is left of the first signal's time, not a time of its own.
+    jest.useFakeTimers({ doNotFake: ['setImmediate'] })
+    try {
+      const step = new StepCancellation()
+      step.onCancel(() => new Promise<void>(() => {}))
+      const undoing = step.undoAll(200)
+      await jest.advanceTimersByTimeAsync(100)
+      step.onCancel(() => new Promise<void>(() => {}))
 
-    await undoing
-
-    expect(Date.now() - started).toBeGreaterThanOrEqual(190)
-    expect(Date.now() - started).toBeLessThan(600)
+      await jest.advanceTimersByTimeAsync(99)
+      expect(await settled(undoing)).toBe(false)
+      await jest.advanceTimersByTimeAsync(1)
+      expect(await settled(undoing)).toBe(true)
+    } finally {
+      jest.useRealTimers()
+    }
   })
 
   it('waits for the same undos when a second signal comes', async () => {

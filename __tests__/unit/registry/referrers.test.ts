@@ -258,11 +258,14 @@ describe('addReferrer', () => {
     await sibling
     expect(await update).toBe('tag')
     expect(listed(image)).toEqual([leg.entry.digest])
-    // Every write reached the registry within the window of the read it was built on.
+    // Every write reached the registry within S (window and landing margin) of the read it was
+    // built on, as rule 1 promises: on the code that waited on the token, it came about 650 ms after.
     const tagRequests = standIn.requests.filter(r => tagPath.test(r.path))
-    for (const put of tagRequests.filter(r => r.method === 'PUT' && r.status === 201)) {
+    const writes = tagRequests.filter(r => r.method === 'PUT' && r.status === 201)
+    expect(writes.length).toBeGreaterThan(0)
+    for (const put of writes) {
       const read = tagRequests.filter(r => r.method === 'GET' && r.atMs <= put.atMs).at(-1)!
-      expect(put.atMs - read.atMs).toBeLessThanOrEqual(TIMING.windowMs)
+      expect(put.atMs - read.atMs).toBeLessThanOrEqual(TIMING.windowMs + TIMING.landingMarginMs)
     }
   })
 
