@@ -11,6 +11,20 @@ export interface WritingJob {
 }
 
 /**
+ * The job's run as Signer states it; where it leaves a time out, the runner's own, which bracket
+ * the run: from just before the step asked for the job to when it saw the job end.
+ */
+export function jobRun(
+  said: { createdAt?: Date; completedAt?: Date },
+  runner: { askedAt: Date; endSeenAt: Date }
+): WritingJob {
+  return {
+    createdAt: said.createdAt ?? runner.askedAt,
+    completedAt: said.completedAt ?? runner.endSeenAt
+  }
+}
+
+/**
  * How far an object's Last-Modified may lie outside its job's run and still be the job's:
  * Last-Modified counts whole seconds, and S3's and Signer's clocks may differ by a little.
  */

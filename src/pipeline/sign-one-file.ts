@@ -10,6 +10,7 @@ import { sourceObjectKey, traceMetadata } from './object-keys.js'
 import type { RunContext } from '../github/run-context.js'
 import { startSigningJob, type SigningRequest } from '../aws/start-signing-job.js'
 import { checkPublisherValues, checkedSignedObject } from '../aws/check-signing-job.js'
+import { jobRun } from '../aws/job-write-time.js'
 import { uploadFile } from '../aws/upload.js'
 import { JobFailedError, waitForSigningJob, type SigningJob } from '../aws/wait-for-job.js'
 import { deleteUploadedVersion, type UploadedVersion } from '../aws/delete-unsigned.js'
@@ -155,12 +156,7 @@ export async function signFile(
       {
         maxBytes: maxSignedBytes(upload.size),
         retry: clients.retryPolicy,
-        // Signer's times; where it leaves one out, the runner's, which bracket the job's run.
-        writtenBy: {
-          jobId: result.jobId,
-          createdAt: job.createdAt ?? askedAt,
-          completedAt: job.completedAt ?? endSeenAt
-        }
+        writtenBy: { jobId: result.jobId, ...jobRun(job, { askedAt, endSeenAt }) }
       }
     )
     log(`downloaded ${result.signedObject} to ${file.signedPath} (${download.size} bytes)`)

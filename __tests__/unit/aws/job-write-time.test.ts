@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import {
+  jobRun,
   WRITE_TIME_SLACK_MS,
   writtenDuring,
   writtenOutside
@@ -45,5 +46,35 @@ describe('writtenOutside', () => {
     expect(writtenOutside(undefined, 'job-1', { ...JOB, completedAt: new Date(NaN) })).toBe(
       'was written at a time S3 does not say, not while job job-1 ran (2026-12-07T06:00:00.000Z to ?): it was put there before the job or replaced since, so it is not what the job signed'
     )
+  })
+})
+
+describe('jobRun', () => {
+  const runner = {
+    askedAt: new Date('2026-01-01T10:00:00Z'),
+    endSeenAt: new Date('2026-01-01T10:00:30Z')
+  }
+
+  it("takes Signer's times, and the runner's where Signer leaves one out", () => {
+    const said = {
+      createdAt: new Date('2026-01-01T10:00:02Z'),
+      completedAt: new Date('2026-01-01T10:00:20Z')
+    }
+    expect(jobRun(said, runner)).toEqual(said)
+    expect(jobRun({}, runner)).toEqual({
+      createdAt: runner.askedAt,
+      completedAt: runner.endSeenAt
+    })
+    expect(jobRun({ createdAt: said.createdAt }, runner)).toEqual({
+      createdAt: said.createdAt,
+      completedAt: runner.endSeenAt
+    })
+  })
+
+  it("refuses, without Signer's times, an object written before the step asked for the job", () => {
+    const run = jobRun({}, runner)
+    expect(writtenDuring(new Date('2026-01-01T10:00:10Z'), run)).toBe(true)
+    expect(writtenDuring(new Date('2026-01-01T09:59:50Z'), run)).toBe(false)
+    expect(writtenDuring(new Date('2026-01-01T10:00:40Z'), run)).toBe(false)
   })
 })
